@@ -1,0 +1,187 @@
+// The stack configuration (`mta-sts:domains`, `mta-sts:hosting`), parsed once with zod.
+// Every mistake becomes one line naming the key path and the fix; nothing is declared until all pass.
+import { z } from "zod";
+import { DEFAULT_MAX_AGE, MAX_AGE_LIMIT, MODES, type Mode } from "./protocol/mta-sts";
+import { toALabels } from "./protocol/dns-name";
+import { normaliseMxPattern } from "./protocol/mx";
+import { validateRuaUri } from "./protocol/records";
+
+export type DnsConfig =
+  | { readonly provider: "route53"; readonly zoneId: string }
+  | { readonly provider: "cloudflare"; readonly zoneId: string }
+  | { readonly provider: "manual" };
+
+export interface DomainConfig {
+  /** A-label form, lower case. */
+  readonly domain: string;
+  readonly dns: DnsConfig;
+  /** Normalised patterns, in the order given. */
+  readonly mx: readonly string[];
+  readonly mode: Mode;
+  /** Seconds; the mode's default when not set. */
+  readonly maxAge: number;
+  readonly rua: readonly string[];
+  /** TTL of the records this domain publishes, seconds. */
+  readonly ttl: number;
+}
+
+export interface HostingConfig {
+  readonly domainsPerDistribution: number;
+  readonly priceClass: "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
+}
+
+export interface StackConfig {
+  readonly domains: readonly DomainConfig[];
+  readonly hosting: HostingConfig;
+}
+
+/** All problems with a stack config, one line each: `<key path>: <problem>; <fix>`. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Wraps a protocol/ normaliser so its error becomes a zod issue at the right path. */
+function normalised(fn: (value: string) => string) {
+  return z.string().transform((value, ctx) => {
+    try {
+      return fn(value);
+    } catch (err) {
+      ctx.issues.push({ code: "custom", message: (err as Error).message, input: value });
+      return z.NEVER;
+    }
+  });
+}
+
+const route53ZoneId = z
+  .string({ error: 'is required for provider route53; give the hosted zone id, e.g. "Z0123456789ABC"' })
+  .transform((v) => v.replace(/^\/hostedzone\//, ""))
+  .refine((v) => /^Z[A-Z0-9]{1,32}$/.test(v), { error: 'is not a Route53 hosted zone id; it looks like "Z0123456789ABC"' });
+const cloudflareZoneId = z
+  .string({ error: "is required for provider cloudflare; copy the 32-hex-digit Zone ID from the dashboard" })
+  .refine((v) => /^[0-9a-f]{32}$/.test(v), { error: "is not a Cloudflare zone id; it is 32 hex digits" });
+
+const dnsSchema = z
+  .object({ provider: z.string({ error: "is required: route53, cloudflare or manual" }) }, { error: "is required, e.g. { provider: route53, zoneId: Z0123456789ABC }" })
+  .passthrough()
+  .transform((dns, ctx): DnsConfig => {
+    const check = <T>(schema: z.ZodType<T>): T => {
+      const r = schema.safeParse(dns);
+      if (!r.success) for (const i of r.error.issues) ctx.issues.push({ ...i, input: dns } as never);
+      return r.success ? r.data : (z.NEVER as T);
+    };
+    switch (dns.provider) {
+      case "route53":
+        return check(z.strictObject({ provider: z.literal("route53"), zoneId: route53ZoneId }));
+      case "cloudflare":
+        return check(z.strictObject({ provider: z.literal("cloudflare"), zoneId: cloudflareZoneId }));
+      case "manual":
+        return check(z.strictObject({ provider: z.literal("manual") }));
+      default:
+        ctx.issues.push({
+          code: "custom",
+          path: ["provider"],
+          message: `"${dns.provider}" is not a known DNS provider; use route53, cloudflare or manual`,
+          input: dns,
+        });
+        return z.NEVER;
+    }
+  });
+
+const domainSchema = z
+  .strictObject({
+    domain: normalised(toALabels),
+    dns: dnsSchema,
+    mx: z.array(normalised(normaliseMxPattern), { error: "must be a list of host names or patterns" }).default([]),
+    mode: z.enum(MODES, { error: "must be none, testing or enforce" }).default("testing"),
+    maxAge: z
+      .number({ error: "must be a whole number of seconds" })
+      .int({ error: "must be a whole number of seconds" })
+      .min(1, { error: `must be within 1..${MAX_AGE_LIMIT} seconds (RFC 8461 3.2)` })
+      .max(MAX_AGE_LIMIT, { error: `must be within 1..${MAX_AGE_LIMIT} seconds (RFC 8461 3.2); ${MAX_AGE_LIMIT} is a year` })
+      .optional(),
+    rua: z.array(normalised(validateRuaUri), { error: "must be a list of mailto: or https: URIs" }).default([]),
+    ttl: z.number().int().min(60, { error: "must be at least 60 seconds" }).max(86_400, { error: "must be at most 86400 seconds" }).default(300),
+  })
+  .transform((d): DomainConfig => ({ ...d, maxAge: d.maxAge ?? DEFAULT_MAX_AGE[d.mode] }));
+
+const hostingSchema = z
+  .strictObject({
+    domainsPerDistribution: z
+      .number()
+      .int()
+      .min(1, { error: "must be at least 1" })
+      .max(100, { error: "must be at most 100 (ACM's hard limit of names per certificate)" })
+      .default(10),
+    priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"]).default("PriceClass_100"),
+  })
+  .default({ domainsPerDistribution: 10, priceClass: "PriceClass_100" });
+
+const stackSchema = z.object({
+  domains: z.array(domainSchema, { error: "must be a list of domains (see Pulumi.example.yaml)" }),
+  hosting: hostingSchema,
+});
+
+/**
+ * Rules across fields or list items, run on the raw input so they are reported even when
+ * another field of the same entry is wrong (zod skips refinements of invalid objects).
+ */
+function crossChecks(domains: unknown): { path: PropertyKey[]; message: string }[] {
+  if (!Array.isArray(domains)) return [];
+  const out: { path: PropertyKey[]; message: string }[] = [];
+  const first = new Map<string, number>();
+  domains.forEach((d: Record<string, unknown> | null, i) => {
+    if (typeof d !== "object" || d === null) return;
+    const mode = typeof d.mode === "string" ? d.mode : "testing";
+    if (mode !== "none" && (!Array.isArray(d.mx) || d.mx.length === 0)) {
+      out.push({
+        path: ["domains", i, "mx"],
+        message: `is empty but mode is ${mode}; list every MX host (or a "*." pattern covering it), or use mode: none`,
+      });
+    }
+    if (typeof d.domain !== "string") return;
+    let name: string;
+    try {
+      name = toALabels(d.domain);
+    } catch {
+      return; // reported by the schema
+    }
+    const j = first.get(name);
+    if (j === undefined) first.set(name, i);
+    else out.push({ path: ["domains", i, "domain"], message: `"${d.domain}" is already listed at mta-sts:domains[${j}]; list each domain once` });
+  });
+  return out;
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = `mta-sts:${String(path[0])}`;
+  for (const p of path.slice(1)) out += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
+  return out;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the README's configuration reference`;
+  }
+  return issue.message;
+}
+
+/**
+ * Parses the raw values of `mta-sts:domains` and `mta-sts:hosting` (as YAML/JSON gives
+ * them). Throws ConfigError with every problem found.
+ */
+export function parseStackConfig(raw: { domains: unknown; hosting?: unknown }): StackConfig {
+  const domains = raw.domains ?? [];
+  const result = stackSchema.safeParse({ domains, hosting: raw.hosting });
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((i) => `${keyPath(i.path)}: ${describe(i)}`)),
+    ...crossChecks(domains).map((i) => `${keyPath(i.path)}: ${i.message}`),
+  ];
+  if (!result.success || problems.length > 0) {
+    const byPath = [...new Set(problems)].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    throw new ConfigError(byPath);
+  }
+  return result.data;
+}
