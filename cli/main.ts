@@ -1,0 +1,47 @@
+// The `mtasts` command. Exit codes: 0 fine, 1 the input or the result is wrong (e.g. an
+// invalid stack config), 2 a usage error (unknown option, missing stack file).
+import { Command, CommanderError, Option } from "commander";
+import { planCommand } from "./plan-command";
+import { UsageError } from "./stack-file";
+
+export function buildCli(): Command {
+  const program = new Command("mtasts")
+    .description("MTA-STS and TLS-RPT for many domains: plan offline, and more")
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command("plan")
+    .description("run the Pulumi program offline (mock runtime, no credentials) and print the DNS records, policies and resources")
+    .option("--stack <name>", "stack whose Pulumi.<name>.yaml to read", "example")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
+    .option("--diff <ref>", "also list DNS records added/removed/changed against the stack file at this git ref")
+    .option("--dir <path>", "project directory (holding Pulumi.yaml)", process.cwd())
+    .addOption(new Option("--config-file <path>", "read config from this file instead of the stack file").hideHelp())
+    .action(async (opts) => {
+      process.exitCode = await planCommand(opts);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+      process.stderr.write(`mtasts: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`mtasts: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module || process.env.MTASTS_BIN === "1") {
+  main(process.argv.slice(2)).then((code) => {
+    // Flush before leaving: stdout may be a pipe, and the SDK may hold handles open.
+    process.stdout.write("", () => process.exit(code));
+  });
+}

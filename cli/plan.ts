@@ -1,0 +1,226 @@
+// `mtasts plan`: what the program would declare, as a reviewer wants it. Builds the plan
+// (a JSON contract) from a mock-runtime run, diffs DNS against another plan, renders text/markdown.
+import type { DomainSummary } from "../components/mta-sts-fleet";
+import type { DnsRecordSpec } from "../components/dns/zone";
+import { type ProgramRun, settle, UNKNOWN } from "./program-runner";
+
+export interface PlanRecord {
+  name: string;
+  type: string;
+  ttl: number;
+  values: string[];
+  managedBy: "route53" | "cloudflare" | "manual";
+  purpose: string;
+  /** Route53 alias (values hold the alias target). */
+  alias: boolean;
+  /** False when the name or a value is only known after deploy. */
+  known: boolean;
+}
+
+export interface PlanDomain {
+  domain: string;
+  mode: string;
+  dnsProvider: string;
+  group: number;
+  policy: { id: string; text: string; url: string };
+  records: PlanRecord[];
+  /** Cloud resources attributed to this domain. */
+  resourceCount: number;
+}
+
+export interface PlanResource {
+  type: string;
+  name: string;
+  custom: boolean;
+  domain?: string;
+  group?: string;
+}
+
+export interface RecordChange {
+  name: string;
+  type: string;
+  before: string[];
+  after: string[];
+}
+
+export interface PlanDiff {
+  ref: string;
+  added: PlanRecord[];
+  removed: PlanRecord[];
+  changed: RecordChange[];
+}
+
+export interface Plan {
+  stack: string;
+  domains: PlanDomain[];
+  resources: PlanResource[];
+  groups: { name: string; domains: string[]; resourceCount: number }[];
+  totals: { resources: number; cloudResources: number; shared: number; domains: number; perDomain: number };
+  diff?: PlanDiff;
+}
+
+async function planRecord(spec: DnsRecordSpec): Promise<PlanRecord> {
+  const name = await settle(spec.name);
+  const values = await settle(spec.values);
+  return {
+    name: name.known ? (name.value as string) : UNKNOWN,
+    type: spec.type,
+    ttl: spec.ttl,
+    values: values.known ? (values.value as string[]) : [UNKNOWN],
+    managedBy: spec.managedBy,
+    purpose: spec.purpose,
+    alias: spec.alias,
+    known: name.known && values.known,
+  };
+}
+
+/** Builds the plan from a run of index.ts (its `domains` export and the recorded resources). */
+export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
+  const summary = (run.exports.domains ?? []) as readonly DomainSummary[];
+  // Attribution by component identity: the fleet names a domain's MtaStsDomain and its
+  // zone adapter "<fleet>-<domain>" and "<fleet>-<domain>-dns"; groups are PolicyDistributions.
+  const domainOf = new Map<string, string>();
+  for (const fleet of run.resources.filter((r) => r.type === "mta-sts:index:MtaStsFleet")) {
+    for (const s of summary) {
+      domainOf.set(`mta-sts:index:MtaStsDomain::${fleet.name}-${s.domain}`, s.domain);
+      for (const provider of ["Route53Zone", "CloudflareZone", "ManualZone"]) {
+        domainOf.set(`mta-sts:dns:${provider}::${fleet.name}-${s.domain}-dns`, s.domain);
+      }
+    }
+  }
+  const resources: PlanResource[] = run.resources.map((r) => {
+    const chain = [{ type: r.type, name: r.name }, ...r.ancestors];
+    const domain = chain.map((a) => domainOf.get(`${a.type}::${a.name}`)).find((d) => d !== undefined);
+    const group = chain.find((a) => a.type === "mta-sts:index:PolicyDistribution")?.name;
+    return { type: r.type, name: r.name, custom: r.custom, ...(domain ? { domain } : {}), ...(group && !domain ? { group } : {}) };
+  });
+
+  const domains: PlanDomain[] = [];
+  for (const s of summary) {
+    const [mode, id, text] = await Promise.all([settle(s.mode), settle(s.policy.id), settle(s.policy.text)]);
+    domains.push({
+      domain: s.domain,
+      mode: mode.value ?? UNKNOWN,
+      dnsProvider: s.dnsProvider,
+      group: s.group,
+      policy: { id: id.value ?? UNKNOWN, text: text.value ?? UNKNOWN, url: s.policy.url },
+      records: await Promise.all(s.records.map(planRecord)),
+      resourceCount: resources.filter((r) => r.custom && r.domain === s.domain).length,
+    });
+  }
+  const groupNames = [...new Set(run.resources.filter((r) => r.type === "mta-sts:index:PolicyDistribution").map((r) => r.name))];
+  const groups = groupNames.map((name, i) => ({
+    name,
+    domains: domains.filter((d) => d.group === i).map((d) => d.domain),
+    resourceCount: resources.filter((r) => r.custom && r.group === name).length,
+  }));
+  const cloud = resources.filter((r) => r.custom).length;
+  return {
+    stack,
+    domains,
+    resources,
+    groups,
+    totals: {
+      resources: resources.length,
+      cloudResources: cloud,
+      shared: resources.filter((r) => r.custom && !r.domain && !r.group).length,
+      domains: domains.length,
+      perDomain: domains.length === 0 ? 0 : Math.round((cloud / domains.length) * 100) / 100,
+    },
+  };
+}
+
+/** How a record is matched across plans: by name and type, or by purpose when the name is unknown. */
+const recordKey = (r: PlanRecord) => `${r.name === UNKNOWN ? r.purpose : r.name}|${r.type}`;
+
+/** DNS records added, removed and changed from `before` to `after`. */
+export function diffPlans(ref: string, before: Plan | undefined, after: Plan): PlanDiff {
+  const index = (p: Plan | undefined) => new Map((p?.domains ?? []).flatMap((d) => d.records).map((r) => [recordKey(r), r]));
+  const old = index(before);
+  const now = index(after);
+  const added = [...now].filter(([k]) => !old.has(k)).map(([, r]) => r);
+  const removed = [...old].filter(([k]) => !now.has(k)).map(([, r]) => r);
+  const changed: RecordChange[] = [];
+  for (const [k, r] of now) {
+    const o = old.get(k);
+    if (o && JSON.stringify(o.values) !== JSON.stringify(r.values)) {
+      changed.push({ name: r.name === UNKNOWN ? r.purpose : r.name, type: r.type, before: o.values, after: r.values });
+    }
+  }
+  return { ref, added, removed, changed };
+}
+
+const quote = (v: string) => `"${v.replace(/(["\\])/g, "\\$1")}"`;
+
+/** One zone-file line; TXT values quoted, aliases marked, unknowns said as such. */
+export function zoneLine(r: PlanRecord): string {
+  const name = r.name === UNKNOWN ? UNKNOWN : `${r.name}.`;
+  const values = r.values.map((v) => {
+    const target = v === UNKNOWN ? UNKNOWN : r.type === "TXT" ? quote(v) : `${v}.`;
+    return r.alias ? `ALIAS ${target}` : target;
+  });
+  return `${name} ${r.ttl} IN ${r.type} ${values.join(" ")}`;
+}
+
+function resourceLines(plan: Plan): string[] {
+  const t = plan.totals;
+  return [
+    `${t.cloudResources} cloud resources (${t.resources} with components) for ${t.domains} domains, ${t.perDomain} per domain on average`,
+    `  shared (bucket, access, router function): ${t.shared} resources`,
+    ...plan.groups.map((g) => `  ${g.name}: ${g.resourceCount} resources, ${g.domains.length} domains (${g.domains.join(", ")})`),
+    ...plan.domains.map((d) => `  ${d.domain}: ${d.resourceCount} resources`),
+  ];
+}
+
+export function renderText(plan: Plan): string {
+  const out: string[] = [`Plan for stack ${plan.stack} (offline, mock runtime: values a provider computes are "${UNKNOWN}")`, ""];
+  for (const d of plan.domains) {
+    out.push(`${d.domain}  mode ${d.mode}, DNS ${d.dnsProvider}${d.dnsProvider === "manual" ? " (add these records by hand)" : ""}, group ${d.group}`);
+    out.push(`  policy id ${d.policy.id}  ${d.policy.url}`);
+    const width = Math.max(...d.records.map((r) => zoneLine(r).length));
+    for (const r of d.records) out.push(`  ${zoneLine(r).padEnd(width)}  ; ${r.purpose}`);
+    out.push("  policy file (CRLF):");
+    for (const line of d.policy.text.split("\r\n").filter(Boolean)) out.push(`    ${line}`);
+    out.push("");
+  }
+  out.push(...resourceLines(plan));
+  if (plan.diff) out.push("", ...renderDiffText(plan.diff));
+  return `${out.join("\n")}\n`;
+}
+
+function renderDiffText(diff: PlanDiff): string[] {
+  const out = [`DNS changes against ${diff.ref}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`];
+  for (const r of diff.added) out.push(`+ ${zoneLine(r)}`);
+  for (const r of diff.removed) out.push(`- ${zoneLine(r)}`);
+  for (const c of diff.changed) out.push(`~ ${c.name} ${c.type}: ${c.before.join(" ")} -> ${c.after.join(" ")}`);
+  return out;
+}
+
+export function renderMarkdown(plan: Plan): string {
+  const out: string[] = [`## MTA-STS plan: stack \`${plan.stack}\``, ""];
+  if (plan.diff) {
+    const d = plan.diff;
+    out.push(`### DNS changes against \`${d.ref}\``, "");
+    if (d.added.length + d.removed.length + d.changed.length === 0) out.push("No DNS changes.", "");
+    else {
+      out.push("```diff");
+      for (const r of d.added) out.push(`+ ${zoneLine(r)}`);
+      for (const r of d.removed) out.push(`- ${zoneLine(r)}`);
+      for (const c of d.changed) {
+        out.push(`- ${c.name} ${c.type} ${c.before.join(" ")}`, `+ ${c.name} ${c.type} ${c.after.join(" ")}`);
+      }
+      out.push("```", "");
+    }
+  }
+  out.push("| domain | mode | DNS | policy id | group |", "|---|---|---|---|---|");
+  for (const d of plan.domains) out.push(`| ${d.domain} | ${d.mode} | ${d.dnsProvider} | \`${d.policy.id}\` | ${d.group} |`);
+  out.push("");
+  for (const d of plan.domains) {
+    out.push(`<details><summary><b>${d.domain}</b>: ${d.records.length} records${d.dnsProvider === "manual" ? " (add by hand)" : ""}</summary>`, "");
+    out.push("```dns", ...d.records.map((r) => `${zoneLine(r)} ; ${r.purpose}`), "```", "");
+    out.push(`Policy served at ${d.policy.url}:`, "", "```", ...d.policy.text.split("\r\n").filter(Boolean), "```", "</details>", "");
+  }
+  out.push("<details><summary>Resources</summary>", "", "```", ...resourceLines(plan), "```", "</details>", "");
+  out.push(`_Offline plan (mock runtime): values only known after deploy are shown as "${UNKNOWN}"._`);
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,40 @@
+// Manual adapter: for zones this stack may not write to. Nothing is created; the records
+// are collected so `mtasts plan` and the stack output `domains` print them for a person to add.
+import * as pulumi from "@pulumi/pulumi";
+import { type DnsRecordSpec, type DnsZone, type RecordArgs, withoutDot } from "./zone";
+
+export class ManualZone extends pulumi.ComponentResource implements DnsZone {
+  readonly provider = "manual" as const;
+  readonly records: DnsRecordSpec[] = [];
+
+  constructor(name: string, _args: Record<string, never> = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("mta-sts:dns:ManualZone", name, {}, opts);
+    this.registerOutputs({});
+  }
+
+  private add(type: DnsRecordSpec["type"], args: RecordArgs, value: pulumi.Input<string>): DnsRecordSpec {
+    const spec: DnsRecordSpec = {
+      name: withoutDot(args.name),
+      type,
+      ttl: args.ttl,
+      values: pulumi.output(value).apply((v) => [v.replace(/\.$/, "")]),
+      alias: false,
+      managedBy: "manual",
+      purpose: args.purpose,
+    };
+    this.records.push(spec);
+    return spec;
+  }
+
+  txt(_suffix: string, args: RecordArgs & { value: pulumi.Input<string> }): DnsRecordSpec {
+    return this.add("TXT", args, args.value);
+  }
+
+  cname(_suffix: string, args: RecordArgs & { target: pulumi.Input<string> }): DnsRecordSpec {
+    return this.add("CNAME", args, args.target);
+  }
+
+  cloudFrontAlias(_suffix: string, args: RecordArgs & { domainName: pulumi.Input<string> }): DnsRecordSpec[] {
+    return [this.add("CNAME", args, args.domainName)];
+  }
+}

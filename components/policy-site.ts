@@ -1,0 +1,285 @@
+// Serves https://mta-sts.<domain>/.well-known/mta-sts.txt for many domains: one private S3
+// bucket, and CloudFront distributions (each with one us-east-1 ACM certificate) for groups of domains.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DnsZone } from "./dns/zone";
+import { ROUTER_FUNCTION_CODE } from "./router-function";
+
+/** AWS managed cache policy "Managed-CachingDisabled": senders must see a new policy at once. */
+export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+/** CloudFront's certificates must live here, whatever the stack's region. */
+export const CERTIFICATE_REGION = "us-east-1";
+
+export interface PolicyHost {
+  /** The mail domain (A-labels); its policy host is `mta-sts.<domain>`. */
+  readonly domain: string;
+  /** Where its certificate validation and `mta-sts` records go. */
+  readonly zone: DnsZone;
+}
+
+export interface PolicyDistributionArgs {
+  /** The hosts this distribution serves (plain: their count decides the resources). */
+  readonly hosts: readonly PolicyHost[];
+  /** Regional domain name of the policy bucket. */
+  readonly bucketRegionalDomainName: pulumi.Input<string>;
+  /** Origin Access Control that signs requests to the bucket. */
+  readonly originAccessControlId: pulumi.Input<string>;
+  /** ARN of the router CloudFront Function. */
+  readonly routerFunctionArn: pulumi.Input<string>;
+  /** CloudFront price class. */
+  readonly priceClass?: pulumi.Input<string>;
+  /** TTL of the validation and host records. */
+  readonly ttl?: number;
+}
+
+/** One CloudFront distribution and its certificate, for up to `domainsPerDistribution` hosts. */
+export class PolicyDistribution extends pulumi.ComponentResource {
+  readonly distributionId: pulumi.Output<string>;
+  readonly distributionArn: pulumi.Output<string>;
+  readonly distributionDomainName: pulumi.Output<string>;
+  readonly certificateArn: pulumi.Output<string>;
+  readonly hosts: readonly string[];
+
+  constructor(name: string, args: PolicyDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mta-sts:index:PolicyDistribution", name, {}, opts);
+    if (args.hosts.length === 0) throw new Error(`${name}: a PolicyDistribution needs at least one host`);
+    const ttl = args.ttl ?? 300;
+    this.hosts = args.hosts.map((h) => `mta-sts.${h.domain}`);
+
+    // Adding a host changes the names, which replaces the certificate. Pulumi replaces
+    // create-before-delete by default (never set deleteBeforeReplace here): the new
+    // certificate is issued and attached before the old one is deleted, so nothing goes dark.
+    const certificate = new aws.acm.Certificate(
+      `${name}-cert`,
+      {
+        region: CERTIFICATE_REGION,
+        domainName: this.hosts[0],
+        subjectAlternativeNames: this.hosts.slice(1),
+        validationMethod: "DNS",
+        keyAlgorithm: "RSA_2048",
+        tags: { "mta-sts:hosts": this.hosts.join(" ").slice(0, 256) },
+      },
+      { parent: this },
+    );
+
+    const validationNames = args.hosts.map(({ domain, zone }, i) => {
+      const option = certificate.domainValidationOptions.apply((opts) => {
+        const found = opts.find((o) => o.domainName === this.hosts[i]);
+        if (!found) throw new Error(`ACM returned no DNS validation option for ${this.hosts[i]}`);
+        return found;
+      });
+      const spec = zone.cname(
+        "acm-validation",
+        {
+          name: option.resourceRecordName,
+          target: option.resourceRecordValue,
+          ttl,
+          purpose: `ACM DNS validation for mta-sts.${domain}`,
+        },
+        { deleteBeforeReplace: false },
+      );
+      return spec.name;
+    });
+
+    const validation = new aws.acm.CertificateValidation(
+      `${name}-cert-validation`,
+      { region: CERTIFICATE_REGION, certificateArn: certificate.arn, validationRecordFqdns: validationNames },
+      { parent: this },
+    );
+
+    const originId = "policy-bucket";
+    const distribution = new aws.cloudfront.Distribution(
+      `${name}-cdn`,
+      {
+        enabled: true,
+        comment: `MTA-STS policies: ${this.hosts.join(" ")}`.slice(0, 128),
+        aliases: [...this.hosts],
+        isIpv6Enabled: true,
+        httpVersion: "http2and3",
+        priceClass: args.priceClass ?? "PriceClass_100",
+        origins: [
+          {
+            originId,
+            domainName: args.bucketRegionalDomainName,
+            originAccessControlId: args.originAccessControlId,
+            s3OriginConfig: { originAccessIdentity: "" },
+          },
+        ],
+        defaultCacheBehavior: {
+          targetOriginId: originId,
+          viewerProtocolPolicy: "https-only",
+          allowedMethods: ["GET", "HEAD"],
+          cachedMethods: ["GET", "HEAD"],
+          cachePolicyId: CACHING_DISABLED_POLICY_ID,
+          compress: false,
+          functionAssociations: [{ eventType: "viewer-request", functionArn: args.routerFunctionArn }],
+        },
+        viewerCertificate: {
+          acmCertificateArn: validation.certificateArn,
+          sslSupportMethod: "sni-only",
+          minimumProtocolVersion: "TLSv1.2_2021",
+        },
+        restrictions: { geoRestriction: { restrictionType: "none" } },
+        // The TXT id must not be published before this distribution serves the new
+        // policy; the provider returns only once the distribution is Deployed.
+        waitForDeployment: true,
+      },
+      { parent: this },
+    );
+
+    args.hosts.forEach(({ domain, zone }) =>
+      zone.cloudFrontAlias("mta-sts-host", {
+        name: `mta-sts.${domain}`,
+        domainName: distribution.domainName,
+        hostedZoneId: distribution.hostedZoneId,
+        ttl,
+        purpose: "policy host -> CloudFront",
+      }),
+    );
+
+    this.distributionId = distribution.id;
+    this.distributionArn = distribution.arn;
+    this.distributionDomainName = distribution.domainName;
+    this.certificateArn = validation.certificateArn;
+    this.registerOutputs({
+      distributionId: this.distributionId,
+      distributionArn: this.distributionArn,
+      distributionDomainName: this.distributionDomainName,
+      certificateArn: this.certificateArn,
+    });
+  }
+}
+
+export interface PolicySiteArgs {
+  /**
+   * Every host to serve, in a stable order: hosts are grouped in this order, so append new
+   * domains at the end to leave the existing groups untouched.
+   */
+  readonly hosts: readonly PolicyHost[];
+  /** Hosts per CloudFront distribution (1 = one each); at most 100, ACM's names per certificate. */
+  readonly domainsPerDistribution?: number;
+  /** CloudFront price class for every distribution. */
+  readonly priceClass?: pulumi.Input<string>;
+  /** TTL of the validation and host records. */
+  readonly ttl?: number;
+}
+
+/** The shared policy bucket, its access policy, the router function and the distributions. */
+export class PolicySite extends pulumi.ComponentResource {
+  readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  readonly distributions: readonly PolicyDistribution[];
+  private readonly groupOf = new Map<string, number>();
+  private readonly accessPolicyId: pulumi.Output<string>;
+
+  constructor(name: string, args: PolicySiteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mta-sts:index:PolicySite", name, {}, opts);
+    const perGroup = args.domainsPerDistribution ?? 10;
+    if (!Number.isInteger(perGroup) || perGroup < 1 || perGroup > 100) {
+      throw new Error(`${name}: domainsPerDistribution is ${perGroup}; use a whole number in 1..100`);
+    }
+
+    const bucket = new aws.s3.Bucket(`${name}-policies`, {}, { parent: this });
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-policies-public-access`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-policies-ownership`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { parent: this },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-policies-encryption`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      { parent: this },
+    );
+    const oac = new aws.cloudfront.OriginAccessControl(
+      `${name}-oac`,
+      { description: "MTA-STS policy bucket", originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4" },
+      { parent: this },
+    );
+    const router = new aws.cloudfront.Function(
+      `${name}-router`,
+      { runtime: "cloudfront-js-2.0", comment: "MTA-STS: host -> policy object, anything else 404", code: ROUTER_FUNCTION_CODE, publish: true },
+      { parent: this },
+    );
+
+    const groups: PolicyHost[][] = [];
+    args.hosts.forEach((host, i) => {
+      const g = Math.floor(i / perGroup);
+      (groups[g] ??= []).push(host);
+      this.groupOf.set(host.domain, g);
+    });
+    this.distributions = groups.map(
+      (hosts, g) =>
+        new PolicyDistribution(
+          `${name}-group-${g}`,
+          {
+            hosts,
+            bucketRegionalDomainName: bucket.bucketRegionalDomainName,
+            originAccessControlId: oac.id,
+            routerFunctionArn: router.arn,
+            priceClass: args.priceClass,
+            ttl: args.ttl,
+          },
+          { parent: this },
+        ),
+    );
+
+    // Only these distributions may read, and only over TLS. ListBucket turns a missing
+    // object into 404 (not 403) for the sender.
+    const access = new aws.s3.BucketPolicy(
+      `${name}-policies-access`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.all([bucket.arn, pulumi.all(this.distributions.map((d) => d.distributionArn))]).apply(([arn, sources]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "CloudFrontReadsPolicies",
+                Effect: "Allow",
+                Principal: { Service: "cloudfront.amazonaws.com" },
+                Action: ["s3:GetObject", "s3:ListBucket"],
+                Resource: [arn, `${arn}/*`],
+                Condition: { StringEquals: { "AWS:SourceArn": sources } },
+              },
+              {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+            ],
+          }),
+        ),
+      },
+      { parent: this },
+    );
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.accessPolicyId = access.id;
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+  }
+
+  /** Index of the distribution group serving `domain`. */
+  groupIndex(domain: string): number {
+    const g = this.groupOf.get(domain);
+    if (g === undefined) throw new Error(`${domain} is not among this PolicySite's hosts; add it to hosts`);
+    return g;
+  }
+
+  /**
+   * Resolves once `domain`'s distribution is deployed and the bucket lets it read: use it
+   * as data in anything that must wait until the policy is served (the `_mta-sts` id).
+   */
+  servedFor(domain: string): pulumi.Output<string> {
+    const distribution = this.distributions[this.groupIndex(domain)];
+    return pulumi.all([distribution.distributionId, this.accessPolicyId]).apply(([id]) => id);
+  }
+}

@@ -1,0 +1,21 @@
+// The Pulumi program: stack config -> components, nothing else. The library API is in
+// lib.ts (the package root re-exports it when imported as a dependency).
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig } from "./config";
+import { MtaStsFleet } from "./components/mta-sts-fleet";
+
+const config = new pulumi.Config("mta-sts");
+let parsed;
+try {
+  parsed = parseStackConfig({ domains: config.getObject("domains"), hosting: config.getObject("hosting") });
+} catch (err) {
+  // RunError: Pulumi prints the message alone, without a stack trace, and declares nothing.
+  if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+  throw err;
+}
+
+const fleet = new MtaStsFleet("mta-sts", parsed);
+
+/** Per domain: mode, policy id/text/URL, and every DNS record (copy the manual ones by hand). */
+export const domains = fleet.summary;
+export const policyBucket = fleet.site.bucketName;
