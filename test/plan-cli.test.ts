@@ -1,0 +1,155 @@
+// `mtasts plan` end to end: the real bin, the real index.ts, the example stack file.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Plan } from "../cli/plan";
+import { policyId } from "../protocol";
+
+const root = path.resolve(__dirname, "..");
+const bin = path.join(root, "bin", "mtasts.cjs");
+
+function mtasts(args: string[], cwd = root) {
+  const res = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** A project directory of its own whose Pulumi.yaml points at our index.ts. */
+function tempProject(stackText: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-plan-"));
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
+  fs.writeFileSync(path.join(dir, "Pulumi.example.yaml"), stackText);
+  return dir;
+}
+const exampleText = fs.readFileSync(path.join(root, "Pulumi.example.yaml"), "utf8");
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+describe("mtasts plan --stack example", () => {
+  let plan: Plan;
+  beforeAll(() => {
+    const res = mtasts(["plan", "--stack", "example", "--format", "json"]);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    plan = JSON.parse(res.stdout);
+  });
+
+  it("prints the JSON contract: stack, domains with policy and records, resources", () => {
+    expect(plan.stack).toBe("example");
+    expect(plan.domains.map((d) => [d.domain, d.mode])).toEqual([
+      ["example.com", "testing"],
+      ["example.org", "enforce"],
+      ["example.net", "testing"],
+    ]);
+    for (const d of plan.domains) {
+      expect(d.policy.id).toBe(policyId(d.policy.text));
+      expect(d.policy.url).toBe(`https://mta-sts.${d.domain}/.well-known/mta-sts.txt`);
+      expect(d.policy.text).toMatch(/^version: STSv1\r\n/);
+      const sts = d.records.find((r) => r.name === `_mta-sts.${d.domain}`);
+      expect(sts).toMatchObject({ type: "TXT", ttl: 300, values: [`v=STSv1; id=${d.policy.id};`], managedBy: d.dnsProvider, known: true });
+    }
+    expect(plan.domains[0].policy.text).toBe("version: STSv1\r\nmode: testing\r\nmx: *.mail.example.net\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n");
+    expect(plan.resources).toContainEqual(expect.objectContaining({ type: "aws:cloudfront/distribution:Distribution", name: "mta-sts-site-group-0-cdn" }));
+    expect(plan.resources.every((r) => typeof r.type === "string" && typeof r.name === "string")).toBe(true);
+  });
+
+  it("shows values only known after deploy as such, never invented", () => {
+    const com = plan.domains[0].records;
+    expect(com.find((r) => r.purpose.startsWith("ACM DNS validation"))).toMatchObject({ name: "(known after deploy)", values: ["(known after deploy)"], known: false });
+    expect(com.filter((r) => r.name === "mta-sts.example.com").map((r) => [r.type, r.alias, r.values[0]])).toEqual([
+      ["A", true, "(known after deploy)"],
+      ["AAAA", true, "(known after deploy)"],
+    ]);
+    expect(JSON.stringify(plan)).not.toMatch(/cloudfront\.net|acm-validations/);
+  });
+
+  it("counts resources per domain and per group", () => {
+    expect(plan.domains.map((d) => d.resourceCount)).toEqual([6, 5, 1]);
+    expect(plan.groups).toEqual([{ name: "mta-sts-site-group-0", domains: ["example.com", "example.org", "example.net"], resourceCount: 3 }]);
+    expect(plan.totals.cloudResources).toBe(6 + 5 + 1 + 3 + plan.totals.shared);
+  });
+
+  it("prints zone-file lines and the policy in text, and a table in markdown", () => {
+    const text = mtasts(["plan", "--stack", "example"]).stdout;
+    expect(text).toContain(`_mta-sts.example.org. 300 IN TXT "v=STSv1; id=${plan.domains[1].policy.id};"`);
+    expect(text).toContain('_smtp._tls.example.com. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"');
+    expect(text).toContain("mta-sts.example.com. 60 IN AAAA ALIAS (known after deploy)");
+    expect(text).toContain("example.net  mode testing, DNS manual (add these records by hand)");
+    expect(text).toContain("    mx: *.mail.example.net");
+    const md = mtasts(["plan", "--stack", "example", "--format", "markdown"]).stdout;
+    expect(md).toContain("| domain | mode | DNS | policy id | group |");
+    expect(md).toContain(`| example.org | enforce | cloudflare | \`${plan.domains[1].policy.id}\` | 0 |`);
+  });
+});
+
+describe("mtasts plan errors", () => {
+  it("stops on an invalid config with one line per problem, exit 1, nothing planned", () => {
+    const bad = exampleText.replace("mx: [mx.example.org]", 'mx: ["mx.*.example.org"]').replace("maxAge: 86400", "maxAge: 0");
+    const dir = tempProject(bad);
+    dirs.push(dir);
+    const res = mtasts(["plan", "--stack", "example", "--dir", dir]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toContain("invalid stack config (2 problems)");
+    expect(res.stderr).toContain("mta-sts:domains[0].maxAge: must be within 1..31557600 seconds");
+    expect(res.stderr).toContain('mta-sts:domains[1].mx[0]: "mx.*.example.org" has a wildcard that is not the whole leftmost label');
+  });
+
+  it("is a usage error (exit 2) to name a missing stack, an unknown format or a missing ref", () => {
+    expect(mtasts(["plan", "--stack", "nope"]).code).toBe(2);
+    expect(mtasts(["plan", "--format", "yaml"]).code).toBe(2);
+    const res = mtasts(["plan", "--diff", "no-such-ref-xyz"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("no such git ref");
+  });
+});
+
+describe("mtasts plan --diff", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempProject(exampleText);
+    dirs.push(dir);
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
+    git("init", "-q");
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".");
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "base");
+    const changed = exampleText
+      .replace('mx: [mx1.example.com, "*.mail.example.net"]', 'mx: [mx1.example.com, mx2.example.com, "*.mail.example.net"]')
+      .replace("  mta-sts:hosting:", "    - domain: example.info\n      dns: { provider: route53, zoneId: Z0123456789ABD }\n      mx: [mx.example.info]\n      rua: [\"mailto:tls@example.info\"]\n  mta-sts:hosting:")
+      .replace('      rua: ["mailto:tls@example.net"]\n', "");
+    fs.writeFileSync(path.join(dir, "Pulumi.example.yaml"), changed);
+  });
+
+  it("lists the DNS records added, removed and changed against the ref", () => {
+    const res = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "json", "--diff", "HEAD"]);
+    expect(res.stderr).toBe("");
+    const plan: Plan = JSON.parse(res.stdout);
+    const diff = plan.diff!;
+    expect(diff.ref).toBe("HEAD");
+    expect(diff.added.map((r) => `${r.name} ${r.type}`).sort()).toEqual(
+      ["_mta-sts.example.info TXT", "_smtp._tls.example.info TXT", "mta-sts.example.info A", "mta-sts.example.info AAAA", "(known after deploy) CNAME"].sort(),
+    );
+    expect(diff.removed.map((r) => `${r.name} ${r.type} ${r.values[0]}`)).toEqual(["_smtp._tls.example.net TXT v=TLSRPTv1; rua=mailto:tls@example.net"]);
+    expect(diff.changed).toHaveLength(1);
+    expect(diff.changed[0]).toMatchObject({ name: "_mta-sts.example.com", type: "TXT" });
+    expect(diff.changed[0].before[0]).not.toBe(diff.changed[0].after[0]);
+    expect(diff.changed[0].after[0]).toBe(`v=STSv1; id=${plan.domains[0].policy.id};`);
+  });
+
+  it("renders the diff for a pull request comment in markdown", () => {
+    const md = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "markdown", "--diff", "HEAD"]).stdout;
+    expect(md).toContain("### DNS changes against `HEAD`");
+    expect(md).toContain('+ _mta-sts.example.info. 300 IN TXT "v=STSv1; id=');
+    expect(md).toContain('- _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tls@example.net"');
+  });
+
+  it("treats a stack file that did not exist at the ref as all new", () => {
+    const res = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "json", "--diff", "HEAD"], dir);
+    expect(JSON.parse(res.stdout).diff.removed).toHaveLength(1);
+    fs.copyFileSync(path.join(dir, "Pulumi.example.yaml"), path.join(dir, "Pulumi.other.yaml"));
+    const other = JSON.parse(mtasts(["plan", "--stack", "other", "--dir", dir, "--format", "json", "--diff", "HEAD"]).stdout) as Plan;
+    expect(other.diff!.removed).toEqual([]);
+    expect(other.diff!.added).toHaveLength(other.domains.flatMap((d) => d.records).length);
+  });
+});
