@@ -111,6 +111,7 @@ export async function runProgram(opts: {
 
 /** require() where a TypeScript loader is registered (tsx in bin/), else import() (vitest). */
 async function loadModule(file: string): Promise<unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is CommonJS, as Pulumi runs it
   if (typeof require === "function" && require.extensions?.[".ts"]) return require(file);
   return import(file);
 }

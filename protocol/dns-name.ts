@@ -18,7 +18,8 @@ export function toALabels(input: string): string {
     throw new NameError(`"${input}" is not a host name; give the bare name, e.g. "example.com" (no scheme, path, port or address)`);
   }
   // domainToASCII maps U-labels to xn-- A-labels and returns "" for names it cannot map.
-  const ascii = /^[\x00-\x7f]*$/.test(raw) ? raw.toLowerCase() : domainToASCII(raw);
+  const isAscii = [...raw].every((c) => c.charCodeAt(0) < 0x80);
+  const ascii = isAscii ? raw.toLowerCase() : domainToASCII(raw);
   if (ascii === "") throw new NameError(`"${input}" cannot be converted to an A-label (IDNA) name; check the spelling`);
   if (ascii.length > 253) throw new NameError(`"${input}" is ${ascii.length} characters; DNS names are at most 253`);
   const labels = ascii.split(".");

@@ -4,7 +4,7 @@ import { policyObjectKey, ROUTER_FUNCTION_CODE } from "../components/router-func
 
 type Req = { uri: string; headers: Record<string, { value: string }> };
 const handler = new Function(`${ROUTER_FUNCTION_CODE}; return handler;`)() as (e: { request: Req }) => Req & { statusCode?: number };
-const request = (host: string | undefined, uri: string) => ({ request: { uri, headers: host === undefined ? {} : { host: { value: host } } } });
+const request = (host: string | undefined, uri: string): { request: Req } => ({ request: { uri, headers: host === undefined ? {} : { host: { value: host } } } });
 
 describe("router function", () => {
   it("maps the policy path to the host's own object key", () => {
