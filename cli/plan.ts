@@ -164,11 +164,14 @@ export function zoneLine(r: PlanRecord): string {
 
 function resourceLines(plan: Plan): string[] {
   const t = plan.totals;
+  const owner = (r: PlanResource) => r.domain ?? r.group ?? "shared";
   return [
     `${t.cloudResources} cloud resources (${t.resources} with components) for ${t.domains} domains, ${t.perDomain} per domain on average`,
     `  shared (bucket, access, router function): ${t.shared} resources`,
     ...plan.groups.map((g) => `  ${g.name}: ${g.resourceCount} resources, ${g.domains.length} domains (${g.domains.join(", ")})`),
     ...plan.domains.map((d) => `  ${d.domain}: ${d.resourceCount} resources`),
+    "Resources declared (type, name, for):",
+    ...plan.resources.map((r) => `  ${r.custom ? "" : "(component) "}${r.type}  ${r.name}  [${owner(r)}]`),
   ];
 }
 

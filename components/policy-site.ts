@@ -59,7 +59,8 @@ export class PolicyDistribution extends pulumi.ComponentResource {
         keyAlgorithm: "RSA_2048",
         tags: { "mta-sts:hosts": this.hosts.join(" ").slice(0, 256) },
       },
-      { parent: this },
+      // Explicit, because it is what keeps the hosts up: create the new certificate first.
+      { parent: this, deleteBeforeReplace: false },
     );
 
     const validationNames = args.hosts.map(({ domain, zone }, i) => {

@@ -77,6 +77,8 @@ describe("mtasts plan --stack example", () => {
     expect(text).toContain("mta-sts.example.com. 60 IN AAAA ALIAS (known after deploy)");
     expect(text).toContain("example.net  mode testing, DNS manual (add these records by hand)");
     expect(text).toContain("    mx: *.mail.example.net");
+    expect(text).toContain("  aws:route53/record:Record  mta-sts-example.com-dns-sts-txt  [example.com]");
+    expect(text).toContain("  aws:acm/certificate:Certificate  mta-sts-site-group-0-cert  [mta-sts-site-group-0]");
     const md = mtasts(["plan", "--stack", "example", "--format", "markdown"]).stdout;
     expect(md).toContain("| domain | mode | DNS | policy id | group |");
     expect(md).toContain(`| example.org | enforce | cloudflare | \`${plan.domains[1].policy.id}\` | 0 |`);

@@ -39,7 +39,7 @@ export class CloudflareZone extends pulumi.ComponentResource implements DnsZone 
         ttl: args.ttl,
         content: type === "TXT" ? plain.apply(quoteTxt) : plain,
         proxied: false,
-        comment: `mta-sts: ${args.purpose}`,
+        comment: `mta-sts: ${args.purpose}`.slice(0, 100), // the Free plan's limit
       },
       { ...opts, parent: this },
     );
