@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config";
-import { buildPlan, diffPlans, type Plan, renderMarkdown, renderText } from "./plan";
+import { buildPlan, diffPlans, hasMandatoryViolation, type Plan, renderMarkdown, renderText } from "./plan";
 import { runProgram } from "./program-runner";
 import { configFromStackText, readProject, readStackConfig, stackTextAtRef } from "./stack-file";
 
@@ -69,6 +69,10 @@ export async function planCommand(opts: PlanOptions): Promise<number> {
 
   const out = opts.format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : opts.format === "markdown" ? renderMarkdown(plan) : renderText(plan);
   process.stdout.write(out);
+  if (hasMandatoryViolation(plan)) {
+    process.stderr.write(`mtasts plan: ${plan.violations.filter((v) => v.level === "mandatory").length} mandatory policy violation(s); see the plan\n`);
+    return 1;
+  }
   return 0;
 }
 

@@ -2,6 +2,8 @@
 // (a JSON contract) from a mock-runtime run, diffs DNS against another plan, renders text/markdown.
 import type { DomainSummary } from "../components/mta-sts-fleet";
 import type { DnsRecordSpec } from "../components/dns/zone";
+import { policies } from "../policies/all";
+import { type NotRun, runPolicies, type Violation } from "../policies/lib/harness";
 import { type ProgramRun, settle, UNKNOWN } from "./program-runner";
 
 export interface PlanRecord {
@@ -56,6 +58,10 @@ export interface Plan {
   resources: PlanResource[];
   groups: { name: string; domains: string[]; resourceCount: number }[];
   totals: { resources: number; cloudResources: number; shared: number; domains: number; perDomain: number };
+  /** Verdicts of the policy pack (policies/) on the recorded resources. */
+  violations: Violation[];
+  /** Validations the pack could not run offline because a value is only known after deploy. */
+  policyNotRun: NotRun[];
   diff?: PlanDiff;
 }
 
@@ -115,6 +121,11 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
     resourceCount: resources.filter((r) => r.custom && r.group === name).length,
   }));
   const cloud = resources.filter((r) => r.custom).length;
+  // The same policy objects `pulumi preview --policy-pack policies` serves, run on what we recorded.
+  const verdicts = await runPolicies(
+    policies,
+    run.resources.filter((r) => r.custom).map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: r.policyProps, propertyDependencies: r.propertyDependencies })),
+  );
   return {
     stack,
     domains,
@@ -127,6 +138,8 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
       domains: domains.length,
       perDomain: domains.length === 0 ? 0 : Math.round((cloud / domains.length) * 100) / 100,
     },
+    violations: verdicts.violations,
+    policyNotRun: verdicts.notRun,
   };
 }
 
@@ -186,9 +199,25 @@ export function renderText(plan: Plan): string {
     for (const line of d.policy.text.split("\r\n").filter(Boolean)) out.push(`    ${line}`);
     out.push("");
   }
+  out.push(...violationLines(plan), "");
   out.push(...resourceLines(plan));
   if (plan.diff) out.push("", ...renderDiffText(plan.diff));
   return `${out.join("\n")}\n`;
+}
+
+/** True when a mandatory policy fired: the plan must not be trusted (exit 1). */
+export const hasMandatoryViolation = (plan: Plan) => plan.violations.some((v) => v.level === "mandatory");
+
+function violationLines(plan: Plan): string[] {
+  const mandatory = plan.violations.filter((v) => v.level === "mandatory").length;
+  const out = [
+    `Policy pack: ${plan.violations.length === 0 ? "no violations" : `${mandatory} mandatory, ${plan.violations.length - mandatory} advisory violation(s)`}` +
+      (plan.policyNotRun.length > 0 ? `; ${plan.policyNotRun.length} check(s) need values known only after deploy` : ""),
+  ];
+  for (const v of plan.violations) {
+    out.push(`  [${v.level}] ${v.policy} on ${v.resource}: ${v.message}`, `      fix: ${v.remediation}`);
+  }
+  return out;
 }
 
 function renderDiffText(diff: PlanDiff): string[] {
@@ -222,6 +251,14 @@ export function renderMarkdown(plan: Plan): string {
     out.push(`<details><summary><b>${d.domain}</b>: ${d.records.length} records${d.dnsProvider === "manual" ? " (add by hand)" : ""}</summary>`, "");
     out.push("```dns", ...d.records.map((r) => `${zoneLine(r)} ; ${r.purpose}`), "```", "");
     out.push(`Policy served at ${d.policy.url}:`, "", "```", ...d.policy.text.split("\r\n").filter(Boolean), "```", "</details>", "");
+  }
+  out.push("### Policy pack", "");
+  if (plan.violations.length === 0) out.push("No violations.", "");
+  else {
+    out.push("| level | policy | resource | message | fix |", "|---|---|---|---|---|");
+    const cell = (s: string) => s.replace(/\|/g, "\\|");
+    for (const v of plan.violations) out.push(`| ${v.level} | ${v.policy} | \`${v.resource}\` | ${cell(v.message)} | ${cell(v.remediation)} |`);
+    out.push("");
   }
   out.push("<details><summary>Resources</summary>", "", "```", ...resourceLines(plan), "```", "</details>", "");
   out.push(`_Offline plan (mock runtime): values only known after deploy are shown as "${UNKNOWN}"._`);

@@ -8,6 +8,12 @@ export interface RecordedResource {
   readonly name: string;
   /** Inputs as the engine would receive them; values unknown before deploy are UNKNOWN. */
   readonly inputs: Record<string, unknown>;
+  /** The URN the engine would give it (type chain of its parents, then its name). */
+  readonly urn: string;
+  /** Inputs as a policy pack sees them in a preview: unknown values are the engine's sentinel. */
+  readonly policyProps: Record<string, unknown>;
+  /** Per input property, the URNs of the resources its value came from. */
+  readonly propertyDependencies: Record<string, string[]>;
   /** True for cloud resources, false for components. */
   readonly custom: boolean;
   /** The chain of parents (type and name), nearest first. */
@@ -23,14 +29,36 @@ export interface ProgramRun {
   readonly resources: readonly RecordedResource[];
 }
 
-function replaceUnknowns(value: unknown): unknown {
-  if (pulumi.Output.isInstance(value)) return UNKNOWN;
-  if (value !== null && typeof value === "object" && (value as object).constructor?.name === "Unknown") return UNKNOWN;
-  if (Array.isArray(value)) return value.map(replaceUnknowns);
+/** The engine's wire sentinel for an unknown value (the policy SDK recognises it). */
+export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+function replaceUnknowns(value: unknown, marker: string): unknown {
+  if (pulumi.Output.isInstance(value)) return marker;
+  if (value !== null && typeof value === "object" && (value as object).constructor?.name === "Unknown") return marker;
+  if (Array.isArray(value)) return value.map((v) => replaceUnknowns(v, marker));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, replaceUnknowns(v)]));
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, replaceUnknowns(v, marker)]));
   }
   return value;
+}
+
+/** Every resource an input value (possibly holding Outputs deep inside) was computed from. */
+async function sourcesOf(value: unknown, into: Set<pulumi.Resource>, depth = 0): Promise<void> {
+  if (depth > 20 || value === null || value === undefined) return;
+  if (pulumi.Output.isInstance(value)) {
+    const out = value as unknown as { allResources?: () => Promise<Set<pulumi.Resource>>; resources: () => Set<pulumi.Resource> };
+    for (const r of out.allResources ? await out.allResources() : out.resources()) into.add(r);
+    return;
+  }
+  if (pulumi.Resource.isInstance(value)) {
+    into.add(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) await sourcesOf(v, into, depth + 1);
+  } else if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value as Record<string, unknown>)) await sourcesOf(v, into, depth + 1);
+  }
 }
 
 /**
@@ -68,12 +96,12 @@ export async function runProgram(opts: {
 
   let exports: Record<string, unknown> = {};
   let failure: unknown;
-  const seen: { resource: pulumi.Resource; type: string; name: string }[] = [];
+  const seen: { resource: pulumi.Resource; type: string; name: string; props: Record<string, unknown> }[] = [];
   await pulumi.runtime
     .runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
         parents.set(args.resource, args.opts.parent);
-        seen.push({ resource: args.resource, type: args.type, name: args.name });
+        seen.push({ resource: args.resource, type: args.type, name: args.name, props: args.props ?? {} });
         return undefined;
       });
       try {
@@ -91,19 +119,37 @@ export async function runProgram(opts: {
 
   const registered = new Map(pending.map((p) => [`${p.type}::${p.name}`, p]));
   const identity = new Map(seen.map((s) => [s.resource, { type: s.type, name: s.name }]));
-  for (const { resource, type, name } of seen) {
-    const ancestors: { type: string; name: string }[] = [];
+  const urns = new Map<pulumi.Resource, string>();
+  const ancestorsOf = (resource: pulumi.Resource) => {
+    const out: { type: string; name: string }[] = [];
     for (let p = parents.get(resource); p; p = parents.get(p)) {
       const id = identity.get(p);
-      if (id) ancestors.push(id);
+      if (id) out.push(id);
     }
+    return out;
+  };
+  for (const { resource, type, name } of seen) {
+    const chain = [...ancestorsOf(resource)].reverse().map((a) => a.type);
+    urns.set(resource, `urn:pulumi:${opts.stack}::${opts.project}::${[...chain, type].join("$")}::${name}`);
+  }
+  for (const { resource, type, name, props } of seen) {
     const reg = registered.get(`${type}::${name}`);
+    const propertyDependencies: Record<string, string[]> = {};
+    for (const [key, value] of Object.entries(props)) {
+      const sources = new Set<pulumi.Resource>();
+      await sourcesOf(value, sources);
+      const list = [...sources].map((r) => urns.get(r)).filter((u): u is string => u !== undefined);
+      if (list.length > 0) propertyDependencies[key] = [...new Set(list)];
+    }
     byName.set(`${type}::${name}`, {
       type,
       name,
+      urn: urns.get(resource)!,
       custom: reg?.custom ?? true,
-      inputs: replaceUnknowns(reg?.inputs ?? {}) as Record<string, unknown>,
-      ancestors,
+      inputs: replaceUnknowns(reg?.inputs ?? {}, UNKNOWN) as Record<string, unknown>,
+      policyProps: replaceUnknowns(reg?.inputs ?? {}, UNKNOWN_SENTINEL) as Record<string, unknown>,
+      propertyDependencies,
+      ancestors: ancestorsOf(resource),
     });
   }
   return { exports, resources: [...byName.values()] };

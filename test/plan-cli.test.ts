@@ -52,6 +52,7 @@ describe("mtasts plan --stack example", () => {
     expect(plan.domains[0].policy.text).toBe("version: STSv1\r\nmode: testing\r\nmx: *.mail.example.net\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n");
     expect(plan.resources).toContainEqual(expect.objectContaining({ type: "aws:cloudfront/distribution:Distribution", name: "mta-sts-site-group-0-cdn" }));
     expect(plan.resources.every((r) => typeof r.type === "string" && typeof r.name === "string")).toBe(true);
+    expect(plan.violations).toEqual([]);
   });
 
   it("shows values only known after deploy as such, never invented", () => {
@@ -82,6 +83,8 @@ describe("mtasts plan --stack example", () => {
     const md = mtasts(["plan", "--stack", "example", "--format", "markdown"]).stdout;
     expect(md).toContain("| domain | mode | DNS | policy id | group |");
     expect(md).toContain(`| example.org | enforce | cloudflare | \`${plan.domains[1].policy.id}\` | 0 |`);
+    expect(md).toContain("### Policy pack\n\nNo violations.");
+    expect(text).toContain("Policy pack: no violations");
   });
 });
 
