@@ -1,6 +1,7 @@
 // The `mtasts` command. Exit codes: 0 fine, 1 the input or the result is wrong (e.g. an
 // invalid stack config), 2 a usage error (unknown option, missing stack file).
 import { Command, CommanderError, Option } from "commander";
+import { checkCommand } from "./check-command";
 import { planCommand } from "./plan-command";
 import { UsageError } from "./stack-file";
 
@@ -20,6 +21,21 @@ export function buildCli(): Command {
     .addOption(new Option("--config-file <path>", "read config from this file instead of the stack file").hideHelp())
     .action(async (opts) => {
       process.exitCode = await planCommand(opts);
+    });
+  program
+    .command("check")
+    .description("check live domains the way a sending MTA sees them: TXT records, policy over HTTPS, MX coverage, STARTTLS")
+    .argument("<domain...>", "domains to check")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--resolver <host:port>", "DNS server to ask instead of the system resolver")
+    .option("--ca <file>", "PEM file of CA certificates to trust instead of the system roots")
+    .option("--https-port <n>", "port of the policy host", "443")
+    .option("--smtp-port <n>", "port of the MX hosts", "25")
+    .option("--timeout <seconds>", "time limit per lookup, fetch and SMTP conversation", "10")
+    .option("--concurrency <n>", "domains checked at once", "8")
+    .option("--no-smtp", "skip the STARTTLS probes of the MX hosts")
+    .action(async (domains: string[], opts) => {
+      process.exitCode = await checkCommand(domains, opts);
     });
   return program;
 }

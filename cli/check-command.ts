@@ -1,0 +1,81 @@
+// `mtasts check` wiring: options -> resolver, fetcher and SMTP probe -> checks per domain
+// (bounded concurrency) -> output and exit status (0 nothing failed, 1 something failed).
+import * as fs from "node:fs";
+import { toALabels } from "../protocol/dns-name";
+import { MAX_POLICY_BYTES, POLICY_PATH } from "../protocol/mta-sts";
+import { checkDomain, type DomainReport } from "./check/check";
+import { fetchPolicy } from "./check/https-fetch";
+import { renderCheckJson, renderCheckText } from "./check/render";
+import { makeResolver, parseResolverAddress } from "./check/resolver";
+import { probeStartTls } from "./check/smtp-probe";
+import { UsageError } from "./stack-file";
+
+export interface CheckOptions {
+  format: "text" | "json";
+  resolver?: string;
+  ca?: string;
+  httpsPort: string;
+  smtpPort: string;
+  timeout: string;
+  smtp: boolean;
+  concurrency: string;
+}
+
+function positive(name: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`${name} ${value} must be a number in (0, ${max}]`);
+  return n;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; keeps the order of `items`. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Checks the domains and returns the reports (the command prints them). Throws UsageError on bad options. */
+export async function runChecks(domains: string[], opts: CheckOptions): Promise<DomainReport[]> {
+  const names = domains.map((d) => {
+    try {
+      return toALabels(d);
+    } catch (err) {
+      throw new UsageError(`domain ${(err as Error).message}`);
+    }
+  });
+  const timeoutMs = positive("--timeout", opts.timeout, 600) * 1000;
+  const httpsPort = positive("--https-port", opts.httpsPort, 65535);
+  const smtpPort = positive("--smtp-port", opts.smtpPort, 65535);
+  const concurrency = positive("--concurrency", opts.concurrency, 256);
+  let server: string | undefined;
+  try {
+    server = opts.resolver ? parseResolverAddress(opts.resolver) : undefined;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (opts.ca && !fs.existsSync(opts.ca)) throw new UsageError(`--ca ${opts.ca}: no such file`);
+  const ca = opts.ca ? fs.readFileSync(opts.ca) : undefined;
+
+  const resolver = makeResolver({ server, timeoutMs });
+  return mapBounded(names, concurrency, (domain) =>
+    checkDomain(domain, {
+      resolver,
+      smtpEnabled: opts.smtp,
+      fetch: (host, address) => fetchPolicy({ host, address, port: httpsPort, path: POLICY_PATH, ca, timeoutMs, maxBytes: MAX_POLICY_BYTES }),
+      smtp: (host, address) => probeStartTls({ host, address, port: smtpPort, ca, timeoutMs }),
+    }),
+  );
+}
+
+export async function checkCommand(domains: string[], opts: CheckOptions): Promise<number> {
+  const reports = await runChecks(domains, opts);
+  process.stdout.write(opts.format === "json" ? renderCheckJson(reports) : renderCheckText(reports));
+  return reports.every((r) => r.ok) ? 0 : 1;
+}
