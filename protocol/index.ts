@@ -3,3 +3,4 @@ export * from "./dns-name";
 export * from "./mx";
 export * from "./mta-sts";
 export * from "./records";
+export * from "./tls-rpt";
