@@ -1,0 +1,102 @@
+// The receiver's pure-ish core, shared by the Lambda adapters and `mtasts receive --local`:
+// raw bytes stored first, then sniff, decode, validate, normalise, count exactly once; every
+// rejection kept with its reason. Returns what the sender is told.
+import { parseReport, ReportError, type TlsReport } from "../protocol/tls-rpt";
+import { aggregateRows } from "./aggregate";
+import { contactDomain, dkimPassDomains, type DnsResolver, extractReports, related } from "./email";
+import type { IngestLimits } from "./limits";
+import { decodePayload, sniff } from "./payload";
+import { Rejection } from "./reject";
+import { ReceiverStore, sha256 } from "./store";
+
+export interface IngestDeps {
+  readonly store: ReceiverStore;
+  readonly limits: IngestLimits;
+  readonly now?: () => Date;
+  /** "off" only for local experiments: email reports are then counted unsigned. */
+  readonly dkim?: "on" | "off";
+  readonly resolver?: DnsResolver;
+}
+
+export interface IngestResult {
+  readonly outcome: "counted" | "duplicate" | "rejected";
+  /** HTTP status for the sender (email: what it would be). */
+  readonly status: number;
+  readonly reason?: string;
+  readonly rawKey: string;
+  /** Per report in the payload (emails can carry several). */
+  readonly reports: { readonly outcome: "counted" | "duplicate"; readonly domains: string[]; readonly quirks: string[] }[];
+}
+
+const REPORT_TYPES = new Set(["application/tlsrpt+gzip", "application/tlsrpt+json", "application/gzip", "application/x-gzip", "application/json", "application/octet-stream", "text/plain", ""]);
+
+/** Deduplication key: the same report delivered twice (or by two routes) has the same one. */
+export const dedupKey = (r: TlsReport) => [r.organisation.toLowerCase(), r.reportId, r.start, r.end].join("\n");
+
+async function count(report: TlsReport, deps: IngestDeps) {
+  const key = dedupKey(report);
+  const outcome = await deps.store.countOnce(key, aggregateRows(report));
+  if (outcome === "counted") await deps.store.putNormalised(report.days[0], sha256(key).slice(0, 32), report);
+  return { outcome, domains: [...new Set(report.policies.map((p) => p.domain))], quirks: [...report.quirks] };
+}
+
+function parseOrReject(value: unknown, deps: IngestDeps): TlsReport {
+  try {
+    return parseReport(value, deps.limits);
+  } catch (err) {
+    if (err instanceof ReportError) throw new Rejection(400, `not a usable TLS-RPT report: ${err.reasons.join("; ")}`);
+    throw err;
+  }
+}
+
+async function rejected(deps: IngestDeps, rawKey: string, bytes: Uint8Array, err: unknown, at: Date): Promise<IngestResult> {
+  if (!(err instanceof Rejection)) throw err;
+  await deps.store.putRejected(rawKey, bytes, `${err.status} ${err.reason}`, at);
+  return { outcome: "rejected", status: err.status, reason: err.reason, rawKey, reports: [] };
+}
+
+/** A report POSTed to the HTTPS endpoint (rua=https:). */
+export async function ingestHttp(req: { method: string; contentType?: string; body: Uint8Array }, deps: IngestDeps): Promise<IngestResult> {
+  const at = deps.now?.() ?? new Date();
+  // Durable first: only then may the sender hear 2xx.
+  const rawKey = await deps.store.putRaw("https", req.body, at);
+  try {
+    if (req.method.toUpperCase() !== "POST") throw new Rejection(405, `method ${req.method} not allowed; POST the report`);
+    if (req.body.length > deps.limits.maxBodyBytes) throw new Rejection(413, `body is ${req.body.length} bytes; the limit is ${deps.limits.maxBodyBytes}`);
+    const label = (req.contentType ?? "").split(";")[0].trim().toLowerCase();
+    if (sniff(req.body) === "unknown" && !REPORT_TYPES.has(label)) {
+      throw new Rejection(415, `Content-Type ${label} is not a report type; send application/tlsrpt+gzip or application/tlsrpt+json`);
+    }
+    const { value } = decodePayload(req.body, deps.limits.maxDecompressedBytes);
+    const result = await count(parseOrReject(value, deps), deps);
+    return { outcome: result.outcome, status: 200, rawKey, reports: [result] };
+  } catch (err) {
+    return rejected(deps, rawKey, req.body, err, at);
+  }
+}
+
+/** A raw email (as SES stores it, or as the local SMTP listener received it). */
+export async function ingestEmail(raw: Uint8Array, deps: IngestDeps, stored?: { rawKey: string }): Promise<IngestResult> {
+  const at = deps.now?.() ?? new Date();
+  const rawKey = stored?.rawKey ?? (await deps.store.putRaw("email", raw, at));
+  try {
+    const found = await extractReports(raw, deps.limits);
+    const reports = found.reports.map((r) => parseOrReject(r.value, deps));
+    if (deps.dkim !== "off") {
+      const signers = await dkimPassDomains(raw, deps.resolver, at);
+      for (const report of reports) {
+        const claimed = [found.submitter, contactDomain(report.contact)].filter((d): d is string => !!d);
+        if (signers.length === 0) throw new Rejection(403, "no valid DKIM signature (RFC 8460 3 requires one); kept aside, not counted");
+        if (!signers.some((s) => claimed.some((c) => related(s, c)))) {
+          throw new Rejection(403, `DKIM signer ${signers.join(", ")} is not the reporting organisation (${claimed.join(", ") || "no submitter or contact domain"})`);
+        }
+      }
+    }
+    const results = [];
+    for (const report of reports) results.push(await count(report, deps));
+    const outcome = results.some((r) => r.outcome === "counted") ? "counted" : "duplicate";
+    return { outcome, status: 200, rawKey, reports: results };
+  } catch (err) {
+    return rejected(deps, rawKey, raw, err, at);
+  }
+}
