@@ -85,7 +85,7 @@ export async function ingestEmail(raw: Uint8Array, deps: IngestDeps, stored?: { 
     if (deps.dkim !== "off") {
       const signers = await dkimPassDomains(raw, deps.resolver, at);
       for (const report of reports) {
-        const claimed = [found.submitter, contactDomain(report.contact)].filter((d): d is string => !!d);
+        const claimed = [...new Set([found.submitter, contactDomain(report.contact)].filter((d): d is string => !!d))];
         if (signers.length === 0) throw new Rejection(403, "no valid DKIM signature (RFC 8460 3 requires one); kept aside, not counted");
         if (!signers.some((s) => claimed.some((c) => related(s, c)))) {
           throw new Rejection(403, `DKIM signer ${signers.join(", ")} is not the reporting organisation (${claimed.join(", ") || "no submitter or contact domain"})`);
