@@ -1,6 +1,7 @@
 // TLS-RPT reports (RFC 8460 section 4): a zod schema that accepts what real reporters send,
 // a normalised model, the quirks seen on the way, and a reason for what is truly unusable.
-import { z } from "zod";
+// zod/mini keeps the receiver's Lambda bundle small (classic zod adds ~450 KB).
+import * as z from "zod/mini";
 import { parsePolicy, policyId, renderPolicy } from "./mta-sts";
 
 export const POLICY_TYPES = ["sts", "tlsa", "no-policy-found"] as const;
@@ -73,51 +74,56 @@ export class ReportError extends Error {
   }
 }
 
-const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)], { error: "must be a non-negative whole number (and is required)" });
-const optionalText = z.string().nullish();
+const count = z.union([z.int().check(z.nonnegative()), z.string().check(z.regex(/^\d+$/))], { error: "must be a non-negative whole number (and is required)" });
+const optionalText = z.nullish(z.string());
+const text = (error: string) => z.string({ error }).check(z.minLength(1, { error }));
 
-const failureSchema = z
-  .object({
-    "result-type": z.string().min(1),
-    "failed-session-count": count,
-    "sending-mta-ip": optionalText,
-    "receiving-mx-hostname": optionalText,
-    "receiving-mx-helo": optionalText,
-    "receiving-ip": optionalText,
-    "failure-reason-code": optionalText,
-    "additional-information": optionalText,
-  })
-  .passthrough();
+const failureSchema = z.looseObject({
+  "result-type": text("result-type is required"),
+  "failed-session-count": count,
+  "sending-mta-ip": optionalText,
+  "receiving-mx-hostname": optionalText,
+  "receiving-mx-helo": optionalText,
+  "receiving-ip": optionalText,
+  "failure-reason-code": optionalText,
+  "additional-information": optionalText,
+});
 
-const policySchema = z
-  .object({
-    policy: z
-      .object({
-        "policy-type": z.enum(POLICY_TYPES, { error: 'policy-type must be "sts", "tlsa" or "no-policy-found"' }),
-        "policy-string": z.union([z.array(z.string()), z.string()]).nullish(),
-        "policy-domain": z.string({ error: "policy-domain is required" }),
-        "mx-host": z.union([z.array(z.string()), z.string()]).nullish(),
-      })
-      .passthrough(),
-    summary: z
-      .object({
-        "total-successful-session-count": count,
-        "total-failure-session-count": count,
-      })
-      .passthrough(),
-    "failure-details": z.array(failureSchema).nullish(),
-  })
-  .passthrough();
+const stringOrList = z.nullish(z.union([z.array(z.string()), z.string()]));
 
-const reportSchema = z
-  .object({
-    "organization-name": z.string().min(1),
-    "date-range": z.object({ "start-datetime": z.string(), "end-datetime": z.string() }),
-    "contact-info": z.string().nullish(),
-    "report-id": z.string().min(1),
-    policies: z.array(policySchema).min(1),
-  })
-  .passthrough();
+const policySchema = z.looseObject({
+  policy: z.looseObject(
+    {
+      "policy-type": z.enum(POLICY_TYPES, { error: 'policy-type must be "sts", "tlsa" or "no-policy-found"' }),
+      "policy-string": stringOrList,
+      "policy-domain": z.string({ error: "policy-domain is required" }),
+      "mx-host": stringOrList,
+    },
+    { error: "policy is required (an object)" },
+  ),
+  summary: z.looseObject(
+    {
+      "total-successful-session-count": count,
+      "total-failure-session-count": count,
+    },
+    { error: "summary is required (an object)" },
+  ),
+  "failure-details": z.nullish(z.array(failureSchema, { error: "failure-details must be a list" })),
+});
+
+const reportSchema = z.looseObject(
+  {
+    "organization-name": text("organization-name is required"),
+    "date-range": z.object(
+      { "start-datetime": z.string({ error: "start-datetime is required" }), "end-datetime": z.string({ error: "end-datetime is required" }) },
+      { error: "date-range is required" },
+    ),
+    "contact-info": z.nullish(z.string()),
+    "report-id": text("report-id is required"),
+    policies: z.array(policySchema, { error: "policies is required (a list)" }).check(z.minLength(1, { error: "policies is empty" })),
+  },
+  { error: "a report is a JSON object" },
+);
 
 function pathOf(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") || "(report)";

@@ -3,7 +3,7 @@
 // rejection kept with its reason. Returns what the sender is told.
 import { parseReport, ReportError, type TlsReport } from "../protocol/tls-rpt";
 import { aggregateRows } from "./aggregate";
-import { contactDomain, dkimPassDomains, type DnsResolver, extractReports, related } from "./email";
+import type { DnsResolver } from "./email";
 import type { IngestLimits } from "./limits";
 import { decodePayload, sniff } from "./payload";
 import { Rejection } from "./reject";
@@ -25,7 +25,13 @@ export interface IngestResult {
   readonly reason?: string;
   readonly rawKey: string;
   /** Per report in the payload (emails can carry several). */
-  readonly reports: { readonly outcome: "counted" | "duplicate"; readonly domains: string[]; readonly quirks: string[] }[];
+  readonly reports: {
+    readonly outcome: "counted" | "duplicate";
+    readonly domains: string[];
+    readonly quirks: string[];
+    /** Sessions by domain and result type ("successful" or a failure type), for metrics. */
+    readonly sessions?: { domain: string; resultType: string; sessions: number }[];
+  }[];
 }
 
 const REPORT_TYPES = new Set(["application/tlsrpt+gzip", "application/tlsrpt+json", "application/gzip", "application/x-gzip", "application/json", "application/octet-stream", "text/plain", ""]);
@@ -33,14 +39,19 @@ const REPORT_TYPES = new Set(["application/tlsrpt+gzip", "application/tlsrpt+jso
 /** Deduplication key: the same report delivered twice (or by two routes) has the same one. */
 export const dedupKey = (r: TlsReport) => [r.organisation.toLowerCase(), r.reportId, r.start, r.end].join("\n");
 
-async function count(report: TlsReport, deps: IngestDeps) {
+export async function count(report: TlsReport, deps: IngestDeps) {
   const key = dedupKey(report);
   const outcome = await deps.store.countOnce(key, aggregateRows(report));
   if (outcome === "counted") await deps.store.putNormalised(report.days[0], sha256(key).slice(0, 32), report);
-  return { outcome, domains: [...new Set(report.policies.map((p) => p.domain))], quirks: [...report.quirks] };
+  // STS policies only: TLSA lists the same sessions again.
+  const sessions = report.policies
+    .filter((p) => p.type !== "tlsa")
+    .flatMap((p) => [{ domain: p.domain, resultType: "successful", sessions: p.successful }, ...p.failures.map((f) => ({ domain: p.domain, resultType: f.resultType, sessions: f.count }))])
+    .filter((s) => s.sessions > 0);
+  return { outcome, domains: [...new Set(report.policies.map((p) => p.domain))], quirks: [...report.quirks], sessions };
 }
 
-function parseOrReject(value: unknown, deps: IngestDeps): TlsReport {
+export function parseOrReject(value: unknown, deps: IngestDeps): TlsReport {
   try {
     return parseReport(value, deps.limits);
   } catch (err) {
@@ -49,7 +60,7 @@ function parseOrReject(value: unknown, deps: IngestDeps): TlsReport {
   }
 }
 
-async function rejected(deps: IngestDeps, rawKey: string, bytes: Uint8Array, err: unknown, at: Date): Promise<IngestResult> {
+export async function rejected(deps: IngestDeps, rawKey: string, bytes: Uint8Array, err: unknown, at: Date): Promise<IngestResult> {
   if (!(err instanceof Rejection)) throw err;
   await deps.store.putRejected(rawKey, bytes, `${err.status} ${err.reason}`, at);
   return { outcome: "rejected", status: err.status, reason: err.reason, rawKey, reports: [] };
@@ -75,28 +86,3 @@ export async function ingestHttp(req: { method: string; contentType?: string; bo
   }
 }
 
-/** A raw email (as SES stores it, or as the local SMTP listener received it). */
-export async function ingestEmail(raw: Uint8Array, deps: IngestDeps, stored?: { rawKey: string }): Promise<IngestResult> {
-  const at = deps.now?.() ?? new Date();
-  const rawKey = stored?.rawKey ?? (await deps.store.putRaw("email", raw, at));
-  try {
-    const found = await extractReports(raw, deps.limits);
-    const reports = found.reports.map((r) => parseOrReject(r.value, deps));
-    if (deps.dkim !== "off") {
-      const signers = await dkimPassDomains(raw, deps.resolver, at);
-      for (const report of reports) {
-        const claimed = [...new Set([found.submitter, contactDomain(report.contact)].filter((d): d is string => !!d))];
-        if (signers.length === 0) throw new Rejection(403, "no valid DKIM signature (RFC 8460 3 requires one); kept aside, not counted");
-        if (!signers.some((s) => claimed.some((c) => related(s, c)))) {
-          throw new Rejection(403, `DKIM signer ${signers.join(", ")} is not the reporting organisation (${claimed.join(", ") || "no submitter or contact domain"})`);
-        }
-      }
-    }
-    const results = [];
-    for (const report of reports) results.push(await count(report, deps));
-    const outcome = results.some((r) => r.outcome === "counted") ? "counted" : "duplicate";
-    return { outcome, status: 200, rawKey, reports: results };
-  } catch (err) {
-    return rejected(deps, rawKey, raw, err, at);
-  }
-}

@@ -1,0 +1,42 @@
+// What both Lambda handlers share: the store on the bucket and table named in the
+// environment (AWS SDK v3 clients from the runtime), limits from the environment, metrics.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { IngestDeps, IngestResult } from "../ingest";
+import { limitsFromEnv } from "../limits";
+import { ReceiverStore } from "../store";
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set (the ReportReceiver component sets it)`);
+  return v;
+}
+
+let cached: IngestDeps | undefined;
+export function lambdaDeps(): IngestDeps {
+  cached ??= {
+    store: new ReceiverStore({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), bucket: required("REPORT_BUCKET"), table: required("REPORT_TABLE") }),
+    limits: limitsFromEnv(),
+    dkim: "on",
+  };
+  return cached;
+}
+
+const metrics = new Metrics({ namespace: process.env.METRICS_NAMESPACE ?? "MtaSts", serviceName: "tlsrpt-receiver" });
+
+/** Per report: sessions by domain and result type (embedded metric format), and the outcome. */
+export function publishMetrics(channel: "https" | "email", result: IngestResult): void {
+  // Duplicates and rejections add no sessions.
+  const counters = result.reports.filter((r) => r.outcome === "counted").flatMap((r) => r.sessions ?? []);
+  const outcome = metrics.singleMetric();
+  outcome.addDimension("Channel", channel);
+  outcome.addDimension("Outcome", result.outcome);
+  outcome.addMetric("Reports", MetricUnit.Count, 1);
+  for (const c of counters) {
+    const m = metrics.singleMetric();
+    m.addDimension("Domain", c.domain);
+    m.addDimension("ResultType", c.resultType);
+    m.addMetric("Sessions", MetricUnit.Count, c.sessions);
+  }
+}
