@@ -30,9 +30,22 @@ export interface HostingConfig {
   readonly priceClass: "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
 }
 
+export interface ReceiverConfig {
+  readonly enabled: boolean;
+  /** rua=mailto:tlsrpt@<domain> through SES inbound. */
+  readonly email?: { readonly domain: string; readonly dns: DnsConfig; readonly ruleSetName?: string };
+  /** rua=https://mta-sts.<domain>/tlsrpt through the Function URL. */
+  readonly https: boolean;
+  readonly alarmEmail?: string;
+  readonly retentionDays: number;
+  readonly reservedConcurrency: number;
+  readonly failureRateThreshold: number;
+}
+
 export interface StackConfig {
   readonly domains: readonly DomainConfig[];
   readonly hosting: HostingConfig;
+  readonly receiver: ReceiverConfig;
 }
 
 /** All problems with a stack config, one line each: `<key path>: <problem>; <fix>`. */
@@ -119,9 +132,29 @@ const hostingSchema = z
   })
   .default({ domainsPerDistribution: 10, priceClass: "PriceClass_100" });
 
+const receiverDefaults = { enabled: true, https: true, retentionDays: 400, reservedConcurrency: 5, failureRateThreshold: 0.05 };
+const receiverSchema = z
+  .strictObject({
+    enabled: z.boolean({ error: "must be true or false" }).default(true),
+    email: z
+      .strictObject({
+        domain: normalised(toALabels),
+        dns: dnsSchema,
+        ruleSetName: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be the name of an existing SES receipt rule set" }).optional(),
+      })
+      .optional(),
+    https: z.boolean({ error: "must be true or false" }).default(true),
+    alarmEmail: z.email({ error: "must be an email address" }).optional(),
+    retentionDays: z.number().int().min(1, { error: "must be at least 1 day" }).max(3650, { error: "must be at most 3650 days" }).default(400),
+    reservedConcurrency: z.number().int().min(1, { error: "must be at least 1" }).max(1000, { error: "must be at most 1000" }).default(5),
+    failureRateThreshold: z.number().min(0, { error: "must be within 0..1" }).max(1, { error: "must be within 0..1" }).default(0.05),
+  })
+  .default(receiverDefaults);
+
 const stackSchema = z.object({
   domains: z.array(domainSchema, { error: "must be a list of domains (see Pulumi.example.yaml)" }),
   hosting: hostingSchema,
+  receiver: receiverSchema,
 });
 
 /**
@@ -169,12 +202,12 @@ function describe(issue: z.core.$ZodIssue): string {
 }
 
 /**
- * Parses the raw values of `mta-sts:domains` and `mta-sts:hosting` (as YAML/JSON gives
+ * Parses the raw values of `mta-sts:domains`, `mta-sts:hosting` and `mta-sts:receiver` (as YAML/JSON gives
  * them). Throws ConfigError with every problem found.
  */
-export function parseStackConfig(raw: { domains: unknown; hosting?: unknown }): StackConfig {
+export function parseStackConfig(raw: { domains: unknown; hosting?: unknown; receiver?: unknown }): StackConfig {
   const domains = raw.domains ?? [];
-  const result = stackSchema.safeParse({ domains, hosting: raw.hosting });
+  const result = stackSchema.safeParse({ domains, hosting: raw.hosting, receiver: raw.receiver });
   const problems = [
     ...(result.success ? [] : result.error.issues.map((i) => `${keyPath(i.path)}: ${describe(i)}`)),
     ...crossChecks(domains).map((i) => `${keyPath(i.path)}: ${i.message}`),

@@ -7,15 +7,19 @@ import { MtaStsFleet } from "./components/mta-sts-fleet";
 const config = new pulumi.Config("mta-sts");
 let parsed;
 try {
-  parsed = parseStackConfig({ domains: config.getObject("domains"), hosting: config.getObject("hosting") });
+  parsed = parseStackConfig({ domains: config.getObject("domains"), hosting: config.getObject("hosting"), receiver: config.getObject("receiver") });
 } catch (err) {
   // RunError: Pulumi prints the message alone, without a stack trace, and declares nothing.
   if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
   throw err;
 }
 
-const fleet = new MtaStsFleet("mta-sts", parsed);
+const fleet = new MtaStsFleet("mta-sts", { ...parsed, region: new pulumi.Config("aws").get("region") });
 
 /** Per domain: mode, policy id/text/URL, and every DNS record (copy the manual ones by hand). */
 export const domains = fleet.summary;
 export const policyBucket = fleet.site.bucketName;
+/** Records of the receiver's mail domain (SES verification, DKIM, MX), if email reports are on. */
+export const receiverRecords = fleet.receiverRecords;
+export const reportBucket = fleet.receiver?.bucketName;
+export const reportTable = fleet.receiver?.tableName;

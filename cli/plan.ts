@@ -57,6 +57,8 @@ export interface Plan {
   domains: PlanDomain[];
   resources: PlanResource[];
   groups: { name: string; domains: string[]; resourceCount: number }[];
+  /** Records of the TLS-RPT receiver's mail domain (SES verification, DKIM, MX). */
+  receiverRecords: PlanRecord[];
   totals: { resources: number; cloudResources: number; shared: number; domains: number; perDomain: number };
   /** Verdicts of the policy pack (policies/) on the recorded resources. */
   violations: Violation[];
@@ -120,6 +122,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
     domains: domains.filter((d) => d.group === i).map((d) => d.domain),
     resourceCount: resources.filter((r) => r.custom && r.group === name).length,
   }));
+  const receiverRecords = await Promise.all(((run.exports.receiverRecords ?? []) as readonly DnsRecordSpec[]).map(planRecord));
   const cloud = resources.filter((r) => r.custom).length;
   // The same policy objects `pulumi preview --policy-pack policies` serves, run on what we recorded.
   const verdicts = await runPolicies(
@@ -131,6 +134,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
     domains,
     resources,
     groups,
+    receiverRecords,
     totals: {
       resources: resources.length,
       cloudResources: cloud,
@@ -148,7 +152,8 @@ const recordKey = (r: PlanRecord) => `${r.name === UNKNOWN ? r.purpose : r.name}
 
 /** DNS records added, removed and changed from `before` to `after`. */
 export function diffPlans(ref: string, before: Plan | undefined, after: Plan): PlanDiff {
-  const index = (p: Plan | undefined) => new Map((p?.domains ?? []).flatMap((d) => d.records).map((r) => [recordKey(r), r]));
+  const all = (p: Plan | undefined) => [...(p?.domains ?? []).flatMap((d) => d.records), ...(p?.receiverRecords ?? [])];
+  const index = (p: Plan | undefined) => new Map(all(p).map((r) => [recordKey(r), r]));
   const old = index(before);
   const now = index(after);
   const added = [...now].filter(([k]) => !old.has(k)).map(([, r]) => r);
@@ -197,6 +202,11 @@ export function renderText(plan: Plan): string {
     for (const r of d.records) out.push(`  ${zoneLine(r).padEnd(width)}  ; ${r.purpose}`);
     out.push("  policy file (CRLF):");
     for (const line of d.policy.text.split("\r\n").filter(Boolean)) out.push(`    ${line}`);
+    out.push("");
+  }
+  if (plan.receiverRecords.length > 0) {
+    out.push(`TLS-RPT receiver mail domain (${plan.receiverRecords[0].managedBy})`);
+    for (const r of plan.receiverRecords) out.push(`  ${zoneLine(r)}  ; ${r.purpose}`);
     out.push("");
   }
   out.push(...violationLines(plan), "");
@@ -251,6 +261,9 @@ export function renderMarkdown(plan: Plan): string {
     out.push(`<details><summary><b>${d.domain}</b>: ${d.records.length} records${d.dnsProvider === "manual" ? " (add by hand)" : ""}</summary>`, "");
     out.push("```dns", ...d.records.map((r) => `${zoneLine(r)} ; ${r.purpose}`), "```", "");
     out.push(`Policy served at ${d.policy.url}:`, "", "```", ...d.policy.text.split("\r\n").filter(Boolean), "```", "</details>", "");
+  }
+  if (plan.receiverRecords.length > 0) {
+    out.push("<details><summary><b>TLS-RPT receiver mail domain</b></summary>", "", "```dns", ...plan.receiverRecords.map((r) => `${zoneLine(r)} ; ${r.purpose}`), "```", "</details>", "");
   }
   out.push("### Policy pack", "");
   if (plan.violations.length === 0) out.push("No violations.", "");

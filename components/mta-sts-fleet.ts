@@ -1,8 +1,10 @@
 // Every domain of a stack: one DNS adapter and one MtaStsDomain per domain, all served by
 // one PolicySite. This is what index.ts declares; platform teams can use it or the parts.
 import * as pulumi from "@pulumi/pulumi";
-import type { DomainConfig, HostingConfig } from "../config";
+import type { DomainConfig, HostingConfig, ReceiverConfig } from "../config";
 import { zoneFor } from "./dns";
+import { receiverRua } from "./receiver-addresses";
+import { ReportReceiver } from "./report-receiver";
 import type { DnsRecordSpec } from "./dns/zone";
 import { MtaStsDomain } from "./mta-sts-domain";
 import { PolicySite } from "./policy-site";
@@ -12,6 +14,10 @@ export interface MtaStsFleetArgs {
   readonly domains: readonly DomainConfig[];
   /** Parsed hosting settings. */
   readonly hosting: HostingConfig;
+  /** Parsed receiver settings; no receiver when absent or disabled. */
+  readonly receiver?: ReceiverConfig;
+  /** The stack's AWS region (SES inbound endpoint for email reports). */
+  readonly region?: string;
 }
 
 /** What a reviewer needs per domain; also the stack output `domains`. */
@@ -28,9 +34,38 @@ export class MtaStsFleet extends pulumi.ComponentResource {
   readonly site: PolicySite;
   readonly domains: readonly MtaStsDomain[];
   readonly summary: readonly DomainSummary[];
+  readonly receiver?: ReportReceiver;
+  /** Records of the receiver's mail domain (empty without email reports). */
+  readonly receiverRecords: readonly DnsRecordSpec[];
 
   constructor(name: string, args: MtaStsFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mta-sts:index:MtaStsFleet", name, {}, opts);
+    const r = args.receiver;
+    const receiverOn = !!r?.enabled && args.domains.length > 0;
+    let emailZone;
+    if (receiverOn && r.email) {
+      if (!args.region) throw new Error("mta-sts:receiver.email needs the stack's aws:region (the SES inbound endpoint); set it with pulumi config set aws:region <region>");
+      emailZone = zoneFor(`${name}-receiver-dns`, r.email.dns, { parent: this });
+      this.receiver = new ReportReceiver(
+        `${name}-receiver`,
+        {
+          retentionDays: r.retentionDays,
+          reservedConcurrency: r.reservedConcurrency,
+          failureRateThreshold: r.failureRateThreshold,
+          alarmEmail: r.alarmEmail,
+          email: { domain: r.email.domain, zone: emailZone, region: args.region, ruleSetName: r.email.ruleSetName },
+        },
+        { parent: this },
+      );
+    } else if (receiverOn) {
+      this.receiver = new ReportReceiver(
+        `${name}-receiver`,
+        { retentionDays: r.retentionDays, reservedConcurrency: r.reservedConcurrency, failureRateThreshold: r.failureRateThreshold, alarmEmail: r.alarmEmail },
+        { parent: this },
+      );
+    }
+    this.receiverRecords = emailZone?.records ?? [];
+    const https = receiverOn && r.https;
     const zones = args.domains.map((d) => zoneFor(`${name}-${d.domain}-dns`, d.dns, { parent: this }));
     this.site = new PolicySite(
       `${name}-site`,
@@ -38,6 +73,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
         hosts: args.domains.map((d, i) => ({ domain: d.domain, zone: zones[i] })),
         domainsPerDistribution: args.hosting.domainsPerDistribution,
         priceClass: args.hosting.priceClass,
+        reportOriginHost: https ? this.receiver?.functionUrlHost : undefined,
       },
       { parent: this },
     );
@@ -45,7 +81,17 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       (d, i) =>
         new MtaStsDomain(
           `${name}-${d.domain}`,
-          { domain: d.domain, zone: zones[i], site: this.site, mode: d.mode, mx: [...d.mx], maxAge: d.maxAge, rua: [...d.rua], ttl: d.ttl },
+          {
+            domain: d.domain,
+            zone: zones[i],
+            site: this.site,
+            mode: d.mode,
+            mx: [...d.mx],
+            maxAge: d.maxAge,
+            // The user's addresses, then the receiver's (both known before deploy).
+            rua: [...new Set([...d.rua, ...(receiverOn ? receiverRua(d.domain, { emailDomain: r.email?.domain, https }) : [])])],
+            ttl: d.ttl,
+          },
           { parent: this },
         ),
     );

@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsZone } from "./dns/zone";
+import { REPORT_PATH } from "./receiver-addresses";
 import { ROUTER_FUNCTION_CODE } from "./router-function";
 
 /** AWS managed cache policy "Managed-CachingDisabled": senders must see a new policy at once. */
@@ -30,7 +31,12 @@ export interface PolicyDistributionArgs {
   readonly priceClass?: pulumi.Input<string>;
   /** TTL of the validation and host records. */
   readonly ttl?: number;
+  /** Host of the TLS-RPT receiver's Function URL: `REPORT_PATH` is routed there. */
+  readonly reportOriginHost?: pulumi.Input<string>;
 }
+
+/** AWS managed origin request policy "Managed-AllViewerExceptHostHeader" (Function URLs need their own Host). */
+export const ALL_VIEWER_EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 /** One CloudFront distribution and its certificate, for up to `domainsPerDistribution` hosts. */
 export class PolicyDistribution extends pulumi.ComponentResource {
@@ -105,7 +111,25 @@ export class PolicyDistribution extends pulumi.ComponentResource {
             originAccessControlId: args.originAccessControlId,
             s3OriginConfig: { originAccessIdentity: "" },
           },
+          ...(args.reportOriginHost
+            ? [{ originId: "tlsrpt-receiver", domainName: args.reportOriginHost, customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] } }]
+            : []),
         ],
+        // rua=https://mta-sts.<domain>/tlsrpt: a stable address under the domain, known before deploy.
+        orderedCacheBehaviors: args.reportOriginHost
+          ? [
+              {
+                pathPattern: REPORT_PATH,
+                targetOriginId: "tlsrpt-receiver",
+                viewerProtocolPolicy: "https-only",
+                allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                cachedMethods: ["GET", "HEAD"],
+                cachePolicyId: CACHING_DISABLED_POLICY_ID,
+                originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
+                compress: false,
+              },
+            ]
+          : [],
         defaultCacheBehavior: {
           targetOriginId: originId,
           viewerProtocolPolicy: "https-only",
@@ -163,6 +187,8 @@ export interface PolicySiteArgs {
   readonly priceClass?: pulumi.Input<string>;
   /** TTL of the validation and host records. */
   readonly ttl?: number;
+  /** Host of the TLS-RPT receiver's Function URL, routed at https://mta-sts.<domain>/tlsrpt. */
+  readonly reportOriginHost?: pulumi.Input<string>;
 }
 
 /** The shared policy bucket, its access policy, the router function and the distributions. */
@@ -224,6 +250,7 @@ export class PolicySite extends pulumi.ComponentResource {
             routerFunctionArn: router.arn,
             priceClass: args.priceClass,
             ttl: args.ttl,
+            reportOriginHost: args.reportOriginHost,
           },
           { parent: this },
         ),

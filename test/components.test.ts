@@ -28,7 +28,8 @@ beforeAll(async () => {
   const { MtaStsFleet } = await import("../components/mta-sts-fleet");
   const { parseStackConfig } = await import("../config");
   const make = (name: string, domains: unknown[], hosting?: unknown) => {
-    const cfg: StackConfig = parseStackConfig({ domains, hosting });
+    // The receiver has its own test (receiver-component.test.ts); here it is off.
+    const cfg: StackConfig = parseStackConfig({ domains, hosting, receiver: { enabled: false } });
     fleets[name] = new MtaStsFleet(name, cfg);
   };
   make("fleetA", example);

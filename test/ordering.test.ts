@@ -24,6 +24,7 @@ beforeAll(async () => {
     "order",
     parseStackConfig({
       domains: [{ domain: "example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" }, mx: ["mx.example.com"], rua: ["mailto:t@example.com"] }],
+      receiver: { enabled: false },
     }),
   );
 });

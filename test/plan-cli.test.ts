@@ -74,7 +74,8 @@ describe("mtasts plan --stack example", () => {
   it("prints zone-file lines and the policy in text, and a table in markdown", () => {
     const text = mtasts(["plan", "--stack", "example"]).stdout;
     expect(text).toContain(`_mta-sts.example.org. 300 IN TXT "v=STSv1; id=${plan.domains[1].policy.id};"`);
-    expect(text).toContain('_smtp._tls.example.com. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"');
+    expect(text).toContain('_smtp._tls.example.com. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.com/tlsrpt"');
+    expect(text).toContain("tlsrpt.example.com. 300 IN MX 10 inbound-smtp.eu-west-1.amazonaws.com.  ; TLS-RPT mail to SES inbound");
     expect(text).toContain("mta-sts.example.com. 60 IN AAAA ALIAS (known after deploy)");
     expect(text).toContain("example.net  mode testing, DNS manual (add these records by hand)");
     expect(text).toContain("    mx: *.mail.example.net");
@@ -135,26 +136,31 @@ describe("mtasts plan --diff", () => {
     expect(diff.added.map((r) => `${r.name} ${r.type}`).sort()).toEqual(
       ["_mta-sts.example.info TXT", "_smtp._tls.example.info TXT", "mta-sts.example.info A", "mta-sts.example.info AAAA", "(known after deploy) CNAME"].sort(),
     );
-    expect(diff.removed.map((r) => `${r.name} ${r.type} ${r.values[0]}`)).toEqual(["_smtp._tls.example.net TXT v=TLSRPTv1; rua=mailto:tls@example.net"]);
-    expect(diff.changed).toHaveLength(1);
-    expect(diff.changed[0]).toMatchObject({ name: "_mta-sts.example.com", type: "TXT" });
+    // example.net keeps a _smtp._tls record (the receiver's addresses); only its own rua goes
+    expect(diff.removed).toEqual([]);
+    expect(diff.changed.map((c) => `${c.name} ${c.type}`)).toEqual(["_mta-sts.example.com TXT", "_smtp._tls.example.net TXT"]);
     expect(diff.changed[0].before[0]).not.toBe(diff.changed[0].after[0]);
     expect(diff.changed[0].after[0]).toBe(`v=STSv1; id=${plan.domains[0].policy.id};`);
+    expect(diff.changed[1]).toMatchObject({
+      before: ["v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt"],
+      after: ["v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt"],
+    });
   });
 
   it("renders the diff for a pull request comment in markdown", () => {
     const md = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "markdown", "--diff", "HEAD"]).stdout;
     expect(md).toContain("### DNS changes against `HEAD`");
     expect(md).toContain('+ _mta-sts.example.info. 300 IN TXT "v=STSv1; id=');
-    expect(md).toContain('- _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tls@example.net"');
+    expect(md).toContain("- _smtp._tls.example.net TXT v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt");
+    expect(md).toContain("+ _smtp._tls.example.net TXT v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt");
   });
 
   it("treats a stack file that did not exist at the ref as all new", () => {
     const res = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "json", "--diff", "HEAD"], dir);
-    expect(JSON.parse(res.stdout).diff.removed).toHaveLength(1);
+    expect(JSON.parse(res.stdout).diff.changed).toHaveLength(2);
     fs.copyFileSync(path.join(dir, "Pulumi.example.yaml"), path.join(dir, "Pulumi.other.yaml"));
     const other = JSON.parse(mtasts(["plan", "--stack", "other", "--dir", dir, "--format", "json", "--diff", "HEAD"]).stdout) as Plan;
     expect(other.diff!.removed).toEqual([]);
-    expect(other.diff!.added).toHaveLength(other.domains.flatMap((d) => d.records).length);
+    expect(other.diff!.added).toHaveLength(other.domains.flatMap((d) => d.records).length + other.receiverRecords.length);
   });
 });

@@ -64,6 +64,18 @@ export class CloudflareZone extends pulumi.ComponentResource implements DnsZone 
     return this.record(suffix, "CNAME", args, args.target, opts);
   }
 
+  mx(suffix: string, args: RecordArgs & { priority: number; host: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
+    const host = pulumi.output(args.host).apply((h) => h.replace(/\.$/, ""));
+    new cloudflare.DnsRecord(
+      `${this.name}-${suffix}`,
+      { zoneId: this.zoneId, name: withoutDot(args.name), type: "MX", ttl: args.ttl, content: host, priority: args.priority, comment: `mta-sts: ${args.purpose}`.slice(0, 100) },
+      { ...opts, parent: this },
+    );
+    const spec: DnsRecordSpec = { name: withoutDot(args.name), type: "MX", ttl: args.ttl, values: host.apply((h) => [`${args.priority} ${h}`]), alias: false, managedBy: "cloudflare", purpose: args.purpose };
+    this.records.push(spec);
+    return spec;
+  }
+
   cloudFrontAlias(suffix: string, args: RecordArgs & { domainName: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec[] {
     return [this.record(suffix, "CNAME", args, args.domainName, opts)];
   }

@@ -34,6 +34,10 @@ export class ManualZone extends pulumi.ComponentResource implements DnsZone {
     return this.add("CNAME", args, args.target);
   }
 
+  mx(_suffix: string, args: RecordArgs & { priority: number; host: pulumi.Input<string> }): DnsRecordSpec {
+    return this.add("MX", args, pulumi.interpolate`${args.priority} ${args.host}`);
+  }
+
   cloudFrontAlias(_suffix: string, args: RecordArgs & { domainName: pulumi.Input<string> }): DnsRecordSpec[] {
     return [this.add("CNAME", args, args.domainName)];
   }

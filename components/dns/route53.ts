@@ -64,6 +64,12 @@ export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
     return this.spec("CNAME", args, [args.target]);
   }
 
+  mx(suffix: string, args: RecordArgs & { priority: number; host: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
+    const value = pulumi.interpolate`${args.priority} ${args.host}`;
+    new aws.route53.Record(`${this.name}-${suffix}`, { zoneId: this.zoneId, name: withoutDot(args.name), type: "MX", ttl: args.ttl, records: [value] }, { ...opts, parent: this });
+    return this.spec("MX", args, [value]);
+  }
+
   cloudFrontAlias(
     suffix: string,
     args: RecordArgs & { domainName: pulumi.Input<string>; hostedZoneId: pulumi.Input<string> },

@@ -8,7 +8,7 @@ export type DnsProvider = "route53" | "cloudflare" | "manual";
 export interface DnsRecordSpec {
   /** Fully qualified, without the trailing dot. */
   readonly name: pulumi.Output<string>;
-  readonly type: "TXT" | "CNAME" | "A" | "AAAA";
+  readonly type: "TXT" | "CNAME" | "A" | "AAAA" | "MX";
   readonly ttl: number;
   /** TXT: the logical value (strings concatenated); CNAME/alias: the target host. */
   readonly values: pulumi.Output<string[]>;
@@ -36,6 +36,8 @@ export interface DnsZone {
   readonly records: readonly DnsRecordSpec[];
   txt(suffix: string, args: RecordArgs & { readonly value: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec;
   cname(suffix: string, args: RecordArgs & { readonly target: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec;
+  /** An MX record (`values` read "<priority> <host>"). */
+  mx(suffix: string, args: RecordArgs & { readonly priority: number; readonly host: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec;
   /** Points a host at a CloudFront distribution (alias A+AAAA, or a CNAME where aliases do not exist). */
   cloudFrontAlias(
     suffix: string,

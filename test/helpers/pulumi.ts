@@ -50,6 +50,11 @@ export async function recordingMocks(opts: { preview?: boolean; delay?: (r: Regi
           state.arn = `arn:aws:s3:::${args.name}-bucket`;
           state.bucketRegionalDomainName = `${args.name}-bucket.s3.eu-west-1.amazonaws.com`;
         }
+        if (args.type === "aws:lambda/functionUrl:FunctionUrl") state.functionUrl = `https://${args.name}.lambda-url.eu-west-1.on.aws/`;
+        if (args.type === "aws:ses/domainDkim:DomainDkim") state.dkimTokens = ["tok0", "tok1", "tok2"];
+        if (args.type === "aws:ses/domainIdentity:DomainIdentity") state.verificationToken = "verify-token";
+        state.arn ??= `arn:aws:${args.type.split(":")[1].split("/")[0]}:eu-west-1:123456789012:${args.name}`;
+        state.name ??= args.name;
         return { id: `${args.name}-id`, state };
       },
       call(args) {
