@@ -94,10 +94,10 @@ describe("ReportReceiver", () => {
     const records = of("full", "aws:route53/record:Record").filter((r) => r.name.startsWith("full-receiver-dns-")).map((r) => `${r.inputs.name} ${r.inputs.type} ${r.inputs.records.join(" ")}`);
     expect(records.sort()).toEqual([
       "_amazonses.tlsrpt.example.com TXT verify-token",
+      "tlsrpt.example.com MX 10 inbound-smtp.eu-west-1.amazonaws.com",
       "tok0._domainkey.tlsrpt.example.com CNAME tok0.dkim.amazonses.com",
       "tok1._domainkey.tlsrpt.example.com CNAME tok1.dkim.amazonses.com",
       "tok2._domainkey.tlsrpt.example.com CNAME tok2.dkim.amazonses.com",
-      "tlsrpt.example.com MX 10 inbound-smtp.eu-west-1.amazonaws.com",
     ]);
     const notification = one("full", "aws:s3/bucketNotification:BucketNotification").inputs;
     expect(notification.lambdaFunctions[0]).toMatchObject({ events: ["s3:ObjectCreated:*"], filterPrefix: "inbound/" });
