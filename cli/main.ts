@@ -3,6 +3,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { checkCommand } from "./check-command";
 import { planCommand } from "./plan-command";
+import { receiveCommand } from "./receive-command";
+import { reportCommand } from "./report-command";
 import { UsageError } from "./stack-file";
 
 export function buildCli(): Command {
@@ -36,6 +38,32 @@ export function buildCli(): Command {
     .option("--no-smtp", "skip the STARTTLS probes of the MX hosts")
     .action(async (domains: string[], opts) => {
       process.exitCode = await checkCommand(domains, opts);
+    });
+  program
+    .command("receive")
+    .description("run the TLS-RPT receiver on this machine: HTTP and SMTP listeners, local S3 + DynamoDB")
+    .option("--local", "run locally (the only mode here; in AWS the Lambda functions run the same code)")
+    .option("--port <n>", "HTTP port for POSTed reports", "8025")
+    .option("--smtp-port <n>", "SMTP port that plays SES inbound", "2525")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--data <dir>", "where reports and aggregates are kept", "./.mta-sts-data")
+    .addOption(new Option("--dkim <on|off>", "verify DKIM on email reports (off: local experiments only)").choices(["on", "off"]).default("on"))
+    .action(async (opts) => {
+      process.exitCode = await receiveCommand(opts);
+    });
+
+  program
+    .command("report")
+    .description("print the daily TLS-RPT aggregates per domain")
+    .option("--local", "read the local receiver's data directory")
+    .option("--data <dir>", "data directory of mtasts receive --local", "./.mta-sts-data")
+    .option("--table <name>", "DynamoDB table of the deployed receiver (stack output reportTable)")
+    .option("--bucket <name>", "S3 bucket of the deployed receiver (stack output reportBucket)")
+    .option("--domain <domain>", "only this domain")
+    .option("--since <YYYY-MM-DD>", "only days from this one")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (opts) => {
+      process.exitCode = await reportCommand(opts);
     });
   return program;
 }

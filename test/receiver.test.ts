@@ -14,7 +14,7 @@ import { ingestHttp, type IngestDeps } from "../receiver/ingest";
 import { ingestEmail } from "../receiver/ingest-email";
 import { DEFAULT_LIMITS, type IngestLimits } from "../receiver/limits";
 import { ReceiverStore } from "../receiver/store";
-import { startAwsLocal } from "./helpers/aws-local";
+import { ensureTable, startAwsLocal } from "./helpers/aws-local";
 
 const fixtures = path.resolve(__dirname, "..", "..", "shared", "fixtures", "tlsrpt");
 const fixture = (name: string) => fs.readFileSync(path.join(fixtures, name));
@@ -24,15 +24,7 @@ let tableN = 0;
 /** A fresh table per test (same S3 bucket; keys are content-addressed). */
 async function deps(over: Partial<IngestDeps> & { limits?: IngestLimits; beforeApply?: (i: number) => void } = {}): Promise<IngestDeps> {
   const table = `table-${++tableN}`;
-  const { CreateTableCommand } = await import("@aws-sdk/client-dynamodb");
-  await aws.dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
-    }),
-  );
+  await ensureTable(aws.dynamodb, table);
   const store = new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table, beforeApply: over.beforeApply });
   return { store, limits: over.limits ?? DEFAULT_LIMITS, dkim: over.dkim ?? "on", resolver: over.resolver, now: () => new Date("2026-11-20T10:00:00Z") };
 }
