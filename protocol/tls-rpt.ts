@@ -30,15 +30,20 @@ export type Quirk =
   | "empty-failure-details"
   | "numeric-strings";
 
+/**
+ * One failure detail with RFC 8460 field names, normalised in place (counts as numbers, empty
+ * strings and nulls removed, MX host names in lower case): copying tens of thousands of them
+ * into another shape costs more than the rest of ingestion.
+ */
 export interface FailureDetail {
-  readonly resultType: string;
-  readonly count: number;
-  readonly sendingMtaIp?: string;
-  readonly receivingMxHostname?: string;
-  readonly receivingMxHelo?: string;
-  readonly receivingIp?: string;
-  readonly failureReasonCode?: string;
-  readonly additionalInformation?: string;
+  readonly "result-type": string;
+  readonly "failed-session-count": number;
+  readonly "sending-mta-ip"?: string;
+  readonly "receiving-mx-hostname"?: string;
+  readonly "receiving-mx-helo"?: string;
+  readonly "receiving-ip"?: string;
+  readonly "failure-reason-code"?: string;
+  readonly "additional-information"?: string;
 }
 
 export interface ReportPolicy {
@@ -75,19 +80,7 @@ export class ReportError extends Error {
 }
 
 const count = z.union([z.int().check(z.nonnegative()), z.string().check(z.regex(/^\d+$/))], { error: "must be a non-negative whole number (and is required)" });
-const optionalText = z.nullish(z.string());
 const text = (error: string) => z.string({ error }).check(z.minLength(1, { error }));
-
-const failureSchema = z.looseObject({
-  "result-type": text("result-type is required"),
-  "failed-session-count": count,
-  "sending-mta-ip": optionalText,
-  "receiving-mx-hostname": optionalText,
-  "receiving-mx-helo": optionalText,
-  "receiving-ip": optionalText,
-  "failure-reason-code": optionalText,
-  "additional-information": optionalText,
-});
 
 const stringOrList = z.nullish(z.union([z.array(z.string()), z.string()]));
 
@@ -108,7 +101,9 @@ const policySchema = z.looseObject({
     },
     { error: "summary is required (an object)" },
   ),
-  "failure-details": z.nullish(z.array(failureSchema, { error: "failure-details must be a list" })),
+  // Checked by hand in readFailures: zod per element costs more than the rest of ingestion
+  // for reports with tens of thousands of details.
+  "failure-details": z.nullish(z.unknown()),
 });
 
 const reportSchema = z.looseObject(
@@ -124,6 +119,55 @@ const reportSchema = z.looseObject(
   },
   { error: "a report is a JSON object" },
 );
+
+type RawFailure = Record<string, unknown>;
+const COUNT = /^\d+$/;
+const TEXT_FIELDS = ["sending-mta-ip", "receiving-mx-hostname", "receiving-mx-helo", "receiving-ip", "failure-reason-code", "additional-information"];
+
+/**
+ * Checks and normalises every failure detail in place, in one pass (reports can list tens of
+ * thousands): counts as numbers, empty strings and nulls removed, MX names in lower case.
+ * Reasons name the element and field, at most 10.
+ */
+function readFailures(policies: readonly { "failure-details"?: unknown }[], quirks: Set<Quirk>, reasons: string[]): void {
+  policies.forEach((p, i) => {
+    const list = p["failure-details"];
+    if (list === undefined || list === null) return;
+    if (!Array.isArray(list)) {
+      reasons.push(`policies[${i}].failure-details: must be a list`);
+      return;
+    }
+    for (let j = 0; j < list.length; j++) {
+      const f = list[j] as RawFailure;
+      if (typeof f !== "object" || f === null || Array.isArray(f)) {
+        if (reasons.length < 10) reasons.push(`policies[${i}].failure-details[${j}]: must be an object`);
+        continue;
+      }
+      if (typeof f["result-type"] !== "string" || f["result-type"] === "") {
+        if (reasons.length < 10) reasons.push(`policies[${i}].failure-details[${j}].result-type: result-type is required`);
+      }
+      const count = f["failed-session-count"];
+      if (typeof count === "string" && COUNT.test(count)) f["failed-session-count"] = toCount(count, quirks);
+      else if (!(typeof count === "number" && Number.isInteger(count) && count >= 0) && reasons.length < 10) {
+        reasons.push(`policies[${i}].failure-details[${j}].failed-session-count: must be a non-negative whole number (and is required)`);
+      }
+      if (f["sending-mta-ip"] === undefined || f["receiving-mx-hostname"] === undefined) quirks.add("missing-failure-fields");
+      for (let k = 0; k < TEXT_FIELDS.length; k++) {
+        const key = TEXT_FIELDS[k];
+        const v = f[key];
+        if (v === undefined) continue;
+        if (v === null || v === "") {
+          if (v === "") quirks.add("empty-string-fields");
+          delete f[key];
+        } else if (typeof v !== "string") {
+          if (reasons.length < 10) reasons.push(`policies[${i}].failure-details[${j}].${key}: must be text`);
+        } else if (key === "receiving-mx-hostname") f[key] = v.toLowerCase();
+        // RFC 8460 means a code; Mail.ru writes prose ("bad https response code: 404").
+        else if (key === "failure-reason-code" && /\s/.test(v)) quirks.add("failure-reason-code-text");
+      }
+    }
+  });
+}
 
 function pathOf(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") || "(report)";
@@ -142,10 +186,6 @@ const toCount = (v: number | string, quirks: Set<Quirk>) => {
   return Number(v);
 };
 
-function blank(v: string | null | undefined, quirks: Set<Quirk>): string | undefined {
-  if (v === "") quirks.add("empty-string-fields");
-  return v === null || v === undefined || v === "" ? undefined : v;
-}
 
 /** Policy lines as the reporter gave them; Microsoft's TLSA sends one string holding a JSON array. */
 function policyLines(type: PolicyType, value: string[] | string | null | undefined, quirks: Set<Quirk>): string[] {
@@ -210,8 +250,10 @@ export function parseReport(input: unknown, limits: ReportLimits = DEFAULT_REPOR
   const raw = result.data;
   const quirks = new Set<Quirk>();
   const reasons: string[] = [];
+  readFailures(raw.policies, quirks, reasons);
+  if (reasons.length > 0) throw new ReportError(reasons);
   if (raw.policies.length > limits.maxPolicies) reasons.push(`${raw.policies.length} policies exceed the limit of ${limits.maxPolicies}`);
-  const details = raw.policies.reduce((n, p) => n + (p["failure-details"]?.length ?? 0), 0);
+  const details = raw.policies.reduce((n, p) => n + (Array.isArray(p["failure-details"]) ? p["failure-details"].length : 0), 0);
   if (details > limits.maxFailureDetails) reasons.push(`${details} failure details exceed the limit of ${limits.maxFailureDetails}`);
   const start = parseDate(raw["date-range"]["start-datetime"], quirks);
   let end = parseDate(raw["date-range"]["end-datetime"], quirks);
@@ -229,24 +271,10 @@ export function parseReport(input: unknown, limits: ReportLimits = DEFAULT_REPOR
   const policies: ReportPolicy[] = raw.policies.map((p) => {
     const type = p.policy["policy-type"];
     const lines = policyLines(type, p.policy["policy-string"], quirks);
-    const failures: FailureDetail[] = (p["failure-details"] ?? []).map((f) => {
-      if (f["sending-mta-ip"] === undefined || f["receiving-mx-hostname"] === undefined) quirks.add("missing-failure-fields");
-      // RFC 8460 means a code; Mail.ru writes prose ("bad https response code: 404").
-      if (/\s/.test(f["failure-reason-code"] ?? "")) quirks.add("failure-reason-code-text");
-      return {
-        resultType: f["result-type"],
-        count: toCount(f["failed-session-count"], quirks),
-        sendingMtaIp: blank(f["sending-mta-ip"], quirks),
-        receivingMxHostname: blank(f["receiving-mx-hostname"], quirks)?.toLowerCase(),
-        receivingMxHelo: blank(f["receiving-mx-helo"], quirks),
-        receivingIp: blank(f["receiving-ip"], quirks),
-        failureReasonCode: blank(f["failure-reason-code"], quirks),
-        additionalInformation: blank(f["additional-information"], quirks),
-      };
-    });
-    if (p["failure-details"] && p["failure-details"].length === 0) quirks.add("empty-failure-details");
+    const failures = (p["failure-details"] ?? []) as FailureDetail[]; // normalised by readFailures
+    if (Array.isArray(p["failure-details"]) && p["failure-details"].length === 0) quirks.add("empty-failure-details");
     const failed = toCount(p.summary["total-failure-session-count"], quirks);
-    if (failures.reduce((n, f) => n + f.count, 0) > failed) quirks.add("failed-sum-exceeds-total");
+    if (failures.reduce((n, f) => n + f["failed-session-count"], 0) > failed) quirks.add("failed-sum-exceeds-total");
     return {
       type,
       domain: p.policy["policy-domain"].trim().toLowerCase().replace(/\.$/, ""),

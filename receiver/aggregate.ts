@@ -33,15 +33,19 @@ export function aggregateRows(report: TlsReport): AggregateRow[] {
     const key = `${domain}${SEP}${day}`;
     const row = byKey.get(key) ?? { domain, day, counters: {} };
     byKey.set(key, row);
+    const prefix = counterName(report.organisation, p.type, p.policyId, "");
     const add = (metric: string, n: number) => {
       if (n <= 0) return;
-      const name = counterName(report.organisation, p.type, p.policyId, metric);
+      const name = prefix + metric;
       row.counters[name] = (row.counters[name] ?? 0) + n;
     };
     add("reports", 1); // so an organisation that saw no sessions still shows up
     add("successful", p.successful);
     add("failed", p.failed);
-    for (const f of p.failures) add(`result:${f.resultType}`, f.count);
+    // Sum per result type first: reports can list tens of thousands of details.
+    const byType = new Map<string, number>();
+    for (const f of p.failures) byType.set(f["result-type"], (byType.get(f["result-type"]) ?? 0) + f["failed-session-count"]);
+    for (const [type, n] of byType) add(`result:${type}`, n);
   }
   return [...byKey.values()];
 }

@@ -46,7 +46,7 @@ export async function count(report: TlsReport, deps: IngestDeps) {
   // STS policies only: TLSA lists the same sessions again.
   const sessions = report.policies
     .filter((p) => p.type !== "tlsa")
-    .flatMap((p) => [{ domain: p.domain, resultType: "successful", sessions: p.successful }, ...p.failures.map((f) => ({ domain: p.domain, resultType: f.resultType, sessions: f.count }))])
+    .flatMap((p) => [{ domain: p.domain, resultType: "successful", sessions: p.successful }, ...p.failures.map((f) => ({ domain: p.domain, resultType: f["result-type"], sessions: f["failed-session-count"] }))])
     .filter((s) => s.sessions > 0);
   return { outcome, domains: [...new Set(report.policies.map((p) => p.domain))], quirks: [...report.quirks], sessions };
 }

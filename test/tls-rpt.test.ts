@@ -9,7 +9,7 @@ import { parseReport, policyId, renderPolicy, ReportError, reportedPolicyId, typ
 const dir = path.resolve(__dirname, "..", "..", "shared", "fixtures", "tlsrpt");
 const load = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(dir, name), "utf8"));
 const summary = (r: TlsReport) =>
-  r.policies.map((p) => ({ type: p.type, domain: p.domain, ok: p.successful, failed: p.failed, details: p.failures.map((f) => `${f.resultType}=${f.count}`) }));
+  r.policies.map((p) => ({ type: p.type, domain: p.domain, ok: p.successful, failed: p.failed, details: p.failures.map((f) => `${f["result-type"]}=${f["failed-session-count"]}`) }));
 
 describe("real reports (shared/fixtures/tlsrpt)", () => {
   it("RFC 8460 appendix B: mx-host as a string", () => {
@@ -40,7 +40,7 @@ describe("real reports (shared/fixtures/tlsrpt)", () => {
   it("empty-string IPs and host names become absent", () => {
     const r = parseReport(load("domainaware-parsedmarc__empty_failure_detail_fields.json"));
     expect(summary(r)).toEqual([{ type: "sts", domain: "example.com", ok: 0, failed: 1, details: ["sts-policy-fetch-error=1"] }]);
-    expect(r.policies[0].failures[0]).toEqual({ resultType: "sts-policy-fetch-error", count: 1, failureReasonCode: "no-policy-served" });
+    expect(r.policies[0].failures[0]).toEqual({ "result-type": "sts-policy-fetch-error", "failed-session-count": 1, "failure-reason-code": "no-policy-served" });
     expect(r.quirks).toEqual(["empty-string-fields"]);
   });
 
