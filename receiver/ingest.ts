@@ -31,6 +31,8 @@ export interface IngestResult {
     readonly quirks: string[];
     /** Sessions by domain and result type ("successful" or a failure type), for metrics. */
     readonly sessions?: { domain: string; resultType: string; sessions: number }[];
+    /** Per domain, the reporters' own totals (STS and no-policy; TLSA repeats them). */
+    readonly totals?: { domain: string; successful: number; failed: number }[];
   }[];
 }
 
@@ -48,7 +50,8 @@ export async function count(report: TlsReport, deps: IngestDeps) {
     .filter((p) => p.type !== "tlsa")
     .flatMap((p) => [{ domain: p.domain, resultType: "successful", sessions: p.successful }, ...p.failures.map((f) => ({ domain: p.domain, resultType: f["result-type"], sessions: f["failed-session-count"] }))])
     .filter((s) => s.sessions > 0);
-  return { outcome, domains: [...new Set(report.policies.map((p) => p.domain))], quirks: [...report.quirks], sessions };
+  const totals = report.policies.filter((p) => p.type !== "tlsa").map((p) => ({ domain: p.domain, successful: p.successful, failed: p.failed }));
+  return { outcome, domains: [...new Set(report.policies.map((p) => p.domain))], quirks: [...report.quirks], sessions, totals };
 }
 
 export function parseOrReject(value: unknown, deps: IngestDeps): TlsReport {

@@ -14,6 +14,12 @@ function required(name: string): string {
 }
 
 let cached: IngestDeps | undefined;
+
+/** Replaces the environment-built dependencies (tests point them at local S3 and DynamoDB). */
+export function setLambdaDeps(deps: IngestDeps): void {
+  cached = deps;
+}
+
 export function lambdaDeps(): IngestDeps {
   cached ??= {
     store: new ReceiverStore({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), bucket: required("REPORT_BUCKET"), table: required("REPORT_TABLE") }),
@@ -38,5 +44,26 @@ export function publishMetrics(channel: "https" | "email", result: IngestResult)
     m.addDimension("Domain", c.domain);
     m.addDimension("ResultType", c.resultType);
     m.addMetric("Sessions", MetricUnit.Count, c.sessions);
+  }
+  // Totals for the failure-rate alarm, from the reporters' summaries (details may count a
+  // session under several result types): per domain, and over all domains (no dimension).
+  const totals = result.reports.filter((r) => r.outcome === "counted").flatMap((r) => r.totals ?? []);
+  let failed = 0;
+  let total = 0;
+  // A single metric is published at its first addMetric: one per value.
+  const emit = (name: string, value: number, domain?: string) => {
+    const m = metrics.singleMetric();
+    if (domain) m.addDimension("Domain", domain);
+    m.addMetric(name, MetricUnit.Count, value);
+  };
+  for (const t of totals) {
+    emit("FailedSessions", t.failed, t.domain);
+    emit("TotalSessions", t.failed + t.successful, t.domain);
+    failed += t.failed;
+    total += t.failed + t.successful;
+  }
+  if (total > 0) {
+    emit("FailedSessions", failed);
+    emit("TotalSessions", total);
   }
 }
