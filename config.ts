@@ -40,6 +40,8 @@ export interface ReceiverConfig {
   readonly retentionDays: number;
   readonly reservedConcurrency: number;
   readonly failureRateThreshold: number;
+  /** Overrides of the receiver's hard limits (see receiver/limits.ts for the defaults). */
+  readonly limits: Readonly<Record<string, number>>;
 }
 
 export interface StackConfig {
@@ -132,7 +134,8 @@ const hostingSchema = z
   })
   .default({ domainsPerDistribution: 10, priceClass: "PriceClass_100" });
 
-const receiverDefaults = { enabled: true, https: true, retentionDays: 400, reservedConcurrency: 5, failureRateThreshold: 0.05 };
+const receiverDefaults = { enabled: true, https: true, retentionDays: 400, reservedConcurrency: 5, failureRateThreshold: 0.05, limits: {} };
+const limit = z.number({ error: "must be a positive whole number" }).int({ error: "must be a positive whole number" }).min(1, { error: "must be a positive whole number" }).optional();
 const receiverSchema = z
   .strictObject({
     enabled: z.boolean({ error: "must be true or false" }).default(true),
@@ -148,6 +151,10 @@ const receiverSchema = z
     retentionDays: z.number().int().min(1, { error: "must be at least 1 day" }).max(3650, { error: "must be at most 3650 days" }).default(400),
     reservedConcurrency: z.number().int().min(1, { error: "must be at least 1" }).max(1000, { error: "must be at most 1000" }).default(5),
     failureRateThreshold: z.number().min(0, { error: "must be within 0..1" }).max(1, { error: "must be within 0..1" }).default(0.05),
+    limits: z
+      .strictObject({ maxBodyBytes: limit, maxDecompressedBytes: limit, maxMimeDepth: limit, maxReportsPerEmail: limit, maxPolicies: limit, maxFailureDetails: limit })
+      .default({})
+      .transform((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as Record<string, number>),
   })
   .default(receiverDefaults);
 

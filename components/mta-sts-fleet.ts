@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DomainConfig, HostingConfig, ReceiverConfig } from "../config";
 import { zoneFor } from "./dns";
 import { receiverRua } from "./receiver-addresses";
+import { limitsToEnv } from "../receiver/limits";
 import { ReportReceiver } from "./report-receiver";
 import type { DnsRecordSpec } from "./dns/zone";
 import { MtaStsDomain } from "./mta-sts-domain";
@@ -53,6 +54,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
           reservedConcurrency: r.reservedConcurrency,
           failureRateThreshold: r.failureRateThreshold,
           alarmEmail: r.alarmEmail,
+          limits: limitsToEnv(r.limits),
           email: { domain: r.email.domain, zone: emailZone, region: args.region, ruleSetName: r.email.ruleSetName },
         },
         { parent: this },
@@ -60,7 +62,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     } else if (receiverOn) {
       this.receiver = new ReportReceiver(
         `${name}-receiver`,
-        { retentionDays: r.retentionDays, reservedConcurrency: r.reservedConcurrency, failureRateThreshold: r.failureRateThreshold, alarmEmail: r.alarmEmail },
+        { retentionDays: r.retentionDays, reservedConcurrency: r.reservedConcurrency, failureRateThreshold: r.failureRateThreshold, alarmEmail: r.alarmEmail, limits: limitsToEnv(r.limits) },
         { parent: this },
       );
     }

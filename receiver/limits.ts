@@ -21,7 +21,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
   maxReportsPerEmail: 10,
 };
 
-const ENV: Record<keyof IngestLimits, string> = {
+export const LIMIT_ENV: Record<keyof IngestLimits, string> = {
   maxBodyBytes: "MTASTS_MAX_BODY_BYTES",
   maxDecompressedBytes: "MTASTS_MAX_DECOMPRESSED_BYTES",
   maxMimeDepth: "MTASTS_MAX_MIME_DEPTH",
@@ -33,11 +33,16 @@ const ENV: Record<keyof IngestLimits, string> = {
 /** Limits from environment variables (positive integers), defaults for the rest. */
 export function limitsFromEnv(env: Record<string, string | undefined> = process.env): IngestLimits {
   const out: Record<string, number> = { ...DEFAULT_LIMITS };
-  for (const [key, name] of Object.entries(ENV)) {
+  for (const [key, name] of Object.entries(LIMIT_ENV)) {
     const v = env[name];
     if (v === undefined) continue;
     if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`${name}="${v}" must be a positive whole number`);
     out[key] = Number(v);
   }
   return out as unknown as IngestLimits;
+}
+
+/** Environment variables that set the given limits (for the Lambda functions). */
+export function limitsToEnv(limits: Partial<Record<keyof IngestLimits, number>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(limits).map(([k, v]) => [LIMIT_ENV[k as keyof IngestLimits], String(v)]));
 }

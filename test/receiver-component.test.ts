@@ -18,7 +18,7 @@ beforeAll(async () => {
   fleets.full = new MtaStsFleet("full", {
     ...parseStackConfig({
       domains,
-      receiver: { email: { domain: "tlsrpt.example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" } }, alarmEmail: "ops@example.com", retentionDays: 90 },
+      receiver: { email: { domain: "tlsrpt.example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" } }, alarmEmail: "ops@example.com", retentionDays: 90, limits: { maxBodyBytes: 2000000 } },
     }),
     region: "eu-west-1",
   });
@@ -50,7 +50,7 @@ describe("ReportReceiver", () => {
     expect(fns.map((f) => f.name).sort()).toEqual(["full-receiver-email", "full-receiver-http"]);
     for (const f of fns) {
       expect(f.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler", reservedConcurrentExecutions: 5, loggingConfig: { logFormat: "JSON" } });
-      expect(f.inputs.environment.variables).toMatchObject({ REPORT_BUCKET: "full-receiver-reports-bucket", REPORT_TABLE: "full-receiver-aggregates" });
+      expect(f.inputs.environment.variables).toMatchObject({ REPORT_BUCKET: "full-receiver-reports-bucket", REPORT_TABLE: "full-receiver-aggregates", MTASTS_MAX_BODY_BYTES: "2000000" });
       expect(f.inputs.loggingConfig.logGroup).toBe(`${f.name}-logs`);
     }
     for (const g of of("full", "aws:cloudwatch/logGroup:LogGroup")) expect(g.inputs.retentionInDays).toBe(30);
