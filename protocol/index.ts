@@ -4,3 +4,4 @@ export * from "./mx";
 export * from "./mta-sts";
 export * from "./records";
 export * from "./tls-rpt";
+export * from "./promotion";
