@@ -23,6 +23,17 @@ export interface DomainConfig {
   readonly rua: readonly string[];
   /** TTL of the records this domain publishes, seconds. */
   readonly ttl: number;
+  /** Evidence needed to move from testing to enforce (mtasts promote). */
+  readonly promotion?: PromotionConfig;
+}
+
+export interface PromotionConfig {
+  readonly minDays: number;
+  readonly minSessions: number;
+  readonly maxFailureRate: number;
+  readonly minReporters: number;
+  /** propose: `mtasts promote` rewrites the stack file for a pull request. */
+  readonly apply: "propose";
 }
 
 export interface HostingConfig {
@@ -119,6 +130,15 @@ const domainSchema = z
       .optional(),
     rua: z.array(normalised(validateRuaUri), { error: "must be a list of mailto: or https: URIs" }).default([]),
     ttl: z.number().int().min(60, { error: "must be at least 60 seconds" }).max(86_400, { error: "must be at most 86400 seconds" }).default(300),
+    promotion: z
+      .strictObject({
+        minDays: z.number().int().min(1, { error: "must be at least 1" }).max(365, { error: "must be at most 365" }).default(14),
+        minSessions: z.number().int().min(0, { error: "must be 0 or more" }).default(1000),
+        maxFailureRate: z.number().min(0, { error: "must be within 0..1" }).max(1, { error: "must be within 0..1" }).default(0.001),
+        minReporters: z.number().int().min(1, { error: "must be at least 1" }).default(2),
+        apply: z.enum(["propose"], { error: 'must be "propose" (mtasts promote rewrites the stack file; "auto" is not available yet)' }).default("propose"),
+      })
+      .optional(),
   })
   .transform((d): DomainConfig => ({ ...d, maxAge: d.maxAge ?? DEFAULT_MAX_AGE[d.mode] }));
 

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { checkCommand } from "./check-command";
 import { planCommand } from "./plan-command";
+import { promoteCommand } from "./promote-command";
 import { receiveCommand } from "./receive-command";
 import { reportCommand } from "./report-command";
 import { UsageError } from "./stack-file";
@@ -64,6 +65,22 @@ export function buildCli(): Command {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (opts) => {
       process.exitCode = await reportCommand(opts);
+    });
+  program
+    .command("promote")
+    .description("move domains from testing to enforce on the receiver's evidence: prints each decision, rewrites Pulumi.<stack>.yaml for the ready ones")
+    .option("--stack <name>", "stack whose Pulumi.<name>.yaml to read and rewrite", "example")
+    .option("--dir <path>", "project directory (holding Pulumi.yaml)", process.cwd())
+    .option("--domain <domain>", "only this domain")
+    .option("--dry-run", "decide and print, write nothing")
+    .option("--resolver <host:port>", "DNS server for the live MX check")
+    .option("--local", "read evidence from the local receiver's data directory")
+    .option("--data <dir>", "data directory of mtasts receive --local", "./.mta-sts-data")
+    .option("--table <name>", "DynamoDB table of the deployed receiver (stack output reportTable)")
+    .addOption(new Option("--today <YYYY-MM-DD>", "the date to decide on (default: today, UTC)").hideHelp())
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (opts) => {
+      process.exitCode = await promoteCommand(opts);
     });
   return program;
 }

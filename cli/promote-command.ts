@@ -1,0 +1,154 @@
+// `mtasts promote`: for each domain in testing with a promotion rule, weigh the receiver's
+// evidence for the policy now published and check the live MX hosts; for the ready ones,
+// rewrite Pulumi.<stack>.yaml to `mode: enforce`, keeping comments and layout, so a
+// scheduled pipeline can open a pull request whose diff is the promotion.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { ConfigError, type DomainConfig, parseStackConfig } from "../config";
+import { coveringPattern } from "../protocol/mx";
+import { DEFAULT_MAX_AGE, policyId, renderPolicy } from "../protocol/mta-sts";
+import { decidePromotion, type PromotionDecision } from "../protocol/promotion";
+import { toALabels } from "../protocol/dns-name";
+import { evidenceFromAggregates } from "../receiver/evidence";
+import { ReceiverStore } from "../receiver/store";
+import { makeResolver, parseResolverAddress } from "./check/resolver";
+import { startAwsLocal } from "./local-aws";
+import { configFromStackText, readProject, stackFileName, UsageError } from "./stack-file";
+
+export interface PromoteOptions {
+  stack: string;
+  dir: string;
+  domain?: string;
+  dryRun?: boolean;
+  resolver?: string;
+  local?: boolean;
+  data: string;
+  table?: string;
+  today?: string;
+  format: "text" | "json";
+}
+
+export interface DomainPromotion {
+  domain: string;
+  policyId: string;
+  decision: PromotionDecision;
+  mxCheck: { status: "pass" | "fail" | "error"; message: string };
+  promote: boolean;
+}
+
+/** RFC 8461 4.1 before enforce: every live MX must be covered by a policy pattern. */
+export async function liveMxCoverage(domain: string, patterns: readonly string[], resolver: ReturnType<typeof makeResolver>): Promise<DomainPromotion["mxCheck"]> {
+  try {
+    const hosts = await resolver.mx(domain);
+    if (hosts.length === 0) return { status: "fail", message: `${domain} has no MX records` };
+    const uncovered = hosts.filter((h) => !coveringPattern(patterns, h));
+    return uncovered.length === 0
+      ? { status: "pass", message: `every MX (${hosts.join(", ")}) is covered` }
+      : { status: "fail", message: `MX not covered by any mx pattern: ${uncovered.join(", ")}; add them to mx before enforcing` };
+  } catch (err) {
+    return { status: "error", message: `could not look up the MX records: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * Returns the stack file text with `mode: enforce` for the domain, changing nothing else: the
+ * YAML is parsed only to find where the value is (its source range), and the text is edited
+ * there, so comments, quoting and flow style stay byte for byte.
+ */
+export function setEnforce(text: string, domain: string): string {
+  const doc = parseDocument(text);
+  const domains = doc.getIn(["config", "mta-sts:domains"], true);
+  if (!isSeq(domains)) throw new Error("mta-sts:domains is not a list");
+  for (const item of domains.items) {
+    if (!isMap(item)) continue;
+    const name = item.get("domain");
+    if (typeof name !== "string" || toALabels(name) !== domain) continue;
+    const mode = item.get("mode", true);
+    if (isScalar(mode) && mode.range) return `${text.slice(0, mode.range[0])}enforce${text.slice(mode.range[1])}`;
+    // No mode key (testing by default): add one under the domain line, at its indentation.
+    const key = item.items.find((p) => isScalar(p.key) && p.key.value === "domain")?.key;
+    if (!isScalar(key) || !key.range) break;
+    const lineStart = text.lastIndexOf("\n", key.range[0]) + 1;
+    const indent = " ".repeat(key.range[0] - lineStart);
+    const lineEnd = text.indexOf("\n", key.range[0]);
+    const at = lineEnd === -1 ? text.length : lineEnd + 1;
+    return `${text.slice(0, at)}${indent}mode: enforce\n${text.slice(at)}`;
+  }
+  throw new Error(`${domain} not found in mta-sts:domains (or not in block style)`);
+}
+
+async function openStore(opts: PromoteOptions): Promise<{ store: ReceiverStore; close: () => Promise<void> }> {
+  if (opts.local) {
+    const dir = path.resolve(opts.data);
+    if (!fs.existsSync(path.join(dir, "dynamodb"))) throw new UsageError(`--data ${dir} holds no receiver data`);
+    const aws = await startAwsLocal({ dataDir: dir, s3: false });
+    return { store: new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table }), close: aws.close };
+  }
+  if (!opts.table) throw new UsageError("give --local --data DIR, or --table NAME (the stack output reportTable)");
+  return { store: new ReceiverStore({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), bucket: "", table: opts.table }), close: async () => {} };
+}
+
+export async function promoteCommand(opts: PromoteOptions): Promise<number> {
+  const project = readProject(path.resolve(opts.dir));
+  const file = path.join(project.dir, stackFileName(opts.stack));
+  if (!fs.existsSync(file)) throw new UsageError(`no ${stackFileName(opts.stack)} in ${project.dir}`);
+  if (opts.today && !/^\d{4}-\d{2}-\d{2}$/.test(opts.today)) throw new UsageError(`--today ${opts.today} must be YYYY-MM-DD`);
+  const text = fs.readFileSync(file, "utf8");
+  const raw = configFromStackText(text, project.name, file);
+  let domains: readonly DomainConfig[];
+  try {
+    const parse = (k: string) => (raw[k] === undefined ? undefined : JSON.parse(raw[k]));
+    domains = parseStackConfig({ domains: parse("mta-sts:domains"), hosting: parse("mta-sts:hosting"), receiver: parse("mta-sts:receiver") }).domains;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`mtasts promote: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const candidates = domains.filter((d) => d.mode === "testing" && d.promotion && (!opts.domain || d.domain === toALabels(opts.domain)));
+  const resolver = makeResolver({ server: opts.resolver ? parseResolverAddress(opts.resolver) : undefined, timeoutMs: 10_000 });
+  const today = opts.today ?? new Date().toISOString().slice(0, 10);
+  const { store, close } = await openStore(opts);
+  const results: DomainPromotion[] = [];
+  try {
+    for (const d of candidates) {
+      // The id of the testing policy now published, exactly as MtaStsDomain computes it.
+      const id = policyId(renderPolicy({ mode: "testing", mx: d.mx, maxAge: d.maxAge }));
+      const decision = decidePromotion(d.promotion!, id, evidenceFromAggregates(await store.aggregates(d.domain)), today);
+      const mxCheck = decision.ready ? await liveMxCoverage(d.domain, d.mx, resolver) : { status: "error" as const, message: "not checked: the evidence is not enough yet" };
+      results.push({ domain: d.domain, policyId: id, decision, mxCheck, promote: decision.ready && mxCheck.status === "pass" });
+    }
+  } finally {
+    await close();
+  }
+
+  const ready = results.filter((r) => r.promote);
+  if (ready.length > 0 && !opts.dryRun) {
+    fs.writeFileSync(file, ready.reduce((t, r) => setEnforce(t, r.domain), text));
+  }
+  if (opts.format === "json") process.stdout.write(`${JSON.stringify({ stack: opts.stack, today, dryRun: !!opts.dryRun, domains: results }, null, 2)}\n`);
+  else {
+    const out: string[] = [];
+    if (candidates.length === 0) out.push(`no domain in testing with a promotion rule${opts.domain ? ` named ${opts.domain}` : ""}`);
+    for (const r of results) {
+      const f = r.decision.figures;
+      out.push(`${r.domain}: ${r.promote ? "READY -> enforce" : "not ready"} (policy ${r.policyId})`);
+      out.push(`  window ${r.decision.window.from ?? "-"} .. ${r.decision.window.to ?? "-"} (${r.decision.window.days} days); ${f.sessions} sessions, ${f.stsFailures} STS failures (${(f.failureRate * 100).toFixed(3)}%), reporters ${f.reporters.join(", ") || "none"}`);
+      for (const reason of r.decision.reasons) out.push(`  - ${reason}`);
+      out.push(`  - live MX: ${r.mxCheck.status}: ${r.mxCheck.message}`);
+    }
+    if (ready.length > 0) {
+      out.push(
+        opts.dryRun
+          ? `dry run: ${stackFileName(opts.stack)} left unchanged`
+          : `${stackFileName(opts.stack)}: ${ready.map((r) => r.domain).join(", ")} set to mode: enforce (max_age follows the enforce default, ${DEFAULT_MAX_AGE.enforce}, unless maxAge is set)`,
+      );
+    }
+    process.stdout.write(`${out.join("\n")}\n`);
+  }
+  return 0;
+}
