@@ -14,7 +14,12 @@ try {
   throw err;
 }
 
-const fleet = new MtaStsFleet("mta-sts", { ...parsed, region: new pulumi.Config("aws").get("region") });
+const fleet = new MtaStsFleet("mta-sts", {
+  ...parsed,
+  region: new pulumi.Config("aws").get("region"),
+  // mtasts plan sets MTASTS_OFFLINE; a stack can name a resolver (mta-sts:mxResolver HOST:PORT).
+  mxResolver: process.env.MTASTS_OFFLINE === "1" ? "offline" : config.get("mxResolver"),
+});
 
 /** Per domain: mode, policy id/text/URL, and every DNS record (copy the manual ones by hand). */
 export const domains = fleet.summary;

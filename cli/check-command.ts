@@ -6,7 +6,7 @@ import { MAX_POLICY_BYTES, POLICY_PATH } from "../protocol/mta-sts";
 import { checkDomain, type DomainReport } from "./check/check";
 import { fetchPolicy } from "./check/https-fetch";
 import { renderCheckJson, renderCheckText } from "./check/render";
-import { makeResolver, parseResolverAddress } from "./check/resolver";
+import { makeResolver, parseResolverAddress } from "../net/resolver";
 import { probeStartTls } from "./check/smtp-probe";
 import { UsageError } from "./stack-file";
 

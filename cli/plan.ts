@@ -28,6 +28,8 @@ export interface PlanDomain {
   records: PlanRecord[];
   /** Cloud resources attributed to this domain. */
   resourceCount: number;
+  /** Live MX coverage: "not-run" offline (pulumi up runs it for enforce). */
+  mxCheck: { status: string; message: string };
 }
 
 export interface PlanResource {
@@ -105,7 +107,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
 
   const domains: PlanDomain[] = [];
   for (const s of summary) {
-    const [mode, id, text] = await Promise.all([settle(s.mode), settle(s.policy.id), settle(s.policy.text)]);
+    const [mode, id, text, mxCheck] = await Promise.all([settle(s.mode), settle(s.policy.id), settle(s.policy.text), settle(s.mxCheck)]);
     domains.push({
       domain: s.domain,
       mode: mode.value ?? UNKNOWN,
@@ -114,6 +116,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
       policy: { id: id.value ?? UNKNOWN, text: text.value ?? UNKNOWN, url: s.policy.url },
       records: await Promise.all(s.records.map(planRecord)),
       resourceCount: resources.filter((r) => r.custom && r.domain === s.domain).length,
+      mxCheck: (mxCheck.value as { status: string; message: string }) ?? { status: "not-run", message: UNKNOWN },
     });
   }
   const groupNames = [...new Set(run.resources.filter((r) => r.type === "mta-sts:index:PolicyDistribution").map((r) => r.name))];
@@ -198,6 +201,7 @@ export function renderText(plan: Plan): string {
   for (const d of plan.domains) {
     out.push(`${d.domain}  mode ${d.mode}, DNS ${d.dnsProvider}${d.dnsProvider === "manual" ? " (add these records by hand)" : ""}, group ${d.group}`);
     out.push(`  policy id ${d.policy.id}  ${d.policy.url}`);
+    if (d.mode === "enforce") out.push(`  live MX check: ${d.mxCheck.status} (${d.mxCheck.message})`);
     const width = Math.max(...d.records.map((r) => zoneLine(r).length));
     for (const r of d.records) out.push(`  ${zoneLine(r).padEnd(width)}  ; ${r.purpose}`);
     out.push("  policy file (CRLF):");

@@ -8,13 +8,13 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { ConfigError, type DomainConfig, parseStackConfig } from "../config";
-import { coveringPattern } from "../protocol/mx";
 import { DEFAULT_MAX_AGE, policyId, renderPolicy } from "../protocol/mta-sts";
 import { decidePromotion, type PromotionDecision } from "../protocol/promotion";
 import { toALabels } from "../protocol/dns-name";
 import { evidenceFromAggregates } from "../receiver/evidence";
 import { ReceiverStore } from "../receiver/store";
-import { makeResolver, parseResolverAddress } from "./check/resolver";
+import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
+import { makeResolver, parseResolverAddress } from "../net/resolver";
 import { startAwsLocal } from "./local-aws";
 import { configFromStackText, readProject, stackFileName, UsageError } from "./stack-file";
 
@@ -35,22 +35,8 @@ export interface DomainPromotion {
   domain: string;
   policyId: string;
   decision: PromotionDecision;
-  mxCheck: { status: "pass" | "fail" | "error"; message: string };
+  mxCheck: MxCoverage;
   promote: boolean;
-}
-
-/** RFC 8461 4.1 before enforce: every live MX must be covered by a policy pattern. */
-export async function liveMxCoverage(domain: string, patterns: readonly string[], resolver: ReturnType<typeof makeResolver>): Promise<DomainPromotion["mxCheck"]> {
-  try {
-    const hosts = await resolver.mx(domain);
-    if (hosts.length === 0) return { status: "fail", message: `${domain} has no MX records` };
-    const uncovered = hosts.filter((h) => !coveringPattern(patterns, h));
-    return uncovered.length === 0
-      ? { status: "pass", message: `every MX (${hosts.join(", ")}) is covered` }
-      : { status: "fail", message: `MX not covered by any mx pattern: ${uncovered.join(", ")}; add them to mx before enforcing` };
-  } catch (err) {
-    return { status: "error", message: `could not look up the MX records: ${(err as Error).message}` };
-  }
 }
 
 /**
@@ -119,7 +105,7 @@ export async function promoteCommand(opts: PromoteOptions): Promise<number> {
       // The id of the testing policy now published, exactly as MtaStsDomain computes it.
       const id = policyId(renderPolicy({ mode: "testing", mx: d.mx, maxAge: d.maxAge }));
       const decision = decidePromotion(d.promotion!, id, evidenceFromAggregates(await store.aggregates(d.domain)), today);
-      const mxCheck = decision.ready ? await liveMxCoverage(d.domain, d.mx, resolver) : { status: "error" as const, message: "not checked: the evidence is not enough yet" };
+      const mxCheck = decision.ready ? await liveMxCoverage(d.domain, d.mx, resolver) : ({ status: "not-run", message: "not checked: the evidence is not enough yet" } as MxCoverage);
       results.push({ domain: d.domain, policyId: id, decision, mxCheck, promote: decision.ready && mxCheck.status === "pass" });
     }
   } finally {

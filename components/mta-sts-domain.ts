@@ -25,6 +25,11 @@ export interface MtaStsDomainArgs {
   readonly rua?: pulumi.Input<pulumi.Input<string>[]>;
   /** TTL of the TXT records, seconds (default 300). */
   readonly ttl?: number;
+  /**
+   * Result of the live MX coverage check (RFC 8461 4.1). In enforce, anything but "pass" or
+   * "not-run" refuses the deployment of this domain's policy (and so of its new id).
+   */
+  readonly mxCheck?: pulumi.Input<{ status: "pass" | "fail" | "error" | "not-run"; message: string }>;
 }
 
 export class MtaStsDomain extends pulumi.ComponentResource {
@@ -41,6 +46,7 @@ export class MtaStsDomain extends pulumi.ComponentResource {
   readonly tlsRptRecord: pulumi.Output<string | undefined>;
   /** Every record declared in this domain's zone (its TXT records, certificate validation, host). */
   readonly records: readonly DnsRecordSpec[];
+  readonly mxCheck: pulumi.Output<{ status: string; message: string }>;
 
   constructor(name: string, args: MtaStsDomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mta-sts:index:MtaStsDomain", name, {}, opts);
@@ -53,12 +59,20 @@ export class MtaStsDomain extends pulumi.ComponentResource {
     this.policyId = this.policyText.apply(policyId);
     this.policyUrl = policyUrl(args.domain);
 
+    this.mxCheck = pulumi.output(args.mxCheck ?? { status: "not-run" as const, message: "no live MX check configured" });
+    // Enforce only over MX hosts the policy covers: a failed check stops the policy (and the id).
+    const content = pulumi.all([this.policyText, this.mode, this.mxCheck]).apply(([text, mode, check]) => {
+      if (mode === "enforce" && (check.status === "fail" || check.status === "error")) {
+        throw new Error(`${args.domain}: refusing mode enforce: ${check.message}`);
+      }
+      return text;
+    });
     const object = new aws.s3.BucketObjectv2(
       `${name}-policy`,
       {
         bucket: args.site.bucketName,
         key: policyObjectKey(args.domain),
-        content: this.policyText,
+        content,
         contentType: "text/plain",
         cacheControl: "no-store",
       },

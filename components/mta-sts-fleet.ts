@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DomainConfig, HostingConfig, ReceiverConfig } from "../config";
 import { zoneFor } from "./dns";
 import { receiverRua } from "./receiver-addresses";
+import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
+import { makeResolver } from "../net/resolver";
 import { limitsToEnv } from "../receiver/limits";
 import { ReportReceiver } from "./report-receiver";
 import type { DnsRecordSpec } from "./dns/zone";
@@ -19,6 +21,11 @@ export interface MtaStsFleetArgs {
   readonly receiver?: ReceiverConfig;
   /** The stack's AWS region (SES inbound endpoint for email reports). */
   readonly region?: string;
+  /**
+   * How the live MX check of enforced domains runs: a DNS server as HOST:PORT, the system
+   * resolver ("system", the default), or "offline" (mtasts plan: reported as not run).
+   */
+  readonly mxResolver?: string;
 }
 
 /** What a reviewer needs per domain; also the stack output `domains`. */
@@ -28,6 +35,8 @@ export interface DomainSummary {
   readonly dnsProvider: string;
   readonly group: number;
   readonly policy: { readonly id: pulumi.Output<string>; readonly text: pulumi.Output<string>; readonly url: string };
+  /** Live MX coverage (RFC 8461 4.1); checked for enforce only. */
+  readonly mxCheck: pulumi.Output<{ status: string; message: string }>;
   readonly records: readonly DnsRecordSpec[];
 }
 
@@ -55,6 +64,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
           failureRateThreshold: r.failureRateThreshold,
           alarmEmail: r.alarmEmail,
           limits: limitsToEnv(r.limits),
+          enforcedDomains: args.domains.filter((d) => d.mode === "enforce").map((d) => d.domain),
           email: { domain: r.email.domain, zone: emailZone, region: args.region, ruleSetName: r.email.ruleSetName },
         },
         { parent: this },
@@ -62,13 +72,19 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     } else if (receiverOn) {
       this.receiver = new ReportReceiver(
         `${name}-receiver`,
-        { retentionDays: r.retentionDays, reservedConcurrency: r.reservedConcurrency, failureRateThreshold: r.failureRateThreshold, alarmEmail: r.alarmEmail, limits: limitsToEnv(r.limits) },
+        { retentionDays: r.retentionDays, reservedConcurrency: r.reservedConcurrency, failureRateThreshold: r.failureRateThreshold, alarmEmail: r.alarmEmail, limits: limitsToEnv(r.limits), enforcedDomains: args.domains.filter((d) => d.mode === "enforce").map((d) => d.domain) },
         { parent: this },
       );
     }
     this.receiverRecords = emailZone?.records ?? [];
     const https = receiverOn && r.https;
     const zones = args.domains.map((d) => zoneFor(`${name}-${d.domain}-dns`, d.dns, { parent: this }));
+    const resolver = args.mxResolver === "offline" ? undefined : makeResolver({ server: args.mxResolver && args.mxResolver !== "system" ? args.mxResolver : undefined, timeoutMs: 10_000 });
+    const mxCheck = (d: DomainConfig): Promise<MxCoverage> => {
+      if (d.mode !== "enforce") return Promise.resolve({ status: "not-run", message: `not needed in mode ${d.mode}` });
+      if (!resolver) return Promise.resolve({ status: "not-run", message: "not run: offline plan (pulumi up checks the live MX hosts)" });
+      return liveMxCoverage(d.domain, d.mx, resolver);
+    };
     this.site = new PolicySite(
       `${name}-site`,
       {
@@ -93,6 +109,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
             // The user's addresses, then the receiver's (both known before deploy).
             rua: [...new Set([...d.rua, ...(receiverOn ? receiverRua(d.domain, { emailDomain: r.email?.domain, https }) : [])])],
             ttl: d.ttl,
+            mxCheck: mxCheck(d),
           },
           { parent: this },
         ),
@@ -104,6 +121,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       group: this.site.groupIndex(d.domain),
       policy: { id: d.policyId, text: d.policyText, url: d.policyUrl },
       records: d.records,
+      mxCheck: d.mxCheck,
     }));
     this.registerOutputs({});
   }

@@ -27,6 +27,8 @@ export interface ReportReceiverArgs {
     /** Add the rule to this existing receipt rule set (only one can be active per region); without it one is created and activated. */
     readonly ruleSetName?: string;
   };
+  /** Domains in enforce: each gets its own failure-rate alarm (Domain dimension). */
+  readonly enforcedDomains?: readonly string[];
   /** Environment for the functions' limits (MTASTS_MAX_BODY_BYTES, ...). */
   readonly limits?: Record<string, string>;
 }
@@ -204,6 +206,28 @@ export class ReportReceiver extends pulumi.ComponentResource {
       },
       parent,
     );
+    // An enforced domain whose sessions start failing is losing mail: alarm per domain, and
+    // the description says how to stop it (the one-line demotion).
+    for (const domain of args.enforcedDomains ?? []) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-failure-rate-${domain}`,
+        {
+          alarmDescription: `TLS failures for ${domain} (enforce). To stop rejections now: set "mode: testing" for ${domain} in the stack file and run pulumi up.`,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: args.failureRateThreshold ?? 0.05,
+          evaluationPeriods: 1,
+          treatMissingData: "notBreaching",
+          alarmActions: [topic.arn],
+          okActions: [topic.arn],
+          metricQueries: [
+            { id: "failed", metric: { namespace: METRICS_NAMESPACE, metricName: "FailedSessions", period: 86_400, stat: "Sum", dimensions: { Domain: domain } } },
+            { id: "total", metric: { namespace: METRICS_NAMESPACE, metricName: "TotalSessions", period: 86_400, stat: "Sum", dimensions: { Domain: domain } } },
+            { id: "rate", expression: "IF(total > 0, failed / total, 0)", label: `${domain} failure rate`, returnData: true },
+          ],
+        },
+        parent,
+      );
+    }
     new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {

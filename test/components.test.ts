@@ -30,7 +30,7 @@ beforeAll(async () => {
   const make = (name: string, domains: unknown[], hosting?: unknown) => {
     // The receiver has its own test (receiver-component.test.ts); here it is off.
     const cfg: StackConfig = parseStackConfig({ domains, hosting, receiver: { enabled: false } });
-    fleets[name] = new MtaStsFleet(name, cfg);
+    fleets[name] = new MtaStsFleet(name, { ...cfg, mxResolver: "offline" });
   };
   make("fleetA", example);
   make("fleetB", example);

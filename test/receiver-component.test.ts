@@ -8,7 +8,7 @@ let registered: Registered[];
 const fleets: Record<string, MtaStsFleet> = {};
 const domains = [
   { domain: "example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" }, mx: ["mx.example.com"], rua: ["mailto:tlsrpt@example.com"] },
-  { domain: "example.org", dns: { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" }, mx: ["mx.example.org"] },
+  { domain: "example.org", dns: { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" }, mx: ["mx.example.org"], mode: "enforce" },
 ];
 
 beforeAll(async () => {
@@ -21,10 +21,12 @@ beforeAll(async () => {
       receiver: { email: { domain: "tlsrpt.example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" } }, alarmEmail: "ops@example.com", retentionDays: 90, limits: { maxBodyBytes: 2000000 } },
     }),
     region: "eu-west-1",
+    mxResolver: "offline",
   });
   fleets.shared = new MtaStsFleet("shared", {
     ...parseStackConfig({ domains, receiver: { email: { domain: "tlsrpt.example.net", dns: { provider: "manual" }, ruleSetName: "existing-rules" }, https: false } }),
     region: "eu-west-1",
+    mxResolver: "offline",
   });
   await Promise.all(Object.values(fleets).flatMap((f) => f.domains.map((d) => promiseOf(d.tlsRptRecord))));
   await settled();
@@ -112,7 +114,10 @@ describe("ReportReceiver", () => {
   });
 
   it("alarms on the failure rate to an SNS topic with the email subscription, and has a dashboard", () => {
-    const alarm = one("full", "aws:cloudwatch/metricAlarm:MetricAlarm").inputs;
+    const alarm = one("full", "aws:cloudwatch/metricAlarm:MetricAlarm", "receiver-failure-rate").inputs;
+    const perDomain = one("full", "aws:cloudwatch/metricAlarm:MetricAlarm", "failure-rate-example.org").inputs;
+    expect(perDomain.metricQueries[0].metric.dimensions).toEqual({ Domain: "example.org" });
+    expect(perDomain.alarmDescription).toContain('set "mode: testing" for example.org');
     expect(alarm).toMatchObject({ threshold: 0.05, comparisonOperator: "GreaterThanThreshold", treatMissingData: "notBreaching" });
     expect(alarm.metricQueries.find((q: { id: string }) => q.id === "rate").expression).toBe("IF(total > 0, failed / total, 0)");
     expect(one("full", "aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({ protocol: "email", endpoint: "ops@example.com" });

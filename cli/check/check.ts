@@ -5,7 +5,7 @@ import { MAX_POLICY_BYTES, parsePolicy, PolicyError, policyId, POLICY_PATH, type
 import { isStsRecord, isTlsRptRecord, parseStsRecord, parseTlsRptRecord } from "../../protocol/records";
 import type { CertificateReport } from "./certificate";
 import type { FetchResult } from "./https-fetch";
-import type { CheckResolver } from "./resolver";
+import type { CheckResolver } from "../../net/resolver";
 import type { SmtpProbe } from "./smtp-probe";
 
 export type Status = "pass" | "warn" | "fail";
