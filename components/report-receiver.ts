@@ -188,31 +188,13 @@ export class ReportReceiver extends pulumi.ComponentResource {
 
     const topic = new aws.sns.Topic(`${name}-alarms`, {}, parent);
     if (args.alarmEmail) new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail }, parent);
-    new aws.cloudwatch.MetricAlarm(
-      `${name}-failure-rate`,
-      {
-        alarmDescription: "Share of TLS sessions that failed (TLS-RPT, all domains, one day). Find the domain on the dashboard; to stop rejections, set its mode back to testing.",
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: args.failureRateThreshold ?? 0.05,
-        evaluationPeriods: 1,
-        treatMissingData: "notBreaching",
-        alarmActions: [topic.arn],
-        okActions: [topic.arn],
-        metricQueries: [
-          { id: "failed", metric: { namespace: METRICS_NAMESPACE, metricName: "FailedSessions", period: 86_400, stat: "Sum" } },
-          { id: "total", metric: { namespace: METRICS_NAMESPACE, metricName: "TotalSessions", period: 86_400, stat: "Sum" } },
-          { id: "rate", expression: "IF(total > 0, failed / total, 0)", label: "failure rate", returnData: true },
-        ],
-      },
-      parent,
-    );
-    // An enforced domain whose sessions start failing is losing mail: alarm per domain, and
-    // the description says how to stop it (the one-line demotion).
-    for (const domain of args.enforcedDomains ?? []) {
+    // Failure rate of a day's sessions: all domains, and each domain in enforce (an enforced
+    // domain whose sessions fail is losing mail; the description gives the one-line demotion).
+    const failureRateAlarm = (suffix: string, description: string, domain?: string) =>
       new aws.cloudwatch.MetricAlarm(
-        `${name}-failure-rate-${domain}`,
+        `${name}-failure-rate${suffix}`,
         {
-          alarmDescription: `TLS failures for ${domain} (enforce). To stop rejections now: set "mode: testing" for ${domain} in the stack file and run pulumi up.`,
+          alarmDescription: description,
           comparisonOperator: "GreaterThanThreshold",
           threshold: args.failureRateThreshold ?? 0.05,
           evaluationPeriods: 1,
@@ -220,13 +202,16 @@ export class ReportReceiver extends pulumi.ComponentResource {
           alarmActions: [topic.arn],
           okActions: [topic.arn],
           metricQueries: [
-            { id: "failed", metric: { namespace: METRICS_NAMESPACE, metricName: "FailedSessions", period: 86_400, stat: "Sum", dimensions: { Domain: domain } } },
-            { id: "total", metric: { namespace: METRICS_NAMESPACE, metricName: "TotalSessions", period: 86_400, stat: "Sum", dimensions: { Domain: domain } } },
-            { id: "rate", expression: "IF(total > 0, failed / total, 0)", label: `${domain} failure rate`, returnData: true },
+            { id: "failed", metric: { namespace: METRICS_NAMESPACE, metricName: "FailedSessions", period: 86_400, stat: "Sum", ...(domain ? { dimensions: { Domain: domain } } : {}) } },
+            { id: "total", metric: { namespace: METRICS_NAMESPACE, metricName: "TotalSessions", period: 86_400, stat: "Sum", ...(domain ? { dimensions: { Domain: domain } } : {}) } },
+            { id: "rate", expression: "IF(total > 0, failed / total, 0)", label: `${domain ?? "all domains"} failure rate`, returnData: true },
           ],
         },
         parent,
       );
+    failureRateAlarm("", "Share of TLS sessions that failed (TLS-RPT, all domains, one day). Find the domain on the dashboard; to stop rejections, set its mode back to testing.");
+    for (const domain of args.enforcedDomains ?? []) {
+      failureRateAlarm(`-${domain}`, `TLS failures for ${domain} (enforce). To stop rejections now: set "mode: testing" for ${domain} in the stack file and run pulumi up.`, domain);
     }
     new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
