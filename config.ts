@@ -25,6 +25,10 @@ export interface DomainConfig {
   readonly ttl: number;
   /** Evidence needed to move from testing to enforce (mtasts promote). */
   readonly promotion?: PromotionConfig;
+  /** RFC 8461 8.3: the first day the domain may be removed (set by mtasts retire, with mode none). */
+  readonly retireAfter?: string;
+  /** Remove the domain's records, policy and host (allowed from retireAfter on). */
+  readonly remove: boolean;
 }
 
 export interface PromotionConfig {
@@ -130,6 +134,8 @@ const domainSchema = z
       .optional(),
     rua: z.array(normalised(validateRuaUri), { error: "must be a list of mailto: or https: URIs" }).default([]),
     ttl: z.number().int().min(60, { error: "must be at least 60 seconds" }).max(86_400, { error: "must be at most 86400 seconds" }).default(300),
+    retireAfter: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date, YYYY-MM-DD (mtasts retire sets it)" }).optional(),
+    remove: z.boolean({ error: "must be true or false" }).default(false),
     promotion: z
       .strictObject({
         minDays: z.number().int().min(1, { error: "must be at least 1" }).max(365, { error: "must be at most 365" }).default(14),
@@ -201,6 +207,12 @@ function crossChecks(domains: unknown): { path: PropertyKey[]; message: string }
         message: `is empty but mode is ${mode}; list every MX host (or a "*." pattern covering it), or use mode: none`,
       });
     }
+    if (d.retireAfter !== undefined && mode !== "none") {
+      out.push({ path: ["domains", i, "retireAfter"], message: "needs mode: none; run mtasts retire, which publishes mode none first (RFC 8461 8.3)" });
+    }
+    if (d.remove === true && d.retireAfter === undefined) {
+      out.push({ path: ["domains", i, "remove"], message: "needs retireAfter; run mtasts retire first, wait until that date, then set remove: true" });
+    }
     if (typeof d.domain !== "string") return;
     let name: string;
     try {
@@ -244,4 +256,20 @@ export function parseStackConfig(raw: { domains: unknown; hosting?: unknown; rec
     throw new ConfigError(byPath);
   }
   return result.data;
+}
+
+/**
+ * The domains to declare today. A domain with `remove: true` is left out (so its resources are
+ * deleted) only from its retireAfter date on; before that, every such domain is refused.
+ */
+export function domainsToDeclare(config: StackConfig, today: string): DomainConfig[] {
+  const early = config.domains
+    .map((d, i) => ({ d, i }))
+    .filter(({ d }) => d.remove && d.retireAfter !== undefined && today < d.retireAfter)
+    .map(
+      ({ d, i }) =>
+        `mta-sts:domains[${i}].remove: refusing to remove ${d.domain} before ${d.retireAfter}: senders may still hold its old policy until then (RFC 8461 8.3); keep remove: false until that day`,
+    );
+  if (early.length > 0) throw new ConfigError(early);
+  return config.domains.filter((d) => !d.remove);
 }

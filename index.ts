@@ -1,13 +1,15 @@
 // The Pulumi program: stack config -> components, nothing else. The library API is in
 // lib.ts (the package root re-exports it when imported as a dependency).
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig } from "./config";
+import { ConfigError, domainsToDeclare, parseStackConfig } from "./config";
 import { MtaStsFleet } from "./components/mta-sts-fleet";
 
 const config = new pulumi.Config("mta-sts");
 let parsed;
 try {
-  parsed = parseStackConfig({ domains: config.getObject("domains"), hosting: config.getObject("hosting"), receiver: config.getObject("receiver") });
+  const all = parseStackConfig({ domains: config.getObject("domains"), hosting: config.getObject("hosting"), receiver: config.getObject("receiver") });
+  // MTASTS_TODAY pins the date for plans and tests; otherwise today, UTC.
+  parsed = { ...all, domains: domainsToDeclare(all, process.env.MTASTS_TODAY ?? new Date().toISOString().slice(0, 10)) };
 } catch (err) {
   // RunError: Pulumi prints the message alone, without a stack trace, and declares nothing.
   if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

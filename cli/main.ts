@@ -6,6 +6,7 @@ import { planCommand } from "./plan-command";
 import { promoteCommand } from "./promote-command";
 import { receiveCommand } from "./receive-command";
 import { reportCommand } from "./report-command";
+import { retireCommand } from "./retire-command";
 import { UsageError } from "./stack-file";
 
 export function buildCli(): Command {
@@ -81,6 +82,18 @@ export function buildCli(): Command {
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (opts) => {
       process.exitCode = await promoteCommand(opts);
+    });
+  program
+    .command("retire")
+    .description("start removing a domain (RFC 8461 8.3): mode none with a short max_age, and the date from which remove: true is accepted")
+    .requiredOption("--domain <domain>", "the domain to retire")
+    .option("--stack <name>", "stack whose Pulumi.<name>.yaml to rewrite", "example")
+    .option("--dir <path>", "project directory (holding Pulumi.yaml)", process.cwd())
+    .option("--max-age <seconds>", "max_age of the none policy", "86400")
+    .option("--dry-run", "print, write nothing")
+    .addOption(new Option("--today <YYYY-MM-DD>", "the date to count from (default: today, UTC)").hideHelp())
+    .action(async (opts) => {
+      process.exitCode = await retireCommand(opts);
     });
   return program;
 }

@@ -28,6 +28,8 @@ export interface PlanDomain {
   records: PlanRecord[];
   /** Cloud resources attributed to this domain. */
   resourceCount: number;
+  /** When retiring (mode none): the first day remove: true is accepted. */
+  retireAfter?: string;
   /** Live MX coverage: "not-run" offline (pulumi up runs it for enforce). */
   mxCheck: { status: string; message: string };
 }
@@ -117,6 +119,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
       records: await Promise.all(s.records.map(planRecord)),
       resourceCount: resources.filter((r) => r.custom && r.domain === s.domain).length,
       mxCheck: (mxCheck.value as { status: string; message: string }) ?? { status: "not-run", message: UNKNOWN },
+      ...(s.retireAfter ? { retireAfter: s.retireAfter } : {}),
     });
   }
   const groupNames = [...new Set(run.resources.filter((r) => r.type === "mta-sts:index:PolicyDistribution").map((r) => r.name))];
@@ -202,6 +205,7 @@ export function renderText(plan: Plan): string {
     out.push(`${d.domain}  mode ${d.mode}, DNS ${d.dnsProvider}${d.dnsProvider === "manual" ? " (add these records by hand)" : ""}, group ${d.group}`);
     out.push(`  policy id ${d.policy.id}  ${d.policy.url}`);
     if (d.mode === "enforce") out.push(`  live MX check: ${d.mxCheck.status} (${d.mxCheck.message})`);
+    if (d.retireAfter) out.push(`  retiring (RFC 8461 8.3): remove: true is accepted from ${d.retireAfter}`);
     const width = Math.max(...d.records.map((r) => zoneLine(r).length));
     for (const r of d.records) out.push(`  ${zoneLine(r).padEnd(width)}  ; ${r.purpose}`);
     out.push("  policy file (CRLF):");

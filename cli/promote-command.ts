@@ -6,7 +6,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { ConfigError, type DomainConfig, parseStackConfig } from "../config";
 import { DEFAULT_MAX_AGE, policyId, renderPolicy } from "../protocol/mta-sts";
 import { decidePromotion, type PromotionDecision } from "../protocol/promotion";
@@ -16,6 +15,7 @@ import { ReceiverStore } from "../receiver/store";
 import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
 import { makeResolver, parseResolverAddress } from "../net/resolver";
 import { startAwsLocal } from "./local-aws";
+import { setEnforce } from "./stack-edit";
 import { configFromStackText, readProject, stackFileName, UsageError } from "./stack-file";
 
 export interface PromoteOptions {
@@ -37,33 +37,6 @@ export interface DomainPromotion {
   decision: PromotionDecision;
   mxCheck: MxCoverage;
   promote: boolean;
-}
-
-/**
- * Returns the stack file text with `mode: enforce` for the domain, changing nothing else: the
- * YAML is parsed only to find where the value is (its source range), and the text is edited
- * there, so comments, quoting and flow style stay byte for byte.
- */
-export function setEnforce(text: string, domain: string): string {
-  const doc = parseDocument(text);
-  const domains = doc.getIn(["config", "mta-sts:domains"], true);
-  if (!isSeq(domains)) throw new Error("mta-sts:domains is not a list");
-  for (const item of domains.items) {
-    if (!isMap(item)) continue;
-    const name = item.get("domain");
-    if (typeof name !== "string" || toALabels(name) !== domain) continue;
-    const mode = item.get("mode", true);
-    if (isScalar(mode) && mode.range) return `${text.slice(0, mode.range[0])}enforce${text.slice(mode.range[1])}`;
-    // No mode key (testing by default): add one under the domain line, at its indentation.
-    const key = item.items.find((p) => isScalar(p.key) && p.key.value === "domain")?.key;
-    if (!isScalar(key) || !key.range) break;
-    const lineStart = text.lastIndexOf("\n", key.range[0]) + 1;
-    const indent = " ".repeat(key.range[0] - lineStart);
-    const lineEnd = text.indexOf("\n", key.range[0]);
-    const at = lineEnd === -1 ? text.length : lineEnd + 1;
-    return `${text.slice(0, at)}${indent}mode: enforce\n${text.slice(at)}`;
-  }
-  throw new Error(`${domain} not found in mta-sts:domains (or not in block style)`);
 }
 
 async function openStore(opts: PromoteOptions): Promise<{ store: ReceiverStore; close: () => Promise<void> }> {

@@ -35,6 +35,8 @@ export interface DomainSummary {
   readonly dnsProvider: string;
   readonly group: number;
   readonly policy: { readonly id: pulumi.Output<string>; readonly text: pulumi.Output<string>; readonly url: string };
+  /** RFC 8461 8.3: the day from which the domain may be removed, when it is retiring. */
+  readonly retireAfter?: string;
   /** Live MX coverage (RFC 8461 4.1); checked for enforce only. */
   readonly mxCheck: pulumi.Output<{ status: string; message: string }>;
   readonly records: readonly DnsRecordSpec[];
@@ -122,6 +124,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       policy: { id: d.policyId, text: d.policyText, url: d.policyUrl },
       records: d.records,
       mxCheck: d.mxCheck,
+      ...(args.domains[i].retireAfter ? { retireAfter: args.domains[i].retireAfter } : {}),
     }));
     this.registerOutputs({});
   }

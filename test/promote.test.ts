@@ -93,7 +93,7 @@ afterAll(async () => {
 
 describe("setEnforce", () => {
   it("adds mode: enforce under the domain line when the entry has no mode", async () => {
-    const { setEnforce } = await import("../cli/promote-command");
+    const { setEnforce } = await import("../cli/stack-edit");
     const text = "config:\n  mta-sts:domains:\n    - domain: a.test # main\n      mx: [mx.a.test]\n";
     expect(setEnforce(text, "a.test")).toBe("config:\n  mta-sts:domains:\n    - domain: a.test # main\n      mode: enforce\n      mx: [mx.a.test]\n");
   });
