@@ -20,6 +20,8 @@ export interface DomainConfig {
   readonly mode: Mode;
   /** Seconds; the mode's default when not set. */
   readonly maxAge: number;
+  /** True when maxAge was given (a promotion then keeps it instead of the enforce default). */
+  readonly maxAgeSet: boolean;
   readonly rua: readonly string[];
   /** TTL of the records this domain publishes, seconds. */
   readonly ttl: number;
@@ -36,8 +38,8 @@ export interface PromotionConfig {
   readonly minSessions: number;
   readonly maxFailureRate: number;
   readonly minReporters: number;
-  /** propose: `mtasts promote` rewrites the stack file for a pull request. */
-  readonly apply: "propose";
+  /** propose: `mtasts promote` rewrites the stack file for a pull request; auto: `pulumi up` promotes. */
+  readonly apply: "propose" | "auto";
 }
 
 export interface HostingConfig {
@@ -142,11 +144,11 @@ const domainSchema = z
         minSessions: z.number().int().min(0, { error: "must be 0 or more" }).default(1000),
         maxFailureRate: z.number().min(0, { error: "must be within 0..1" }).max(1, { error: "must be within 0..1" }).default(0.001),
         minReporters: z.number().int().min(1, { error: "must be at least 1" }).default(2),
-        apply: z.enum(["propose"], { error: 'must be "propose" (mtasts promote rewrites the stack file; "auto" is not available yet)' }).default("propose"),
+        apply: z.enum(["propose", "auto"], { error: 'must be "propose" (mtasts promote rewrites the stack file) or "auto" (pulumi up promotes)' }).default("propose"),
       })
       .optional(),
   })
-  .transform((d): DomainConfig => ({ ...d, maxAge: d.maxAge ?? DEFAULT_MAX_AGE[d.mode] }));
+  .transform((d): DomainConfig => ({ ...d, maxAge: d.maxAge ?? DEFAULT_MAX_AGE[d.mode], maxAgeSet: d.maxAge !== undefined }));
 
 const hostingSchema = z
   .strictObject({

@@ -28,6 +28,8 @@ export interface PlanDomain {
   records: PlanRecord[];
   /** Cloud resources attributed to this domain. */
   resourceCount: number;
+  /** promotion.apply auto: the decision ("not-run" offline). */
+  promotion?: { outcome: string; reasons: string[] };
   /** When retiring (mode none): the first day remove: true is accepted. */
   retireAfter?: string;
   /** Live MX coverage: "not-run" offline (pulumi up runs it for enforce). */
@@ -109,7 +111,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
 
   const domains: PlanDomain[] = [];
   for (const s of summary) {
-    const [mode, id, text, mxCheck] = await Promise.all([settle(s.mode), settle(s.policy.id), settle(s.policy.text), settle(s.mxCheck)]);
+    const [mode, id, text, mxCheck, promotion] = await Promise.all([settle(s.mode), settle(s.policy.id), settle(s.policy.text), settle(s.mxCheck), settle(s.promotion)]);
     domains.push({
       domain: s.domain,
       mode: mode.value ?? UNKNOWN,
@@ -120,6 +122,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
       resourceCount: resources.filter((r) => r.custom && r.domain === s.domain).length,
       mxCheck: (mxCheck.value as { status: string; message: string }) ?? { status: "not-run", message: UNKNOWN },
       ...(s.retireAfter ? { retireAfter: s.retireAfter } : {}),
+      ...(promotion.value && promotion.value.reasons[0] !== "no automatic promotion for this domain" ? { promotion: { outcome: promotion.value.outcome, reasons: promotion.value.reasons } } : {}),
     });
   }
   const groupNames = [...new Set(run.resources.filter((r) => r.type === "mta-sts:index:PolicyDistribution").map((r) => r.name))];
@@ -206,6 +209,7 @@ export function renderText(plan: Plan): string {
     out.push(`  policy id ${d.policy.id}  ${d.policy.url}`);
     if (d.mode === "enforce") out.push(`  live MX check: ${d.mxCheck.status} (${d.mxCheck.message})`);
     if (d.retireAfter) out.push(`  retiring (RFC 8461 8.3): remove: true is accepted from ${d.retireAfter}`);
+    if (d.promotion) out.push(`  automatic promotion: ${d.promotion.outcome} (${d.promotion.reasons.join("; ")})`);
     const width = Math.max(...d.records.map((r) => zoneLine(r).length));
     for (const r of d.records) out.push(`  ${zoneLine(r).padEnd(width)}  ; ${r.purpose}`);
     out.push("  policy file (CRLF):");

@@ -4,6 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DomainConfig, HostingConfig, ReceiverConfig } from "../config";
 import { zoneFor } from "./dns";
 import { receiverRua } from "./receiver-addresses";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { DEFAULT_MAX_AGE } from "../protocol/mta-sts";
+import { ReceiverStore } from "../receiver/store";
+import { type AutoDecision, autoPromotion } from "./auto-promotion";
 import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
 import { makeResolver } from "../net/resolver";
 import { limitsToEnv } from "../receiver/limits";
@@ -26,6 +31,10 @@ export interface MtaStsFleetArgs {
    * resolver ("system", the default), or "offline" (mtasts plan: reported as not run).
    */
   readonly mxResolver?: string;
+  /** Today (UTC, YYYY-MM-DD) for automatic promotion; default the real today. */
+  readonly today?: string;
+  /** Opens the receiver's store for automatic promotion (default: DynamoDB in `region`). */
+  readonly openStore?: (table: string) => ReceiverStore;
 }
 
 /** What a reviewer needs per domain; also the stack output `domains`. */
@@ -39,6 +48,8 @@ export interface DomainSummary {
   readonly retireAfter?: string;
   /** Live MX coverage (RFC 8461 4.1); checked for enforce only. */
   readonly mxCheck: pulumi.Output<{ status: string; message: string }>;
+  /** promotion.apply auto: what pulumi up decided, and why. */
+  readonly promotion: pulumi.Output<AutoDecision>;
   readonly records: readonly DnsRecordSpec[];
 }
 
@@ -97,6 +108,12 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const openStore =
+      args.openStore ??
+      ((table: string) => new ReceiverStore({ s3: new S3Client({ region: args.region }), dynamodb: new DynamoDBClient({ region: args.region }), bucket: "", table }));
+    const decisions = args.domains.map((d) =>
+      autoPromotion(d, { tableName: this.receiver?.tableName, openStore, resolver, today: args.today ?? new Date().toISOString().slice(0, 10) }),
+    );
     this.domains = args.domains.map(
       (d, i) =>
         new MtaStsDomain(
@@ -105,9 +122,10 @@ export class MtaStsFleet extends pulumi.ComponentResource {
             domain: d.domain,
             zone: zones[i],
             site: this.site,
-            mode: d.mode,
+            // Automatic promotion decides the mode (and with it the default max_age).
+            mode: d.promotion?.apply === "auto" ? decisions[i].apply((x) => (x.outcome === "promote" ? "enforce" : d.mode)) : d.mode,
             mx: [...d.mx],
-            maxAge: d.maxAge,
+            maxAge: d.promotion?.apply === "auto" && !d.maxAgeSet ? decisions[i].apply((x) => (x.outcome === "promote" ? DEFAULT_MAX_AGE.enforce : d.maxAge)) : d.maxAge,
             // The user's addresses, then the receiver's (both known before deploy).
             rua: [...new Set([...d.rua, ...(receiverOn ? receiverRua(d.domain, { emailDomain: r.email?.domain, https }) : [])])],
             ttl: d.ttl,
@@ -124,6 +142,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       policy: { id: d.policyId, text: d.policyText, url: d.policyUrl },
       records: d.records,
       mxCheck: d.mxCheck,
+      promotion: decisions[i],
       ...(args.domains[i].retireAfter ? { retireAfter: args.domains[i].retireAfter } : {}),
     }));
     this.registerOutputs({});

@@ -1,0 +1,49 @@
+// promotion.apply: auto. `pulumi up` reads the receiver's evidence for a domain in testing
+// and, when the rule holds and every live MX is covered, publishes it in enforce. The
+// decision is exported per domain, so `pulumi preview` shows why.
+import * as pulumi from "@pulumi/pulumi";
+import type { DomainConfig } from "../config";
+import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
+import type { CheckResolver } from "../net/resolver";
+import { policyId, renderPolicy } from "../protocol/mta-sts";
+import { decidePromotion, type PromotionDecision } from "../protocol/promotion";
+import { evidenceFromAggregates } from "../receiver/evidence";
+import type { ReceiverStore } from "../receiver/store";
+
+export interface AutoDecision {
+  /** promote: publish enforce; stay: keep testing; not-run: could not decide (offline, no receiver). */
+  readonly outcome: "promote" | "stay" | "not-run";
+  readonly reasons: string[];
+  readonly decision?: PromotionDecision;
+  readonly mxCheck?: MxCoverage;
+}
+
+export interface AutoPromotionDeps {
+  /** The receiver's table name (known after its first deploy). */
+  readonly tableName?: pulumi.Input<string>;
+  /** Opens the store on that table (tests point it at dynalite). */
+  readonly openStore?: (table: string) => ReceiverStore;
+  readonly resolver?: CheckResolver;
+  readonly today: string;
+}
+
+export function autoPromotion(d: DomainConfig, deps: AutoPromotionDeps): pulumi.Output<AutoDecision> {
+  if (!d.promotion || d.promotion.apply !== "auto" || d.mode !== "testing") {
+    return pulumi.output({ outcome: "not-run" as const, reasons: ["no automatic promotion for this domain"] });
+  }
+  if (!deps.tableName || !deps.openStore || !deps.resolver) {
+    return pulumi.output({ outcome: "not-run" as const, reasons: ["not run: needs the receiver's table and DNS (offline plans do not read them)"] });
+  }
+  const rule = d.promotion;
+  const resolver = deps.resolver;
+  const openStore = deps.openStore;
+  return pulumi.output(deps.tableName).apply(async (table): Promise<AutoDecision> => {
+    const id = policyId(renderPolicy({ mode: "testing", mx: d.mx, maxAge: d.maxAge }));
+    const rows = await openStore(table).aggregates(d.domain);
+    const decision = decidePromotion(rule, id, evidenceFromAggregates(rows), deps.today);
+    if (!decision.ready) return { outcome: "stay", reasons: decision.reasons, decision };
+    const mxCheck = await liveMxCoverage(d.domain, d.mx, resolver);
+    if (mxCheck.status !== "pass") return { outcome: "stay", reasons: [`live MX: ${mxCheck.message}`], decision, mxCheck };
+    return { outcome: "promote", reasons: decision.reasons, decision, mxCheck };
+  });
+}

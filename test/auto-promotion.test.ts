@@ -1,0 +1,67 @@
+// promotion.apply: auto under the Pulumi mock runtime: the program reads the receiver's
+// evidence (dynalite, filled through the receiver) and checks the live MX (dns2) itself.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MtaStsFleet } from "../components/mta-sts-fleet";
+import { renderPolicy } from "../protocol";
+import { ingestHttp } from "../receiver/ingest";
+import { DEFAULT_LIMITS } from "../receiver/limits";
+import { ReceiverStore } from "../receiver/store";
+import { startAwsLocal } from "./helpers/aws-local";
+import { promiseOf, recordingMocks, type Registered, settled } from "./helpers/pulumi";
+import { startDns } from "./helpers/servers";
+
+let aws: Awaited<ReturnType<typeof startAwsLocal>>;
+let dns: Awaited<ReturnType<typeof startDns>>;
+let registered: Registered[];
+let fleet: MtaStsFleet;
+const rule = { minDays: 2, minSessions: 50, maxFailureRate: 0.01, minReporters: 1, apply: "auto" };
+
+function report(domain: string, day: string, successful: number) {
+  return Buffer.from(
+    JSON.stringify({
+      "organization-name": "Google",
+      "date-range": { "start-datetime": `${day}T00:00:00Z`, "end-datetime": `${day}T23:59:59Z` },
+      "report-id": `${domain}-${day}`,
+      policies: [{ policy: { "policy-type": "sts", "policy-string": renderPolicy({ mode: "testing", mx: [`mx.${domain}`], maxAge: 86400 }).split("\r\n").filter(Boolean), "policy-domain": domain }, summary: { "total-successful-session-count": successful, "total-failure-session-count": 0 } }],
+    }),
+  );
+}
+
+beforeAll(async () => {
+  aws = await startAwsLocal();
+  const store = new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table });
+  for (const day of ["2026-11-17", "2026-11-18"]) await ingestHttp({ method: "POST", contentType: "application/json", body: report("ready.test", day, 40) }, { store, limits: DEFAULT_LIMITS });
+  await ingestHttp({ method: "POST", contentType: "application/json", body: report("young.test", "2026-11-18", 400) }, { store, limits: DEFAULT_LIMITS });
+  dns = await startDns({ "ready.test": { MX: ["mx.ready.test"] }, "young.test": { MX: ["mx.young.test"] } });
+
+  registered = await recordingMocks();
+  const { MtaStsFleet } = await import("../components/mta-sts-fleet");
+  const { parseStackConfig } = await import("../config");
+  const domain = (name: string) => ({ domain: name, dns: { provider: "manual" }, mx: [`mx.${name}`], promotion: rule });
+  fleet = new MtaStsFleet("auto", {
+    ...parseStackConfig({ domains: [domain("ready.test"), domain("young.test")], receiver: { https: true } }),
+    mxResolver: dns.address,
+    today: "2026-11-20",
+    openStore: () => store,
+  });
+  await Promise.all(fleet.domains.map((d) => promiseOf(d.stsRecord)));
+  await settled();
+});
+afterAll(async () => {
+  await Promise.all([aws?.close(), dns?.close()]);
+});
+
+describe("promotion.apply: auto", () => {
+  it("publishes a ready domain in enforce, with the enforce max_age, and says why", async () => {
+    const decision = await promiseOf(fleet.summary[0].promotion);
+    expect(decision).toMatchObject({ outcome: "promote", reasons: ["every condition holds"], mxCheck: { status: "pass" } });
+    expect(registered.find((r) => r.name === "auto-ready.test-policy")!.inputs.content).toBe("version: STSv1\r\nmode: enforce\r\nmx: mx.ready.test\r\nmax_age: 604800\r\n");
+  });
+
+  it("keeps a domain without enough evidence in testing, with the reasons", async () => {
+    const decision = await promiseOf(fleet.summary[1].promotion);
+    expect(decision.outcome).toBe("stay");
+    expect(decision.reasons).toContainEqual(expect.stringMatching(/^1 of 2 days with reports under policy/));
+    expect(registered.find((r) => r.name === "auto-young.test-policy")!.inputs.content).toContain("mode: testing");
+  });
+});
