@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DomainConfig } from "../config";
 import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
 import type { CheckResolver } from "../net/resolver";
-import { policyId, renderPolicy } from "../protocol/mta-sts";
+import { DEFAULT_MAX_AGE, policyId, renderPolicy } from "../protocol/mta-sts";
 import { decidePromotion, type PromotionDecision } from "../protocol/promotion";
 import { evidenceFromAggregates } from "../receiver/evidence";
 import type { ReceiverStore } from "../receiver/store";
@@ -38,9 +38,12 @@ export function autoPromotion(d: DomainConfig, deps: AutoPromotionDeps): pulumi.
   const resolver = deps.resolver;
   const openStore = deps.openStore;
   return pulumi.output(deps.tableName).apply(async (table): Promise<AutoDecision> => {
-    const id = policyId(renderPolicy({ mode: "testing", mx: d.mx, maxAge: d.maxAge }));
+    const testing = policyId(renderPolicy({ mode: "testing", mx: d.mx, maxAge: d.maxAge }));
+    // Once promoted, reporters see the enforce policy: its days count too, so the decision
+    // holds (or, if failures rise, falls back to testing) rather than restarting.
+    const enforce = policyId(renderPolicy({ mode: "enforce", mx: d.mx, maxAge: d.maxAgeSet ? d.maxAge : DEFAULT_MAX_AGE.enforce }));
     const rows = await openStore(table).aggregates(d.domain);
-    const decision = decidePromotion(rule, id, evidenceFromAggregates(rows), deps.today);
+    const decision = decidePromotion(rule, [testing, enforce], evidenceFromAggregates(rows), deps.today);
     if (!decision.ready) return { outcome: "stay", reasons: decision.reasons, decision };
     const mxCheck = await liveMxCoverage(d.domain, d.mx, resolver);
     if (mxCheck.status !== "pass") return { outcome: "stay", reasons: [`live MX: ${mxCheck.message}`], decision, mxCheck };

@@ -66,18 +66,22 @@ export interface PromotionDecision {
  * may still arrive). Evidence under another STS policy id after the last current-id day, or
  * in between, restarts the window: the policy reporters saw was not this one.
  */
-export function decidePromotion(rule: PromotionRule, currentPolicyId: string, evidence: readonly DayEvidence[], today: string): PromotionDecision {
+export function decidePromotion(rule: PromotionRule, currentPolicyId: string | readonly string[], evidence: readonly DayEvidence[], today: string): PromotionDecision {
+  // Several ids: the same policy in testing and in enforce (automatic promotion keeps
+  // weighing the evidence after it has promoted).
+  const ids = new Set(typeof currentPolicyId === "string" ? [currentPolicyId] : currentPolicyId);
+  const label = [...ids].join(" or ");
   const days = [...evidence].filter((d) => d.day < today).sort((a, b) => a.day.localeCompare(b.day));
   // The window starts after the last day on which reporters saw a different STS policy.
   let restartedOn: string | undefined;
   let start = 0;
   days.forEach((d, i) => {
-    if (d.entries.some((e) => e.policyType === "sts" && e.policyId !== "-" && e.policyId !== currentPolicyId)) {
+    if (d.entries.some((e) => e.policyType === "sts" && e.policyId !== "-" && !ids.has(e.policyId))) {
       restartedOn = d.day;
       start = i + 1;
     }
   });
-  const windowDays = days.slice(start).filter((d) => d.entries.some((e) => e.policyType === "sts" && e.policyId === currentPolicyId));
+  const windowDays = days.slice(start).filter((d) => d.entries.some((e) => e.policyType === "sts" && ids.has(e.policyId)));
   let successful = 0;
   let stsFailures = 0;
   const reporters = new Set<string>();
@@ -85,7 +89,7 @@ export function decidePromotion(rule: PromotionRule, currentPolicyId: string, ev
   const ignored = new Set<string>();
   for (const d of windowDays) {
     for (const e of d.entries) {
-      if (e.policyType !== "sts" || e.policyId !== currentPolicyId) continue;
+      if (e.policyType !== "sts" || !ids.has(e.policyId)) continue;
       reporters.add(e.org);
       successful += e.successful;
       // Failures without details cannot be told apart: count them (the safe side).
@@ -106,7 +110,7 @@ export function decidePromotion(rule: PromotionRule, currentPolicyId: string, ev
   const reasons: string[] = [];
   if (restartedOn) reasons.push(`reporters saw another policy on ${restartedOn}; evidence counts from the day after`);
   if (days.length < evidence.length) reasons.push(`today (${today}) is not counted until it is over`);
-  if (windowDays.length < rule.minDays) reasons.push(`${windowDays.length} of ${rule.minDays} days with reports under policy ${currentPolicyId}`);
+  if (windowDays.length < rule.minDays) reasons.push(`${windowDays.length} of ${rule.minDays} days with reports under policy ${label}`);
   if (sessions < rule.minSessions) reasons.push(`${sessions} of ${rule.minSessions} sessions`);
   if (sessions > 0 && failureRate > rule.maxFailureRate) reasons.push(`failure rate ${formatRate(failureRate)} above ${formatRate(rule.maxFailureRate)} (${stsFailures} STS failures)`);
   if (sessions === 0 && rule.maxFailureRate < 1) reasons.push("no sessions: the failure rate is unknown");

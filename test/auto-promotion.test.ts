@@ -58,6 +58,23 @@ describe("promotion.apply: auto", () => {
     expect(registered.find((r) => r.name === "auto-ready.test-policy")!.inputs.content).toBe("version: STSv1\r\nmode: enforce\r\nmx: mx.ready.test\r\nmax_age: 604800\r\n");
   });
 
+  it("keeps counting after promotion: reports of the enforce policy continue the window", async () => {
+    const { decidePromotion } = await import("../protocol/promotion");
+    const { policyId } = await import("../protocol/mta-sts");
+    const testing = policyId(renderPolicy({ mode: "testing", mx: ["mx.ready.test"], maxAge: 86400 }));
+    const enforce = policyId(renderPolicy({ mode: "enforce", mx: ["mx.ready.test"], maxAge: 604800 }));
+    const entry = (policyId: string, successful: number) => ({ org: "Google", policyType: "sts", policyId, successful, failed: 0, byResultType: {} });
+    const evidence = [
+      { day: "2026-11-17", entries: [entry(testing, 40)] },
+      { day: "2026-11-18", entries: [entry(testing, 40)] },
+      { day: "2026-11-19", entries: [entry(enforce, 40)] },
+    ];
+    const r = { minDays: 2, minSessions: 50, maxFailureRate: 0.01, minReporters: 1 };
+    expect(decidePromotion(r, [testing, enforce], evidence, "2026-11-20")).toMatchObject({ ready: true, window: { days: 3 } });
+    // with only the testing id, the enforce reports would restart the clock (and demote)
+    expect(decidePromotion(r, testing, evidence, "2026-11-20").ready).toBe(false);
+  });
+
   it("keeps a domain without enough evidence in testing, with the reasons", async () => {
     const decision = await promiseOf(fleet.summary[1].promotion);
     expect(decision.outcome).toBe("stay");
