@@ -202,8 +202,9 @@ export class ReportReceiver extends pulumi.ComponentResource {
           alarmActions: [topic.arn],
           okActions: [topic.arn],
           metricQueries: [
-            { id: "failed", metric: { namespace: METRICS_NAMESPACE, metricName: "FailedSessions", period: 86_400, stat: "Sum", ...(domain ? { dimensions: { Domain: domain } } : {}) } },
-            { id: "total", metric: { namespace: METRICS_NAMESPACE, metricName: "TotalSessions", period: 86_400, stat: "Sum", ...(domain ? { dimensions: { Domain: domain } } : {}) } },
+            // Exactly one query returns data (the rate); CloudWatch defaults ReturnData to true.
+            { id: "failed", returnData: false, metric: { namespace: METRICS_NAMESPACE, metricName: "FailedSessions", period: 86_400, stat: "Sum", ...(domain ? { dimensions: { Domain: domain } } : {}) } },
+            { id: "total", returnData: false, metric: { namespace: METRICS_NAMESPACE, metricName: "TotalSessions", period: 86_400, stat: "Sum", ...(domain ? { dimensions: { Domain: domain } } : {}) } },
             { id: "rate", expression: "IF(total > 0, failed / total, 0)", label: `${domain ?? "all domains"} failure rate`, returnData: true },
           ],
         },

@@ -120,6 +120,7 @@ describe("ReportReceiver", () => {
     expect(perDomain.alarmDescription).toContain('set "mode: testing" for example.org');
     expect(alarm).toMatchObject({ threshold: 0.05, comparisonOperator: "GreaterThanThreshold", treatMissingData: "notBreaching" });
     expect(alarm.metricQueries.find((q: { id: string }) => q.id === "rate").expression).toBe("IF(total > 0, failed / total, 0)");
+    expect(alarm.metricQueries.map((q: { returnData: boolean }) => q.returnData)).toEqual([false, false, true]);
     expect(one("full", "aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({ protocol: "email", endpoint: "ops@example.com" });
     expect(JSON.parse(one("full", "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody).widgets).toHaveLength(3);
   });
