@@ -9,7 +9,9 @@ let parsed;
 try {
   const all = parseStackConfig({ domains: config.getObject("domains"), hosting: config.getObject("hosting"), receiver: config.getObject("receiver") });
   // MTASTS_TODAY pins the date for plans and tests; otherwise today, UTC.
-  parsed = { ...all, domains: domainsToDeclare(all, process.env.MTASTS_TODAY ?? new Date().toISOString().slice(0, 10)) };
+  // Refuses `remove: true` before its retireAfter date; the fleet leaves removed domains out.
+  domainsToDeclare(all, process.env.MTASTS_TODAY ?? new Date().toISOString().slice(0, 10));
+  parsed = all;
 } catch (err) {
   // RunError: Pulumi prints the message alone, without a stack trace, and declares nothing.
   if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

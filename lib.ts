@@ -15,3 +15,5 @@ export {
   type PolicyHost,
 } from "./components/policy-site";
 export { ROUTER_FUNCTION_CODE, policyObjectKey } from "./components/router-function";
+export { ReportReceiver, METRICS_NAMESPACE, type ReportReceiverArgs } from "./components/report-receiver";
+export { receiverRua, REPORT_PATH, MAILBOX } from "./components/receiver-addresses";

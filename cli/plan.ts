@@ -126,9 +126,9 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
     });
   }
   const groupNames = [...new Set(run.resources.filter((r) => r.type === "mta-sts:index:PolicyDistribution").map((r) => r.name))];
-  const groups = groupNames.map((name, i) => ({
+  const groups = groupNames.map((name) => ({
     name,
-    domains: domains.filter((d) => d.group === i).map((d) => d.domain),
+    domains: domains.filter((d) => name.endsWith(`-group-${d.group}`)).map((d) => d.domain),
     resourceCount: resources.filter((r) => r.custom && r.group === name).length,
   }));
   const receiverRecords = await Promise.all(((run.exports.receiverRecords ?? []) as readonly DnsRecordSpec[]).map(planRecord));

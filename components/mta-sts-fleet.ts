@@ -18,7 +18,7 @@ import { MtaStsDomain } from "./mta-sts-domain";
 import { PolicySite } from "./policy-site";
 
 export interface MtaStsFleetArgs {
-  /** Parsed domains (see config.ts); order decides distribution groups, so append new ones. */
+  /** Parsed domains (see config.ts); order decides distribution groups, so append new ones. Those with `remove: true` are left out. */
   readonly domains: readonly DomainConfig[];
   /** Parsed hosting settings. */
   readonly hosting: HostingConfig;
@@ -64,7 +64,11 @@ export class MtaStsFleet extends pulumi.ComponentResource {
   constructor(name: string, args: MtaStsFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mta-sts:index:MtaStsFleet", name, {}, opts);
     const r = args.receiver;
-    const receiverOn = !!r?.enabled && args.domains.length > 0;
+    // `remove: true` domains are left out (their resources are deleted); their slots stay, so
+    // the domains after them keep their distribution groups. (index.ts refuses early removal.)
+    const slots = args.domains.map((d, slot) => ({ d, slot })).filter(({ d }) => !d.remove);
+    const domains = slots.map(({ d }) => d);
+    const receiverOn = !!r?.enabled && domains.length > 0;
     let emailZone;
     if (receiverOn && r.email) {
       if (!args.region) throw new Error("mta-sts:receiver.email needs the stack's aws:region (the SES inbound endpoint); set it with pulumi config set aws:region <region>");
@@ -77,7 +81,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
           failureRateThreshold: r.failureRateThreshold,
           alarmEmail: r.alarmEmail,
           limits: limitsToEnv(r.limits),
-          enforcedDomains: args.domains.filter((d) => d.mode === "enforce").map((d) => d.domain),
+          enforcedDomains: domains.filter((d) => d.mode === "enforce").map((d) => d.domain),
           email: { domain: r.email.domain, zone: emailZone, region: args.region, ruleSetName: r.email.ruleSetName },
         },
         { parent: this },
@@ -85,13 +89,13 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     } else if (receiverOn) {
       this.receiver = new ReportReceiver(
         `${name}-receiver`,
-        { retentionDays: r.retentionDays, reservedConcurrency: r.reservedConcurrency, failureRateThreshold: r.failureRateThreshold, alarmEmail: r.alarmEmail, limits: limitsToEnv(r.limits), enforcedDomains: args.domains.filter((d) => d.mode === "enforce").map((d) => d.domain) },
+        { retentionDays: r.retentionDays, reservedConcurrency: r.reservedConcurrency, failureRateThreshold: r.failureRateThreshold, alarmEmail: r.alarmEmail, limits: limitsToEnv(r.limits), enforcedDomains: domains.filter((d) => d.mode === "enforce").map((d) => d.domain) },
         { parent: this },
       );
     }
     this.receiverRecords = emailZone?.records ?? [];
     const https = receiverOn && r.https;
-    const zones = args.domains.map((d) => zoneFor(`${name}-${d.domain}-dns`, d.dns, { parent: this }));
+    const zones = domains.map((d) => zoneFor(`${name}-${d.domain}-dns`, d.dns, { parent: this }));
     const resolver = args.mxResolver === "offline" ? undefined : makeResolver({ server: args.mxResolver && args.mxResolver !== "system" ? args.mxResolver : undefined, timeoutMs: 10_000 });
     const mxCheck = (d: DomainConfig): Promise<MxCoverage> => {
       if (d.mode !== "enforce") return Promise.resolve({ status: "not-run", message: `not needed in mode ${d.mode}` });
@@ -101,7 +105,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     this.site = new PolicySite(
       `${name}-site`,
       {
-        hosts: args.domains.map((d, i) => ({ domain: d.domain, zone: zones[i] })),
+        hosts: slots.map(({ d, slot }, i) => ({ domain: d.domain, zone: zones[i], slot })),
         domainsPerDistribution: args.hosting.domainsPerDistribution,
         priceClass: args.hosting.priceClass,
         reportOriginHost: https ? this.receiver?.functionUrlHost : undefined,
@@ -111,10 +115,10 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     const openStore =
       args.openStore ??
       ((table: string) => new ReceiverStore({ s3: new S3Client({ region: args.region }), dynamodb: new DynamoDBClient({ region: args.region }), bucket: "", table }));
-    const decisions = args.domains.map((d) =>
+    const decisions = domains.map((d) =>
       autoPromotion(d, { tableName: this.receiver?.tableName, openStore, resolver, today: args.today ?? new Date().toISOString().slice(0, 10) }),
     );
-    this.domains = args.domains.map(
+    this.domains = domains.map(
       (d, i) =>
         new MtaStsDomain(
           `${name}-${d.domain}`,
@@ -137,13 +141,13 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     this.summary = this.domains.map((d, i) => ({
       domain: d.domain,
       mode: d.mode,
-      dnsProvider: args.domains[i].dns.provider,
+      dnsProvider: domains[i].dns.provider,
       group: this.site.groupIndex(d.domain),
       policy: { id: d.policyId, text: d.policyText, url: d.policyUrl },
       records: d.records,
       mxCheck: d.mxCheck,
       promotion: decisions[i],
-      ...(args.domains[i].retireAfter ? { retireAfter: args.domains[i].retireAfter } : {}),
+      ...(domains[i].retireAfter ? { retireAfter: domains[i].retireAfter } : {}),
     }));
     this.registerOutputs({});
   }

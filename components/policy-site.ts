@@ -16,6 +16,11 @@ export interface PolicyHost {
   readonly domain: string;
   /** Where its certificate validation and `mta-sts` records go. */
   readonly zone: DnsZone;
+  /**
+   * Position in the stack's list of domains (default: its index in `hosts`). Groups follow
+   * slots, so a domain left out (being removed) does not move the ones after it.
+   */
+  readonly slot?: number;
 }
 
 export interface PolicyDistributionArgs {
@@ -235,12 +240,13 @@ export class PolicySite extends pulumi.ComponentResource {
 
     const groups: PolicyHost[][] = [];
     args.hosts.forEach((host, i) => {
-      const g = Math.floor(i / perGroup);
+      const g = Math.floor((host.slot ?? i) / perGroup);
       (groups[g] ??= []).push(host);
       this.groupOf.set(host.domain, g);
     });
-    this.distributions = groups.map(
-      (hosts, g) =>
+    const distributions: PolicyDistribution[] = [];
+    groups.forEach((hosts, g) => {
+      distributions[g] =
         new PolicyDistribution(
           `${name}-group-${g}`,
           {
@@ -253,8 +259,9 @@ export class PolicySite extends pulumi.ComponentResource {
             reportOriginHost: args.reportOriginHost,
           },
           { parent: this },
-        ),
-    );
+        );
+    });
+    this.distributions = distributions;
 
     // Only these distributions may read, and only over TLS. ListBucket turns a missing
     // object into 404 (not 403) for the sender.
@@ -262,7 +269,7 @@ export class PolicySite extends pulumi.ComponentResource {
       `${name}-policies-access`,
       {
         bucket: bucket.id,
-        policy: pulumi.all([bucket.arn, pulumi.all(this.distributions.map((d) => d.distributionArn))]).apply(([arn, sources]) =>
+        policy: pulumi.all([bucket.arn, pulumi.all(this.distributions.filter((d) => d !== undefined).map((d) => d.distributionArn))]).apply(([arn, sources]) =>
           JSON.stringify({
             Version: "2012-10-17",
             Statement: [

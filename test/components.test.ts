@@ -39,6 +39,7 @@ beforeAll(async () => {
   make("fleetGrowBefore", many(21));
   make("fleetGrowAfter", many(22));
   make("fleetMxBefore", example);
+  make("fleetRemove", [domain("a.test"), domain("b.test", { mode: "none", retireAfter: "2026-01-01", remove: true }), domain("c.test")], { domainsPerDistribution: 1 });
   make("fleetMxAfter", [{ ...example[0], mx: ["mx1.example.com", "mx2.example.com"] }, example[1], example[2]]);
   await Promise.all(Object.values(fleets).flatMap((f) => f.domains.map((d) => promiseOf(d.stsRecord))));
   await settled();
@@ -210,6 +211,15 @@ describe("names and groups", () => {
     ]);
     expect(added.every((k) => k.includes("d21.example.com"))).toBe(true);
     expect(added.length).toBeGreaterThan(0);
+  });
+
+  it("leaves a removed domain out without moving the domains after it to another group", () => {
+    const cdns = of("fleetRemove").filter((r) => r.type === "aws:cloudfront/distribution:Distribution");
+    expect(cdns.map((c) => [c.name, c.inputs.aliases])).toEqual([
+      ["fleetRemove-site-group-0-cdn", ["mta-sts.a.test"]],
+      ["fleetRemove-site-group-2-cdn", ["mta-sts.c.test"]],
+    ]);
+    expect(of("fleetRemove").some((r) => r.name.includes("b.test"))).toBe(false);
   });
 
   it("changing only mx changes the policy object and the _mta-sts record, nothing else", () => {
