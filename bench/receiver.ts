@@ -9,9 +9,10 @@ import { buildSync } from "esbuild";
 import { bundleHandler } from "../components/receiver-bundle";
 import { DEFAULT_LIMITS } from "../receiver/limits";
 import { gunzipBounded } from "../receiver/payload";
+import { FIXTURES } from "../test/helpers/fixtures";
 
 const root = path.resolve(__dirname, "..");
-const fixtures = path.join(root, "..", "shared", "fixtures", "tlsrpt");
+const fixtures = FIXTURES;
 
 function generated(details: number): Buffer {
   const failures = Array.from({ length: details }, (_, i) => ({

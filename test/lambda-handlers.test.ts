@@ -10,8 +10,9 @@ import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { DEFAULT_LIMITS } from "../receiver/limits";
 import { ReceiverStore } from "../receiver/store";
 import { startAwsLocal } from "./helpers/aws-local";
+import { FIXTURES } from "./helpers/fixtures";
 
-const fixtures = path.resolve(__dirname, "..", "..", "shared", "fixtures", "tlsrpt");
+const fixtures = FIXTURES;
 let aws: Awaited<ReturnType<typeof startAwsLocal>>;
 let store: ReceiverStore;
 

@@ -8,10 +8,11 @@ import { gzipSync } from "node:zlib";
 import nodemailer from "nodemailer";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ReportSummary } from "../receiver/report";
+import { FIXTURES } from "./helpers/fixtures";
 
 const root = path.resolve(__dirname, "..");
 const bin = path.join(root, "bin", "mtasts.cjs");
-const fixtures = path.resolve(root, "..", "shared", "fixtures", "tlsrpt");
+const fixtures = FIXTURES;
 const data = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-local-"));
 afterAll(() => fs.rmSync(data, { recursive: true, force: true }));
 

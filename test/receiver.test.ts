@@ -15,8 +15,9 @@ import { ingestEmail } from "../receiver/ingest-email";
 import { DEFAULT_LIMITS, type IngestLimits } from "../receiver/limits";
 import { ReceiverStore } from "../receiver/store";
 import { ensureTable, startAwsLocal } from "./helpers/aws-local";
+import { FIXTURES } from "./helpers/fixtures";
 
-const fixtures = path.resolve(__dirname, "..", "..", "shared", "fixtures", "tlsrpt");
+const fixtures = FIXTURES;
 const fixture = (name: string) => fs.readFileSync(path.join(fixtures, name));
 let aws: Awaited<ReturnType<typeof startAwsLocal>>;
 let tableN = 0;

@@ -5,8 +5,9 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseReport, policyId, renderPolicy, ReportError, reportedPolicyId, type TlsReport } from "../protocol";
+import { FIXTURES } from "./helpers/fixtures";
 
-const dir = path.resolve(__dirname, "..", "..", "shared", "fixtures", "tlsrpt");
+const dir = FIXTURES;
 const load = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(dir, name), "utf8"));
 const summary = (r: TlsReport) =>
   r.policies.map((p) => ({ type: p.type, domain: p.domain, ok: p.successful, failed: p.failed, details: p.failures.map((f) => `${f["result-type"]}=${f["failed-session-count"]}`) }));
