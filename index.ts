@@ -23,6 +23,7 @@ const fleet = new MtaStsFleet("mta-sts", {
   region: new pulumi.Config("aws").get("region"),
   // mtasts plan sets MTASTS_OFFLINE; a stack can name a resolver (mta-sts:mxResolver HOST:PORT).
   mxResolver: process.env.MTASTS_OFFLINE === "1" ? "offline" : config.get("mxResolver"),
+  today: process.env.MTASTS_TODAY,
 });
 
 /** Per domain: mode, policy id/text/URL, and every DNS record (copy the manual ones by hand). */

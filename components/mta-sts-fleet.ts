@@ -70,9 +70,9 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     const domains = slots.map(({ d }) => d);
     const receiverOn = !!r?.enabled && domains.length > 0;
     let emailZone;
-    if (receiverOn && r.email) {
-      if (!args.region) throw new Error("mta-sts:receiver.email needs the stack's aws:region (the SES inbound endpoint); set it with pulumi config set aws:region <region>");
-      emailZone = zoneFor(`${name}-receiver-dns`, r.email.dns, { parent: this });
+    if (receiverOn) {
+      if (r.email && !args.region) throw new Error("mta-sts:receiver.email needs the stack's aws:region (the SES inbound endpoint); set it with pulumi config set aws:region <region>");
+      emailZone = r.email ? zoneFor(`${name}-receiver-dns`, r.email.dns, { parent: this }) : undefined;
       this.receiver = new ReportReceiver(
         `${name}-receiver`,
         {
@@ -82,14 +82,8 @@ export class MtaStsFleet extends pulumi.ComponentResource {
           alarmEmail: r.alarmEmail,
           limits: limitsToEnv(r.limits),
           enforcedDomains: domains.filter((d) => d.mode === "enforce").map((d) => d.domain),
-          email: { domain: r.email.domain, zone: emailZone, region: args.region, ruleSetName: r.email.ruleSetName },
+          ...(r.email && emailZone ? { email: { domain: r.email.domain, zone: emailZone, region: args.region!, ruleSetName: r.email.ruleSetName } } : {}),
         },
-        { parent: this },
-      );
-    } else if (receiverOn) {
-      this.receiver = new ReportReceiver(
-        `${name}-receiver`,
-        { retentionDays: r.retentionDays, reservedConcurrency: r.reservedConcurrency, failureRateThreshold: r.failureRateThreshold, alarmEmail: r.alarmEmail, limits: limitsToEnv(r.limits), enforcedDomains: domains.filter((d) => d.mode === "enforce").map((d) => d.domain) },
         { parent: this },
       );
     }
