@@ -61,8 +61,8 @@ export function parseStsRecord(value: string): StsRecord {
  * RFC 8460 3: `mailto:` or `https:` only; "," and ";" must be percent-encoded.
  */
 export function validateRuaUri(uri: string): string {
-  if (/[,;\s!]/.test(uri)) {
-    throw new RecordError(`"${uri}" contains a space, "," ";" or "!"; percent-encode them (RFC 8460 3)`);
+  if (/[,;\s]/.test(uri)) {
+    throw new RecordError(`"${uri}" contains a space, "," or ";"; percent-encode them (RFC 8460 3)`);
   }
   if (uri.startsWith("mailto:")) {
     const addr = decodeURIComponent(uri.slice(7).split("?")[0]);
