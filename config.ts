@@ -50,12 +50,22 @@ export interface HostingConfig {
 export interface ReceiverConfig {
   readonly enabled: boolean;
   /** rua=mailto:tlsrpt@<domain> through SES inbound. */
-  readonly email?: { readonly domain: string; readonly dns: DnsConfig; readonly ruleSetName?: string };
+  readonly email?: {
+    readonly domain: string;
+    readonly dns: DnsConfig;
+    /** Add the rule to this receipt rule set (the region's active one) instead of creating one. */
+    readonly ruleSetName?: string;
+    /** "create": the stack verifies and owns the SES identity; "existing": it is there already and is left alone. */
+    readonly identity: "create" | "existing";
+  };
   /** rua=https://mta-sts.<domain>/tlsrpt through the Function URL. */
   readonly https: boolean;
   readonly alarmEmail?: string;
   readonly retentionDays: number;
-  readonly reservedConcurrency: number;
+  /** Reserved concurrency per function; none by default (new accounts cannot reserve any). */
+  readonly reservedConcurrency?: number;
+  /** What pulumi destroy does with the reports bucket and table. */
+  readonly onDestroy: "keep" | "delete";
   readonly failureRateThreshold: number;
   /** Overrides of the receiver's hard limits (see receiver/limits.ts for the defaults). */
   readonly limits: Readonly<Record<string, number>>;
@@ -162,7 +172,7 @@ const hostingSchema = z
   })
   .default({ domainsPerDistribution: 10, priceClass: "PriceClass_100" });
 
-const receiverDefaults = { enabled: true, https: true, retentionDays: 400, reservedConcurrency: 5, failureRateThreshold: 0.05, limits: {} };
+const receiverDefaults = { enabled: true, https: true, retentionDays: 400, onDestroy: "keep" as const, failureRateThreshold: 0.05, limits: {} };
 const limit = z.number({ error: "must be a positive whole number" }).int({ error: "must be a positive whole number" }).min(1, { error: "must be a positive whole number" }).optional();
 const receiverSchema = z
   .strictObject({
@@ -171,13 +181,23 @@ const receiverSchema = z
       .strictObject({
         domain: normalised(toALabels),
         dns: dnsSchema,
-        ruleSetName: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be the name of an existing SES receipt rule set" }).optional(),
+        ruleSetName: z
+          .string()
+          .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/, { error: "must be the name of the region's active SES receipt rule set (letters, digits, . _ -; at most 64)" })
+          .optional(),
+        identity: z.enum(["create", "existing"], { error: 'must be "create" (the stack verifies the domain in SES) or "existing" (it is an SES identity already; mtasts preflight tells)' }).default("create"),
       })
       .optional(),
     https: z.boolean({ error: "must be true or false" }).default(true),
     alarmEmail: z.email({ error: "must be an email address" }).optional(),
     retentionDays: z.number().int().min(1, { error: "must be at least 1 day" }).max(3650, { error: "must be at most 3650 days" }).default(400),
-    reservedConcurrency: z.number().int().min(1, { error: "must be at least 1" }).max(1000, { error: "must be at most 1000" }).default(5),
+    reservedConcurrency: z
+      .number({ error: "must be a whole number of executions; leave it out to reserve none" })
+      .int({ error: "must be a whole number of executions; leave it out to reserve none" })
+      .min(1, { error: "must be at least 1; leave it out to reserve none" })
+      .max(1000, { error: "must be at most 1000" })
+      .optional(),
+    onDestroy: z.enum(["keep", "delete"], { error: 'must be "keep" (pulumi destroy leaves the reports bucket and table) or "delete" (destroys them with every report)' }).default("keep"),
     failureRateThreshold: z.number().min(0, { error: "must be within 0..1" }).max(1, { error: "must be within 0..1" }).default(0.05),
     limits: z
       .strictObject({ maxBodyBytes: limit, maxDecompressedBytes: limit, maxMimeDepth: limit, maxReportsPerEmail: limit, maxPolicies: limit, maxFailureDetails: limit })
@@ -229,6 +249,32 @@ function crossChecks(domains: unknown): { path: PropertyKey[]; message: string }
   return out;
 }
 
+/** The receiver's mail domain gets an SES MX: it must not be a domain that receives other mail. */
+function receiverChecks(receiver: unknown, domains: unknown): { path: PropertyKey[]; message: string }[] {
+  const email = (receiver as { email?: { domain?: unknown } } | null | undefined)?.email;
+  if (typeof email?.domain !== "string" || !Array.isArray(domains)) return [];
+  let name: string;
+  try {
+    name = toALabels(email.domain);
+  } catch {
+    return []; // reported by the schema
+  }
+  const i = domains.findIndex((d: { domain?: unknown } | null) => {
+    try {
+      return typeof d?.domain === "string" && toALabels(d.domain) === name;
+    } catch {
+      return false;
+    }
+  });
+  if (i < 0) return [];
+  return [
+    {
+      path: ["receiver", "email", "domain"],
+      message: `"${email.domain}" is a mail domain of this stack (mta-sts:domains[${i}]); an SES MX there would take a share of its mail. Use a dedicated subdomain, e.g. tlsrpt.${name}`,
+    },
+  ];
+}
+
 function keyPath(path: readonly PropertyKey[]): string {
   let out = `mta-sts:${String(path[0])}`;
   for (const p of path.slice(1)) out += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
@@ -251,7 +297,7 @@ export function parseStackConfig(raw: { domains: unknown; hosting?: unknown; rec
   const result = stackSchema.safeParse({ domains, hosting: raw.hosting, receiver: raw.receiver });
   const problems = [
     ...(result.success ? [] : result.error.issues.map((i) => `${keyPath(i.path)}: ${describe(i)}`)),
-    ...crossChecks(domains).map((i) => `${keyPath(i.path)}: ${i.message}`),
+    ...[...crossChecks(domains), ...receiverChecks(raw.receiver, domains)].map((i) => `${keyPath(i.path)}: ${i.message}`),
   ];
   if (!result.success || problems.length > 0) {
     const byPath = [...new Set(problems)].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));

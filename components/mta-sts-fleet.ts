@@ -4,8 +4,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DomainConfig, HostingConfig, ReceiverConfig } from "../config";
 import { zoneFor } from "./dns";
 import { receiverRua } from "./receiver-addresses";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
 import { DEFAULT_MAX_AGE } from "../protocol/mta-sts";
 import { ReceiverStore } from "../receiver/store";
 import { type AutoDecision, autoPromotion } from "./auto-promotion";
@@ -24,8 +22,13 @@ export interface MtaStsFleetArgs {
   readonly hosting: HostingConfig;
   /** Parsed receiver settings; no receiver when absent or disabled. */
   readonly receiver?: ReceiverConfig;
-  /** The stack's AWS region (SES inbound endpoint for email reports). */
+  /** The stack's AWS region (the receiver's dashboard and SES inbound). Required with the receiver on. */
   readonly region?: string;
+  /**
+   * The region's active SES receipt rule set, looked up by the program before declaring
+   * (null: none active; undefined: not looked up, as in offline plans).
+   */
+  readonly activeRuleSet?: pulumi.Input<string | null | undefined>;
   /**
    * How the live MX check of enforced domains runs: a DNS server as HOST:PORT, the system
    * resolver ("system", the default), or "offline" (mtasts plan: reported as not run).
@@ -33,7 +36,10 @@ export interface MtaStsFleetArgs {
   readonly mxResolver?: string;
   /** Today (UTC, YYYY-MM-DD) for automatic promotion; default the real today. */
   readonly today?: string;
-  /** Opens the receiver's store for automatic promotion (default: DynamoDB in `region`). */
+  /**
+   * Opens the receiver's store for automatic promotion, with the stack's own AWS credentials
+   * (index.ts builds it from the aws provider config). Without it automatic promotion does not run.
+   */
   readonly openStore?: (table: string) => ReceiverStore;
 }
 
@@ -71,18 +77,22 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     const receiverOn = !!r?.enabled && domains.length > 0;
     let emailZone;
     if (receiverOn) {
-      if (r.email && !args.region) throw new Error("mta-sts:receiver.email needs the stack's aws:region (the SES inbound endpoint); set it with pulumi config set aws:region <region>");
+      if (!args.region) throw new Error("the TLS-RPT receiver needs the stack's AWS region (its dashboard and SES inbound live there); set it with pulumi config set aws:region <region>");
       emailZone = r.email ? zoneFor(`${name}-receiver-dns`, r.email.dns, { parent: this }) : undefined;
       this.receiver = new ReportReceiver(
         `${name}-receiver`,
         {
+          region: args.region,
+          onDestroy: r.onDestroy,
           retentionDays: r.retentionDays,
           reservedConcurrency: r.reservedConcurrency,
           failureRateThreshold: r.failureRateThreshold,
           alarmEmail: r.alarmEmail,
           limits: limitsToEnv(r.limits),
           enforcedDomains: domains.filter((d) => d.mode === "enforce").map((d) => d.domain),
-          ...(r.email && emailZone ? { email: { domain: r.email.domain, zone: emailZone, region: args.region!, ruleSetName: r.email.ruleSetName } } : {}),
+          ...(r.email && emailZone
+            ? { email: { domain: r.email.domain, zone: emailZone, ruleSetName: r.email.ruleSetName, identity: r.email.identity, activeRuleSet: args.activeRuleSet } }
+            : {}),
         },
         { parent: this },
       );
@@ -106,11 +116,8 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const openStore =
-      args.openStore ??
-      ((table: string) => new ReceiverStore({ s3: new S3Client({ region: args.region }), dynamodb: new DynamoDBClient({ region: args.region }), bucket: "", table }));
     const decisions = domains.map((d) =>
-      autoPromotion(d, { tableName: this.receiver?.tableName, openStore, resolver, today: args.today ?? new Date().toISOString().slice(0, 10) }),
+      autoPromotion(d, { tableName: this.receiver?.tableName, openStore: args.openStore, resolver, today: args.today ?? new Date().toISOString().slice(0, 10) }),
     );
     this.domains = domains.map(
       (d, i) =>

@@ -3,17 +3,41 @@
 // metrics, an alarm on the failure rate, a dashboard. Code in receiver/, bundled by esbuild.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { METRICS_NAMESPACE, metricDimensions, RECEIVER_METRICS, searchSchema } from "../receiver/metric-names";
 import type { DnsZone } from "./dns/zone";
 import { MAILBOX } from "./receiver-addresses";
 import { handlerArchive, LAMBDA_RUNTIME } from "./receiver-bundle";
 
-export const METRICS_NAMESPACE = "MtaSts";
+export { METRICS_NAMESPACE };
+
+/**
+ * A physical name AWS requires us to choose (rule set, dashboard): unique per project, stack and
+ * component, so two stacks in one account never share one; `[A-Za-z0-9_.-]`, at most `max`
+ * characters (a hash of the full name keeps it unique when shortened).
+ */
+export function physicalName(parts: readonly string[], max = 64): string {
+  const full = parts.join("-").replace(/[^A-Za-z0-9_.-]/g, "-");
+  if (full.length <= max) return full;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
+  return `${full.slice(0, max - 9).replace(/[-_.]+$/, "")}-${hash}`;
+}
 
 export interface ReportReceiverArgs {
   /** Days to keep raw, rejected and normalised reports (S3 lifecycle). */
   readonly retentionDays?: number;
-  /** Concurrent executions per function: bounds what a flood of reports can cost. */
+  /**
+   * Reserved concurrent executions per function (default: none). Bounds what a flood of reports
+   * can cost, but is taken from the account's unreserved pool, of which AWS keeps 100 free: an
+   * account whose concurrency quota is 10 (new accounts) refuses any reservation.
+   */
   readonly reservedConcurrency?: number;
+  /** The stack's AWS region: the dashboard's widgets name it, SES inbound lives there. */
+  readonly region: string;
+  /** Prefix of the physical names AWS needs fixed (default `<project>-<stack>-<name>`). */
+  readonly physicalPrefix?: string;
+  /** What `pulumi destroy` does with the reports bucket and table: keep them (default) or delete them with their data. */
+  readonly onDestroy?: "keep" | "delete";
   /** Daily failure rate (failed / all sessions, all domains) that raises the alarm. */
   readonly failureRateThreshold?: number;
   /** Subscribe this address to the alarm topic. */
@@ -22,15 +46,45 @@ export interface ReportReceiverArgs {
   readonly email?: {
     readonly domain: string;
     readonly zone: DnsZone;
-    /** The stack's AWS region (SES inbound endpoint). */
-    readonly region: string;
-    /** Add the rule to this existing receipt rule set (only one can be active per region); without it one is created and activated. */
+    /**
+     * Add the rule to this existing receipt rule set, which must be the region's active one.
+     * Without it the stack creates its own set and activates it, but only when the region has
+     * no active set (see `activeRuleSet`): activating one deactivates the account's other set.
+     */
     readonly ruleSetName?: string;
+    /**
+     * The region's active receipt rule set as looked up at deploy time (null: none is active;
+     * undefined: not looked up, e.g. offline plans). The component never takes over another set.
+     */
+    readonly activeRuleSet?: pulumi.Input<string | null | undefined>;
+    /** "create" (default): the stack verifies and owns the SES identity; "existing": the domain is already an SES identity in this account and region, left as it is. */
+    readonly identity?: "create" | "existing";
   };
   /** Domains in enforce: each gets its own failure-rate alarm (Domain dimension). */
   readonly enforcedDomains?: readonly string[];
   /** Environment for the functions' limits (MTASTS_MAX_BODY_BYTES, ...). */
   readonly limits?: Record<string, string>;
+}
+
+/**
+ * The receipt rule set the stack's rule goes into, or a refusal. `active` is the region's
+ * active set as looked up at deploy time (null: none; undefined: not looked up, offline).
+ */
+export function ruleSetFor(o: { configured?: string; active: string | null | undefined; ours: string; region: string; mailbox: string }): string {
+  if (o.configured !== undefined) {
+    if (o.active !== undefined && o.active !== o.configured) {
+      throw new pulumi.RunError(
+        `mta-sts:receiver.email.ruleSetName: "${o.configured}" is not the active SES receipt rule set in ${o.region} (${o.active === null ? "none is active" : `"${o.active}" is`}); mail would never reach the rule. Name the active set, or leave ruleSetName out to let the stack create and activate its own where none is active`,
+      );
+    }
+    return o.configured;
+  }
+  if (o.active !== undefined && o.active !== null && o.active !== o.ours) {
+    throw new pulumi.RunError(
+      `SES in ${o.region} already has an active receipt rule set, "${o.active}"; activating the stack's own would switch it off. Set mta-sts:receiver.email.ruleSetName: ${o.active} to add the stack's rule to it (the rule goes first in the set, matches only ${o.mailbox}, and has no stop action)`,
+    );
+  }
+  return o.ours;
 }
 
 /** An IAM policy document, as JSON, from statements. */
@@ -50,15 +104,18 @@ export class ReportReceiver extends pulumi.ComponentResource {
     super("mta-sts:index:ReportReceiver", name, {}, opts);
     const parent = { parent: this };
     const retentionDays = args.retentionDays ?? 400;
-    const reserved = args.reservedConcurrency ?? 5;
+    const prefix = args.physicalPrefix ?? physicalName([pulumi.getProject(), pulumi.getStack(), name]);
+    // Reports are evidence: kept on destroy unless the user says to delete them.
+    const keep = (args.onDestroy ?? "keep") === "keep";
+    const stored = { parent: this, retainOnDelete: keep };
 
-    const bucket = new aws.s3.Bucket(`${name}-reports`, {}, parent);
+    const bucket = new aws.s3.Bucket(`${name}-reports`, { forceDestroy: !keep }, stored);
     new aws.s3.BucketPublicAccessBlock(`${name}-reports-public-access`, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, parent);
     new aws.s3.BucketOwnershipControls(`${name}-reports-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
     new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-reports-encryption`, { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, parent);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-reports-retention`,
-      { bucket: bucket.id, rules: [{ id: "retention", status: "Enabled", filter: {}, expiration: { days: retentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }] },
+      { bucket: bucket.id, rules: [{ id: "retention", status: "Enabled", filter: { prefix: "" }, expiration: { days: retentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }] },
       parent,
     );
 
@@ -71,8 +128,10 @@ export class ReportReceiver extends pulumi.ComponentResource {
         attributes: [{ name: "pk", type: "S" }, { name: "sk", type: "S" }],
         pointInTimeRecovery: { enabled: true },
         serverSideEncryption: { enabled: true },
+        // Kept on destroy (retainOnDelete) unless onDestroy is "delete"; protected from deletion outside Pulumi either way when kept.
+        deletionProtectionEnabled: keep,
       },
-      parent,
+      stored,
     );
     // The account id, without a lookup call: it is in the table's ARN.
     const account = table.arn.apply((arn) => arn.split(":")[4]);
@@ -110,7 +169,7 @@ export class ReportReceiver extends pulumi.ComponentResource {
           role: role.arn,
           memorySize: kind === "email" ? 512 : 256,
           timeout: 30,
-          reservedConcurrentExecutions: reserved,
+          ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
           environment,
           loggingConfig: { logFormat: "JSON", logGroup: logs.name },
         },
@@ -135,14 +194,13 @@ export class ReportReceiver extends pulumi.ComponentResource {
       const e = args.email;
       this.mailbox = `${MAILBOX}@${e.domain}`;
       const ttl = 300;
-      const identity = new aws.ses.DomainIdentity(`${name}-ses-domain`, { domain: e.domain }, parent);
-      e.zone.txt("ses-verification", { name: `_amazonses.${e.domain}`, value: identity.verificationToken, ttl, purpose: "SES domain verification" });
-      const dkim = new aws.ses.DomainDkim(`${name}-ses-dkim`, { domain: identity.domain }, parent);
-      for (let i = 0; i < 3; i++) {
-        const token = dkim.dkimTokens.apply((t) => t[i]);
-        e.zone.cname(`ses-dkim-${i}`, { name: pulumi.interpolate`${token}._domainkey.${e.domain}`, target: pulumi.interpolate`${token}.dkim.amazonses.com`, ttl, purpose: `SES DKIM ${i + 1}/3` });
+      // Receiving needs a verified identity and an MX; DKIM signs outgoing mail only, so none here.
+      // An identity that exists already is the user's: declaring it would adopt it, and destroy would delete it.
+      if ((e.identity ?? "create") === "create") {
+        const identity = new aws.ses.DomainIdentity(`${name}-ses-domain`, { domain: e.domain, region: args.region }, parent);
+        e.zone.txt("ses-verification", { name: `_amazonses.${e.domain}`, value: identity.verificationToken, ttl, purpose: "SES domain verification" });
       }
-      e.zone.mx("ses-inbound", { name: e.domain, priority: 10, host: `inbound-smtp.${e.region}.amazonaws.com`, ttl, purpose: "TLS-RPT mail to SES inbound" });
+      e.zone.mx("ses-inbound", { name: e.domain, priority: 10, host: `inbound-smtp.${args.region}.amazonaws.com`, ttl, purpose: "TLS-RPT mail to SES inbound" });
 
       statements.push({
         Sid: "SesWritesInbound",
@@ -161,11 +219,15 @@ export class ReportReceiver extends pulumi.ComponentResource {
         { parent: this, dependsOn: [s3Invoke] },
       );
 
-      let ruleSetName: pulumi.Input<string>;
-      if (e.ruleSetName) ruleSetName = e.ruleSetName;
+      // One rule set is active per account and region. Never take one over: add to the set the
+      // user names (which must be the active one), or create ours only where none is active.
+      const ours = physicalName([prefix, "tlsrpt"]);
+      const checked = pulumi.output(e.activeRuleSet).apply((active) => ruleSetFor({ configured: e.ruleSetName, active, ours, region: args.region, mailbox: this.mailbox! }));
+      let ruleSetName: pulumi.Output<string>;
+      if (e.ruleSetName) ruleSetName = checked;
       else {
-        const set = new aws.ses.ReceiptRuleSet(`${name}-rules`, { ruleSetName: `${name}-tlsrpt` }, parent);
-        new aws.ses.ActiveReceiptRuleSet(`${name}-rules-active`, { ruleSetName: set.ruleSetName }, parent);
+        const set = new aws.ses.ReceiptRuleSet(`${name}-rules`, { ruleSetName: checked, region: args.region }, parent);
+        new aws.ses.ActiveReceiptRuleSet(`${name}-rules-active`, { ruleSetName: set.ruleSetName, region: args.region }, parent);
         ruleSetName = set.ruleSetName;
       }
       const access = new aws.s3.BucketPolicy(`${name}-reports-access`, { bucket: bucket.id, policy: policyDocument(statements) }, parent);
@@ -173,6 +235,9 @@ export class ReportReceiver extends pulumi.ComponentResource {
         `${name}-inbound`,
         {
           ruleSetName,
+          region: args.region,
+          // No `after`: SES puts the rule first. It matches only our mailbox and has no stop
+          // action, so the rules after it see the same mail as before.
           recipients: [this.mailbox],
           enabled: true,
           scanEnabled: true, // spam and virus scan
@@ -203,8 +268,9 @@ export class ReportReceiver extends pulumi.ComponentResource {
           okActions: [topic.arn],
           metricQueries: [
             // Exactly one query returns data (the rate); CloudWatch defaults ReturnData to true.
-            { id: "failed", returnData: false, metric: { namespace: METRICS_NAMESPACE, metricName: "FailedSessions", period: 86_400, stat: "Sum", ...(domain ? { dimensions: { Domain: domain } } : {}) } },
-            { id: "total", returnData: false, metric: { namespace: METRICS_NAMESPACE, metricName: "TotalSessions", period: 86_400, stat: "Sum", ...(domain ? { dimensions: { Domain: domain } } : {}) } },
+            // The dimension set must be exactly the one the function emits (service included).
+            { id: "failed", returnData: false, metric: { namespace: METRICS_NAMESPACE, metricName: RECEIVER_METRICS.allFailed.name, period: 86_400, stat: "Sum", dimensions: metricDimensions(domain ? { Domain: domain } : {}) } },
+            { id: "total", returnData: false, metric: { namespace: METRICS_NAMESPACE, metricName: RECEIVER_METRICS.allTotal.name, period: 86_400, stat: "Sum", dimensions: metricDimensions(domain ? { Domain: domain } : {}) } },
             { id: "rate", expression: "IF(total > 0, failed / total, 0)", label: `${domain ?? "all domains"} failure rate`, returnData: true },
           ],
         },
@@ -214,15 +280,24 @@ export class ReportReceiver extends pulumi.ComponentResource {
     for (const domain of args.enforcedDomains ?? []) {
       failureRateAlarm(`-${domain}`, `TLS failures for ${domain} (enforce). To stop rejections now: set "mode: testing" for ${domain} in the stack file and run pulumi up.`, domain);
     }
+    // PutDashboard refuses a metric widget without its region.
+    const widget = (x: number, y: number, title: string, metric: { name: string; dimensions: readonly string[] }, id: string) => ({
+      type: "metric",
+      x,
+      y,
+      width: 12,
+      height: 6,
+      properties: { title, region: args.region, stat: "Sum", period: 86400, metrics: [[{ expression: `SEARCH('${searchSchema(metric)} MetricName="${metric.name}"', 'Sum', 86400)`, id }]] },
+    });
     new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
-        dashboardName: `${name}-tlsrpt`,
+        dashboardName: physicalName([prefix, "tlsrpt"], 255),
         dashboardBody: JSON.stringify({
           widgets: [
-            { type: "metric", x: 0, y: 0, width: 12, height: 6, properties: { title: "Sessions by result type", stat: "Sum", period: 86400, metrics: [[{ expression: `SEARCH('{${METRICS_NAMESPACE},Domain,ResultType} MetricName="Sessions"', 'Sum', 86400)`, id: "s" }]] } },
-            { type: "metric", x: 12, y: 0, width: 12, height: 6, properties: { title: "Failed sessions by domain", stat: "Sum", period: 86400, metrics: [[{ expression: `SEARCH('{${METRICS_NAMESPACE},Domain} MetricName="FailedSessions"', 'Sum', 86400)`, id: "f" }]] } },
-            { type: "metric", x: 0, y: 6, width: 12, height: 6, properties: { title: "Reports by outcome", stat: "Sum", period: 86400, metrics: [[{ expression: `SEARCH('{${METRICS_NAMESPACE},Channel,Outcome} MetricName="Reports"', 'Sum', 86400)`, id: "r" }]] } },
+            widget(0, 0, "Sessions by result type", RECEIVER_METRICS.sessions, "s"),
+            widget(12, 0, "Failed sessions by domain", RECEIVER_METRICS.domainFailed, "f"),
+            widget(0, 6, "Reports by outcome", RECEIVER_METRICS.reports, "r"),
           ],
         }),
       },

@@ -40,6 +40,7 @@ beforeAll(async () => {
   const domain = (name: string) => ({ domain: name, dns: { provider: "manual" }, mx: [`mx.${name}`], promotion: rule });
   fleet = new MtaStsFleet("auto", {
     ...parseStackConfig({ domains: [domain("ready.test"), domain("young.test")], receiver: { https: true } }),
+    region: "eu-west-1",
     mxResolver: dns.address,
     today: "2026-11-20",
     openStore: () => store,
@@ -80,5 +81,22 @@ describe("promotion.apply: auto", () => {
     expect(decision.outcome).toBe("stay");
     expect(decision.reasons).toContainEqual(expect.stringMatching(/^1 of 2 days with reports under policy/));
     expect(registered.find((r) => r.name === "auto-young.test-policy")!.inputs.content).toContain("mode: testing");
+  });
+});
+
+describe("promotion.apply: auto when the evidence cannot be read", () => {
+  it("fails the update with the table, the error and the fix, instead of guessing a mode", async () => {
+    const { decideAuto } = await import("../components/auto-promotion");
+    const { parseStackConfig } = await import("../config");
+    const [d] = parseStackConfig({ domains: [{ domain: "denied.test", dns: { provider: "manual" }, mx: ["mx.denied.test"], promotion: rule }] }).domains;
+    const denied = Object.assign(new Error("User is not authorized to perform: dynamodb:Query"), { name: "AccessDeniedException" });
+    const openStore = () => ({ aggregates: () => Promise.reject(denied) }) as unknown as ReceiverStore;
+    const err = await decideAuto(d, "reports-table", { openStore, resolver: {} as never, today: "2026-11-20" }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toBe(
+      "promotion of denied.test: could not read the receiver's evidence from table reports-table (AccessDeniedException: User is not authorized to perform: dynamodb:Query). Check the stack's AWS credentials (aws:profile, aws:assumeRoles) can read it, or set promotion.apply: propose for this domain",
+    );
   });
 });

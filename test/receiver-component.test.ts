@@ -47,11 +47,12 @@ describe("ReportReceiver", () => {
     expect(one("full", "aws:dynamodb/table:Table").inputs).toMatchObject({ billingMode: "PAY_PER_REQUEST", hashKey: "pk", rangeKey: "sk" });
   });
 
-  it("runs bundled arm64 functions with reserved concurrency, JSON logs with retention, and its storage in the environment", () => {
+  it("runs bundled arm64 functions without reserved concurrency (new accounts refuse any), JSON logs with retention, and its storage in the environment", () => {
     const fns = of("full", "aws:lambda/function:Function");
     expect(fns.map((f) => f.name).sort()).toEqual(["full-receiver-email", "full-receiver-http"]);
     for (const f of fns) {
-      expect(f.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler", reservedConcurrentExecutions: 5, loggingConfig: { logFormat: "JSON" } });
+      expect(f.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler", loggingConfig: { logFormat: "JSON" } });
+      expect(f.inputs.reservedConcurrentExecutions).toBeUndefined();
       expect(f.inputs.environment.variables).toMatchObject({ REPORT_BUCKET: "full-receiver-reports-bucket", REPORT_TABLE: "full-receiver-aggregates", MTASTS_MAX_BODY_BYTES: "2000000" });
       expect(f.inputs.loggingConfig.logGroup).toBe(`${f.name}-logs`);
     }
@@ -88,18 +89,19 @@ describe("ReportReceiver", () => {
     expect(one("shared", "aws:cloudfront/distribution:Distribution").inputs.orderedCacheBehaviors).toEqual([]);
   });
 
-  it("receives mail through SES: identity, DKIM and MX records, a scanning rule writing to inbound/", async () => {
-    expect(one("full", "aws:ses/domainIdentity:DomainIdentity").inputs.domain).toBe("tlsrpt.example.com");
+  it("receives mail through SES: identity and MX records (no DKIM: that signs outgoing mail), a scanning rule writing to inbound/", async () => {
+    expect(one("full", "aws:ses/domainIdentity:DomainIdentity").inputs).toMatchObject({ domain: "tlsrpt.example.com", region: "eu-west-1" });
+    expect(of("full", "aws:ses/domainDkim:DomainDkim")).toEqual([]);
     const rule = one("full", "aws:ses/receiptRule:ReceiptRule").inputs;
-    expect(rule).toMatchObject({ recipients: ["tlsrpt@tlsrpt.example.com"], scanEnabled: true, enabled: true, ruleSetName: "full-receiver-tlsrpt", s3Actions: [{ bucketName: "full-receiver-reports-bucket", objectKeyPrefix: "inbound/", position: 1 }] });
-    expect(of("full", "aws:ses/activeReceiptRuleSet:ActiveReceiptRuleSet")).toHaveLength(1);
+    // The set's name is unique per project, stack and component: two stacks never share one.
+    expect(rule).toMatchObject({ recipients: ["tlsrpt@tlsrpt.example.com"], scanEnabled: true, enabled: true, ruleSetName: "project-stack-full-receiver-tlsrpt", s3Actions: [{ bucketName: "full-receiver-reports-bucket", objectKeyPrefix: "inbound/", position: 1 }] });
+    expect(rule.after).toBeUndefined();
+    expect(rule.stopActions).toBeUndefined();
+    expect(one("full", "aws:ses/activeReceiptRuleSet:ActiveReceiptRuleSet").inputs).toEqual({ ruleSetName: "project-stack-full-receiver-tlsrpt", region: "eu-west-1" });
     const records = of("full", "aws:route53/record:Record").filter((r) => r.name.startsWith("full-receiver-dns-")).map((r) => `${r.inputs.name} ${r.inputs.type} ${r.inputs.records.join(" ")}`);
     expect(records.sort()).toEqual([
       "_amazonses.tlsrpt.example.com TXT verify-token",
       "tlsrpt.example.com MX 10 inbound-smtp.eu-west-1.amazonaws.com",
-      "tok0._domainkey.tlsrpt.example.com CNAME tok0.dkim.amazonses.com",
-      "tok1._domainkey.tlsrpt.example.com CNAME tok1.dkim.amazonses.com",
-      "tok2._domainkey.tlsrpt.example.com CNAME tok2.dkim.amazonses.com",
     ]);
     const notification = one("full", "aws:s3/bucketNotification:BucketNotification").inputs;
     expect(notification.lambdaFunctions[0]).toMatchObject({ events: ["s3:ObjectCreated:*"], filterPrefix: "inbound/" });
@@ -116,13 +118,21 @@ describe("ReportReceiver", () => {
   it("alarms on the failure rate to an SNS topic with the email subscription, and has a dashboard", () => {
     const alarm = one("full", "aws:cloudwatch/metricAlarm:MetricAlarm", "receiver-failure-rate").inputs;
     const perDomain = one("full", "aws:cloudwatch/metricAlarm:MetricAlarm", "failure-rate-example.org").inputs;
-    expect(perDomain.metricQueries[0].metric.dimensions).toEqual({ Domain: "example.org" });
+    // Powertools adds `service` to every metric it emits; CloudWatch matches dimension sets exactly.
+    expect(perDomain.metricQueries[0].metric.dimensions).toEqual({ service: "tlsrpt-receiver", Domain: "example.org" });
+    expect(alarm.metricQueries[0].metric.dimensions).toEqual({ service: "tlsrpt-receiver" });
     expect(perDomain.alarmDescription).toContain('set "mode: testing" for example.org');
     expect(alarm).toMatchObject({ threshold: 0.05, comparisonOperator: "GreaterThanThreshold", treatMissingData: "notBreaching" });
     expect(alarm.metricQueries.find((q: { id: string }) => q.id === "rate").expression).toBe("IF(total > 0, failed / total, 0)");
     expect(alarm.metricQueries.map((q: { returnData: boolean }) => q.returnData)).toEqual([false, false, true]);
     expect(one("full", "aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({ protocol: "email", endpoint: "ops@example.com" });
-    expect(JSON.parse(one("full", "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody).widgets).toHaveLength(3);
+    const dashboard = one("full", "aws:cloudwatch/dashboard:Dashboard").inputs;
+    expect(dashboard.dashboardName).toBe("project-stack-full-receiver-tlsrpt");
+    const widgets = JSON.parse(dashboard.dashboardBody).widgets;
+    expect(widgets).toHaveLength(3);
+    // PutDashboard refuses a metric widget without its region.
+    for (const w of widgets) expect(w.properties.region).toBe("eu-west-1");
+    expect(widgets[1].properties.metrics[0][0].expression).toBe(`SEARCH('{MtaSts,service,Domain} MetricName="FailedSessions"', 'Sum', 86400)`);
   });
 
   it("puts the receiver's addresses, after the user's, in every domain's _smtp._tls record", async () => {
@@ -136,5 +146,41 @@ describe("ReportReceiver", () => {
     ]);
     const cf = registered.find((r) => r.name === "full-example.org-dns-tlsrpt-txt")!;
     expect(cf.inputs.content).toBe('"v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.org/tlsrpt"');
+  });
+});
+
+describe("SES receipt rule set: never take over another (one is active per account and region)", () => {
+  const base = { ours: "proj-prod-mta-sts-receiver-tlsrpt", region: "eu-west-1", mailbox: "tlsrpt@tlsrpt.example.com" };
+  it("creates and activates the stack's own set only where none is active (or it is ours already)", async () => {
+    const { ruleSetFor } = await import("../components/report-receiver");
+    expect(ruleSetFor({ ...base, active: null })).toBe(base.ours);
+    expect(ruleSetFor({ ...base, active: base.ours })).toBe(base.ours);
+    expect(ruleSetFor({ ...base, active: undefined })).toBe(base.ours); // offline plan: not looked up
+  });
+
+  it("refuses to activate its own set over the account's, naming ruleSetName and the rule's place", async () => {
+    const { ruleSetFor } = await import("../components/report-receiver");
+    expect(() => ruleSetFor({ ...base, active: "customer-rules" })).toThrow(
+      'SES in eu-west-1 already has an active receipt rule set, "customer-rules"; activating the stack\'s own would switch it off. Set mta-sts:receiver.email.ruleSetName: customer-rules to add the stack\'s rule to it (the rule goes first in the set, matches only tlsrpt@tlsrpt.example.com, and has no stop action)',
+    );
+  });
+
+  it("adds to a named set only when it is the active one", async () => {
+    const { ruleSetFor } = await import("../components/report-receiver");
+    expect(ruleSetFor({ ...base, configured: "customer-rules", active: "customer-rules" })).toBe("customer-rules");
+    expect(() => ruleSetFor({ ...base, configured: "customer-rules", active: "other" })).toThrow(/"customer-rules" is not the active SES receipt rule set in eu-west-1 \("other" is\)/);
+    expect(() => ruleSetFor({ ...base, configured: "customer-rules", active: null })).toThrow(/\(none is active\); mail would never reach the rule/);
+  });
+
+  it("builds physical names unique per project, stack and component, within AWS's limits", async () => {
+    const { physicalName } = await import("../components/report-receiver");
+    expect(physicalName(["proj", "prod", "mta-sts-receiver", "tlsrpt"])).toBe("proj-prod-mta-sts-receiver-tlsrpt");
+    expect(physicalName(["my project", "dev/eu"])).toBe("my-project-dev-eu");
+    const long = physicalName(["p".repeat(40), "stack-a", "x".repeat(30)]);
+    const other = physicalName(["p".repeat(40), "stack-b", "x".repeat(30)]);
+    expect(long).toHaveLength(64);
+    expect(long).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]*-[0-9a-f]{8}$/);
+    expect(long).not.toBe(other);
+    expect(physicalName(["a".repeat(300)], 255)).toHaveLength(255);
   });
 });

@@ -5,6 +5,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { IngestDeps, IngestResult } from "../ingest";
 import { limitsFromEnv } from "../limits";
+import { METRICS_NAMESPACE, METRICS_SERVICE, RECEIVER_METRICS } from "../metric-names";
 import { ReceiverStore } from "../store";
 
 function required(name: string): string {
@@ -29,7 +30,8 @@ export function lambdaDeps(): IngestDeps {
   return cached;
 }
 
-const metrics = new Metrics({ namespace: process.env.METRICS_NAMESPACE ?? "MtaSts", serviceName: "tlsrpt-receiver" });
+// Powertools adds `service` to every metric; the alarms ask for it (see metric-names.ts).
+const metrics = new Metrics({ namespace: process.env.METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
 
 /** Per report: sessions by domain and result type (embedded metric format), and the outcome. */
 export function publishMetrics(channel: "https" | "email", result: IngestResult): void {
@@ -38,12 +40,12 @@ export function publishMetrics(channel: "https" | "email", result: IngestResult)
   const outcome = metrics.singleMetric();
   outcome.addDimension("Channel", channel);
   outcome.addDimension("Outcome", result.outcome);
-  outcome.addMetric("Reports", MetricUnit.Count, 1);
+  outcome.addMetric(RECEIVER_METRICS.reports.name, MetricUnit.Count, 1);
   for (const c of counters) {
     const m = metrics.singleMetric();
     m.addDimension("Domain", c.domain);
     m.addDimension("ResultType", c.resultType);
-    m.addMetric("Sessions", MetricUnit.Count, c.sessions);
+    m.addMetric(RECEIVER_METRICS.sessions.name, MetricUnit.Count, c.sessions);
   }
   // Totals for the failure-rate alarm, from the reporters' summaries (details may count a
   // session under several result types): per domain, and over all domains (no dimension).
@@ -57,13 +59,13 @@ export function publishMetrics(channel: "https" | "email", result: IngestResult)
     m.addMetric(name, MetricUnit.Count, value);
   };
   for (const t of totals) {
-    emit("FailedSessions", t.failed, t.domain);
-    emit("TotalSessions", t.failed + t.successful, t.domain);
+    emit(RECEIVER_METRICS.domainFailed.name, t.failed, t.domain);
+    emit(RECEIVER_METRICS.domainTotal.name, t.failed + t.successful, t.domain);
     failed += t.failed;
     total += t.failed + t.successful;
   }
   if (total > 0) {
-    emit("FailedSessions", failed);
-    emit("TotalSessions", total);
+    emit(RECEIVER_METRICS.allFailed.name, failed);
+    emit(RECEIVER_METRICS.allTotal.name, total);
   }
 }
