@@ -4,10 +4,18 @@ import type { S3Event } from "aws-lambda";
 import { ingestEmail } from "../ingest-email";
 import { lambdaDeps, publishMetrics } from "./deps";
 
+/** SES writes this object under the action's prefix when the rule is created, to test access. */
+export const SES_SETUP_OBJECT = "AMAZON_SES_SETUP_NOTIFICATION";
+
 export async function handler(event: S3Event): Promise<void> {
   const deps = lambdaDeps();
   for (const record of event.Records) {
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, " "));
+    if (key.split("/").pop() === SES_SETUP_OBJECT) {
+      // Not a report and not a rejection: SES checking that it may write to the bucket.
+      console.log(JSON.stringify({ msg: "tlsrpt-email", key, outcome: "ignored", reason: "SES setup notification" }));
+      continue;
+    }
     const raw = await deps.store.getObject(key);
     const result = await ingestEmail(raw, deps, { rawKey: key });
     console.log(JSON.stringify({ msg: "tlsrpt-email", key, outcome: result.outcome, reason: result.reason, reports: result.reports }));
