@@ -3,6 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, domainsToDeclare, parseStackConfig } from "./config";
 import { MtaStsFleet } from "./components/mta-sts-fleet";
+import { awsClientConfig } from "./world/aws";
+import { evidenceReader } from "./world/evidence";
+import { lookUpActiveRuleSet } from "./world/ses";
 
 const config = new pulumi.Config("mta-sts");
 let parsed;
@@ -18,11 +21,20 @@ try {
   throw err;
 }
 
+// The world edge: what the program reads before declaring, with the stack's own AWS identity
+// (aws:region, aws:profile, aws:assumeRoles), never the default chain. Offline plans read nothing.
+const offline = process.env.MTASTS_OFFLINE === "1";
+const aws = offline ? { region: new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION } : awsClientConfig(pulumi.runtime.allConfig());
+const receiverOn = parsed.receiver.enabled && parsed.domains.some((d) => !d.remove);
+const activeRuleSet = !offline && receiverOn && parsed.receiver.email && aws.region ? lookUpActiveRuleSet({ ...aws }, aws.region) : undefined;
+
 const fleet = new MtaStsFleet("mta-sts", {
   ...parsed,
-  region: new pulumi.Config("aws").get("region"),
+  region: aws.region,
+  activeRuleSet,
+  openStore: offline ? undefined : evidenceReader(aws),
   // mtasts plan sets MTASTS_OFFLINE; a stack can name a resolver (mta-sts:mxResolver HOST:PORT).
-  mxResolver: process.env.MTASTS_OFFLINE === "1" ? "offline" : config.get("mxResolver"),
+  mxResolver: offline ? "offline" : config.get("mxResolver"),
   today: process.env.MTASTS_TODAY,
 });
 
