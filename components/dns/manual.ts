@@ -23,6 +23,9 @@ export class ManualZone extends pulumi.ComponentResource implements DnsZone {
       purpose: args.purpose,
     };
     this.records.push(spec);
+    // Stack outputs appear only when `pulumi up` ends, but up waits for the certificate, whose
+    // validation record a person must add first: say each record as soon as its value is known.
+    pulumi.all([spec.name, spec.values]).apply(([n, v]) => pulumi.log.info(`add by hand: ${n}. ${spec.ttl} IN ${type} ${type === "TXT" ? `"${v[0]}"` : `${v[0]}.`} ; ${args.purpose}`, this));
     return spec;
   }
 
