@@ -50,16 +50,16 @@ it("the HTTPS handler counts a report, answers 200, and emits sessions and failu
   const { handler } = await import("../receiver/lambda/http");
   let response: Awaited<ReturnType<typeof handler>> | undefined;
   const docs = await emf(async () => {
-    response = await handler(event(gzipSync(fs.readFileSync(path.join(fixtures, "domainaware-parsedmarc__rfc8460.json")))));
+    response = await handler(event(gzipSync(fs.readFileSync(path.join(fixtures, "rfc-mx-host-string.json")))));
   });
   expect(response).toMatchObject({ statusCode: 200, body: "counted\n" });
   const metric = (name: string, dims: Record<string, string>) => docs.find((d) => name in d && Object.entries(dims).every(([k, v]) => d[k] === v) && Object.keys(dims).every((k) => k in d));
-  expect(metric("Sessions", { Domain: "company-y.example", ResultType: "certificate-expired" })?.Sessions).toBe(100);
-  expect(metric("Sessions", { Domain: "company-y.example", ResultType: "successful" })?.Sessions).toBe(5326);
-  expect(metric("FailedSessions", { Domain: "company-y.example" })?.FailedSessions).toBe(303);
-  expect(metric("TotalSessions", { Domain: "company-y.example" })?.TotalSessions).toBe(5629);
+  expect(metric("Sessions", { Domain: "alpha.example", ResultType: "certificate-expired" })?.Sessions).toBe(40);
+  expect(metric("Sessions", { Domain: "alpha.example", ResultType: "successful" })?.Sessions).toBe(1200);
+  expect(metric("FailedSessions", { Domain: "alpha.example" })?.FailedSessions).toBe(60);
+  expect(metric("TotalSessions", { Domain: "alpha.example" })?.TotalSessions).toBe(1260);
   // the all-domains totals the alarm divides: no dimensions
-  expect(docs.find((d) => "TotalSessions" in d && !("Domain" in d))?.TotalSessions).toBe(5629);
+  expect(docs.find((d) => "TotalSessions" in d && !("Domain" in d))?.TotalSessions).toBe(1260);
   expect(metric("Reports", { Channel: "https", Outcome: "counted" })?.Reports).toBe(1);
 
   const again = await handler(event(Buffer.alloc(0), "GET"));
@@ -73,14 +73,14 @@ it("the email handler reads the message SES stored and counts it", async () => {
     to: "tlsrpt@reports.example",
     subject: "report",
     text: "attached",
-    attachments: [{ filename: "r.json.gz", contentType: "application/octet-stream", content: gzipSync(fs.readFileSync(path.join(fixtures, "domainaware-parsedmarc__smtp_tls.json"))) }],
+    attachments: [{ filename: "r.json.gz", contentType: "application/octet-stream", content: gzipSync(fs.readFileSync(path.join(fixtures, "google-two-validation-failures.json"))) }],
   });
   const key = "inbound/2026-11-20/message one";
   await aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: info.message as Buffer }));
   const { handler } = await import("../receiver/lambda/email");
   const s3event = { Records: [{ s3: { object: { key: "inbound/2026-11-20/message+one" } } }] } as unknown as S3Event;
   await emf(() => handler(s3event));
-  const rows = await store.aggregates("example.com");
-  expect(rows.map((r) => r.day)).toEqual(["2024-01-09"]);
-  expect(Object.entries(rows[0].counters).filter(([k]) => k.endsWith("|failed"))).toEqual([[expect.stringContaining("Example Inc.|sts|"), 3]]);
+  const rows = await store.aggregates("bravo.example");
+  expect(rows.map((r) => r.day)).toEqual(["2025-03-04"]);
+  expect(Object.entries(rows[0].counters).filter(([k]) => k.endsWith("|failed"))).toEqual([[expect.stringContaining("Reporter Bravo Inc.|sts|"), 7]]);
 });

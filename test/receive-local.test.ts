@@ -47,36 +47,36 @@ describe("mtasts receive --local", () => {
     const first = await startReceiver();
     expect(first.stderr()).toContain("WARNING: --dkim=off");
     const post = (body: Uint8Array, type = "application/tlsrpt+gzip") => fetch(`http://127.0.0.1:${first.http}/`, { method: "POST", headers: { "content-type": type }, body });
-    const gz = gzipSync(fs.readFileSync(path.join(fixtures, "domainaware-parsedmarc__rfc8460.json")));
+    const gz = gzipSync(fs.readFileSync(path.join(fixtures, "rfc-mx-host-string.json")));
     expect((await post(gz)).status).toBe(200);
     expect((await post(gz)).status).toBe(200); // duplicate: 200, counted once
     const bad = await post(Buffer.from("not a report"), "text/html");
     expect([bad.status, (await bad.text()).trim()]).toEqual([415, "Content-Type text/html is not a report type; send application/tlsrpt+gzip or application/tlsrpt+json"]);
 
     const mail = nodemailer.createTransport({ host: "127.0.0.1", port: first.smtp, secure: false, ignoreTLS: true });
-    await mail.sendMail({ from: "noreply@google.com", to: "tlsrpt@reports.example", subject: "report", text: "see attachment", attachments: [{ filename: "r.json.gz", content: gzipSync(fs.readFileSync(path.join(fixtures, "stalwartlabs-mail-auth__resources_tlsrpt_rpt02.json"))), contentType: "application/tlsrpt+gzip" }] });
+    await mail.sendMail({ from: "noreply@google.com", to: "tlsrpt@reports.example", subject: "report", text: "see attachment", attachments: [{ filename: "r.json.gz", content: gzipSync(fs.readFileSync(path.join(fixtures, "seven-day-range.json"))), contentType: "application/tlsrpt+gzip" }] });
     mail.close();
     expect(await stop(first.child)).toBe(0);
 
     let summary = await report();
     expect(summary.rejected).toBe(1);
     expect(summary.duplicates).toBe(1);
-    expect(summary.domains.map((d) => d.domain)).toEqual(["company-y.example", "example.com"]);
+    expect(summary.domains.map((d) => d.domain)).toEqual(["alpha.example", "bravo.example"]);
     expect(summary.domains[0].days).toEqual([
-      { day: "2016-04-01", policyIds: [expect.stringMatching(/^[0-9a-f]{32}$/)], successful: 5326, failed: 303, failureRate: 0.053828, byResultType: { "certificate-expired": 100, "starttls-not-supported": 200, "validation-failure": 3 }, organisations: ["Company-X"] },
+      { day: "2025-03-10", policyIds: [expect.stringMatching(/^[0-9a-f]{32}$/)], successful: 1200, failed: 60, failureRate: 0.047619, byResultType: { "certificate-expired": 40, "starttls-not-supported": 15, "validation-failure": 5 }, organisations: ["Relay Alpha"] },
     ]);
-    expect(summary.domains[1].days[0]).toMatchObject({ day: "2020-01-01", successful: 23, failed: 1, organisations: ["Google Inc."] });
+    expect(summary.domains[1].days[0]).toMatchObject({ day: "2025-02-24", successful: 410, failed: 2, organisations: ["Reporter Golf Weekly"] });
 
     const second = await startReceiver();
-    const again = await fetch(`http://127.0.0.1:${second.http}/`, { method: "POST", headers: { "content-type": "application/tlsrpt+json" }, body: fs.readFileSync(path.join(fixtures, "domainaware-parsedmarc__smtp_tls.json")) });
+    const again = await fetch(`http://127.0.0.1:${second.http}/`, { method: "POST", headers: { "content-type": "application/tlsrpt+json" }, body: fs.readFileSync(path.join(fixtures, "google-two-validation-failures.json")) });
     expect(again.status).toBe(200);
     const dup = await fetch(`http://127.0.0.1:${second.http}/`, { method: "POST", headers: { "content-type": "application/tlsrpt+gzip" }, body: gz });
     expect(dup.status).toBe(200);
     expect(await stop(second.child)).toBe(0);
     summary = await report();
     expect(summary.duplicates).toBe(2);
-    expect(summary.domains.find((d) => d.domain === "company-y.example")!.days[0].successful).toBe(5326);
-    expect(summary.domains.find((d) => d.domain === "example.com")!.days.map((d) => d.day)).toEqual(["2020-01-01", "2024-01-09"]);
+    expect(summary.domains.find((d) => d.domain === "alpha.example")!.days[0].successful).toBe(1200);
+    expect(summary.domains.find((d) => d.domain === "bravo.example")!.days.map((d) => d.day)).toEqual(["2025-02-24", "2025-03-04"]);
   });
 
   it("reports a usage error for a directory without data", async () => {

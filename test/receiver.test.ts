@@ -9,7 +9,7 @@ import fc from "fast-check";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCounterName } from "../receiver/aggregate";
-import type { DnsResolver } from "../receiver/email";
+import { type DnsResolver, extractReports } from "../receiver/email";
 import { ingestHttp, type IngestDeps } from "../receiver/ingest";
 import { ingestEmail } from "../receiver/ingest-email";
 import { DEFAULT_LIMITS, type IngestLimits } from "../receiver/limits";
@@ -17,8 +17,7 @@ import { ReceiverStore } from "../receiver/store";
 import { ensureTable, startAwsLocal } from "./helpers/aws-local";
 import { FIXTURES } from "./helpers/fixtures";
 
-const fixtures = FIXTURES;
-const fixture = (name: string) => fs.readFileSync(path.join(fixtures, name));
+const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 let aws: Awaited<ReturnType<typeof startAwsLocal>>;
 let tableN = 0;
 
@@ -47,7 +46,7 @@ async function keys(prefix: string) {
   return (res.Contents ?? []).map((o) => o.Key!);
 }
 
-const rfc = fixture("domainaware-parsedmarc__rfc8460.json");
+const rfc = fixture("rfc-mx-host-string.json");
 const post = (body: Uint8Array, contentType = "application/tlsrpt+gzip", method = "POST") => ({ method, contentType, body });
 
 beforeAll(async () => {
@@ -62,13 +61,14 @@ describe("HTTPS reports", () => {
     const d = await deps();
     const r = await ingestHttp(post(gzipSync(rfc)), d);
     expect(r).toMatchObject({ outcome: "counted", status: 200 });
-    expect(await totals(d, "company-y.example")).toEqual({
+    // hand counts from rfc-mx-host-string.json: 1200 successful, 40 + 15 + 5 = 60 failed
+    expect(await totals(d, "alpha.example")).toEqual({
       "sts:reports": 1,
-      "sts:successful": 5326,
-      "sts:failed": 303,
-      "sts:result:certificate-expired": 100,
-      "sts:result:starttls-not-supported": 200,
-      "sts:result:validation-failure": 3,
+      "sts:successful": 1200,
+      "sts:failed": 60,
+      "sts:result:certificate-expired": 40,
+      "sts:result:starttls-not-supported": 15,
+      "sts:result:validation-failure": 5,
     });
     expect(await keys(r.rawKey)).toEqual([r.rawKey]);
     expect((await d.store.getObject(r.rawKey)).equals(gzipSync(rfc))).toBe(true);
@@ -76,16 +76,33 @@ describe("HTTPS reports", () => {
 
   it("counts plain JSON, and bytes whose label is wrong (sniffed, not trusted)", async () => {
     const d = await deps();
-    expect((await ingestHttp(post(fixture("domainaware-parsedmarc__smtp_tls.json"), "application/tlsrpt+json"), d)).outcome).toBe("counted");
-    expect((await ingestHttp(post(gzipSync(fixture("stalwartlabs-mail-auth__resources_tlsrpt_rpt02.json")), "application/json"), d)).outcome).toBe("counted");
-    expect((await ingestHttp(post(fixture("domainaware-parsedmarc__mail.ru.json"), "text/html"), d)).outcome).toBe("counted");
-    expect(await totals(d, "example.com")).toMatchObject({ "sts:successful": 23, "sts:failed": 3 + 1 + 1 });
+    expect((await ingestHttp(post(fixture("google-two-validation-failures.json"), "application/tlsrpt+json"), d)).outcome).toBe("counted");
+    expect((await ingestHttp(post(gzipSync(fixture("seven-day-range.json")), "application/json"), d)).outcome).toBe("counted");
+    expect((await ingestHttp(post(fixture("mailru-prose-reasons.json"), "text/html"), d)).outcome).toBe("counted");
+    // three reports on bravo.example; failed is each reporter's own total (Mail.ru-shaped: 2, not its details' 3)
+    expect(await totals(d, "bravo.example")).toEqual({
+      "sts:reports": 3,
+      "sts:successful": 57 + 410 + 9,
+      "sts:failed": 7 + 2 + 2,
+      "sts:result:validation-failure": 4 + 3,
+      "sts:result:certificate-host-mismatch": 2,
+      "sts:result:sts-policy-fetch-error": 2 + 1,
+    });
   });
 
   it("counts the same sessions under sts and tlsa separately, never summed", async () => {
     const d = await deps();
-    await ingestHttp(post(fixture("cry-inc-dmarc-report-viewer__testdata_smtp-tls-reports_microsoft.json"), "application/tlsrpt+json"), d);
-    expect(await totals(d, "random.net")).toEqual({ "sts:reports": 1, "sts:successful": 2, "tlsa:reports": 1, "tlsa:successful": 2 });
+    await ingestHttp(post(fixture("microsoft-sts-and-tlsa.json"), "application/tlsrpt+json"), d);
+    expect(await totals(d, "delta.example")).toEqual({
+      "sts:reports": 1,
+      "sts:successful": 14,
+      "sts:failed": 1,
+      "sts:result:certificate-expired": 1,
+      "tlsa:reports": 1,
+      "tlsa:successful": 14,
+      "tlsa:failed": 1,
+      "tlsa:result:tlsa-invalid": 1,
+    });
   });
 
   it("counts a report delivered twice only once, sequentially and concurrently", async () => {
@@ -96,8 +113,19 @@ describe("HTTPS reports", () => {
     const d2 = await deps();
     const outcomes = await Promise.all(Array.from({ length: 8 }, () => ingestHttp(post(body), d2)));
     expect(outcomes.filter((o) => o.outcome === "counted")).toHaveLength(1);
-    expect((await totals(d2, "company-y.example"))["sts:successful"]).toBe(5326);
+    expect((await totals(d2, "alpha.example"))["sts:successful"]).toBe(1200);
     expect((await d2.store.stats()).duplicates).toBe(7);
+  });
+
+  it("counts a report id reused across days and reporters once per organisation and range", async () => {
+    const d = await deps();
+    for (const name of ["reused-id-day1.json", "reused-id-day2.json", "reused-id-other-org.json"]) {
+      expect((await ingestHttp(post(fixture(name), "application/tlsrpt+json"), d)).outcome).toBe("counted");
+    }
+    expect((await ingestHttp(post(fixture("reused-id-day2.json"), "application/tlsrpt+json"), d)).outcome).toBe("duplicate");
+    const rows = await d.store.aggregates("india.example");
+    const byDay = Object.fromEntries(rows.map((r) => [r.day, Object.entries(r.counters).filter(([k]) => k.endsWith("|successful")).map(([k, n]) => `${parseCounterName(k).org}=${n}`).sort()]));
+    expect(byDay).toEqual({ "2025-05-01": ["Reporter Hotel=5", "Reporter Juliet=11"], "2025-05-02": ["Reporter Hotel=7"] });
   });
 
   it("counts once when the first attempt crashed between aggregate writes and was retried", async () => {
@@ -114,14 +142,14 @@ describe("HTTPS reports", () => {
       },
     });
     await expect(ingestHttp(post(body, "application/tlsrpt+json"), d)).rejects.toThrow(/simulated crash/);
-    expect((await totals(d, "company-y.example"))["sts:successful"]).toBe(5326); // first row landed
+    expect((await totals(d, "alpha.example"))["sts:successful"]).toBe(1200); // first row landed
     expect(await totals(d, "other.example")).toEqual({}); // second did not
     const retry = await ingestHttp(post(body, "application/tlsrpt+json"), d);
     expect(retry.status).toBe(200);
-    expect((await totals(d, "company-y.example"))["sts:successful"]).toBe(5326);
-    expect((await totals(d, "other.example"))["sts:successful"]).toBe(5326);
+    expect((await totals(d, "alpha.example"))["sts:successful"]).toBe(1200);
+    expect((await totals(d, "other.example"))["sts:successful"]).toBe(1200);
     expect((await ingestHttp(post(body, "application/tlsrpt+json"), d)).outcome).toBe("duplicate");
-    expect((await totals(d, "other.example"))["sts:successful"]).toBe(5326);
+    expect((await totals(d, "other.example"))["sts:successful"]).toBe(1200);
   });
 
   it.each([
@@ -130,7 +158,7 @@ describe("HTTPS reports", () => {
     ["wrong type", () => post(Buffer.from("<html></html>"), "text/html"), 415, /Content-Type text\/html/],
     ["truncated gzip", () => post(gzipSync(rfc).subarray(0, 100)), 400, /gzip is damaged/],
     ["JSON that is not a report", () => post(Buffer.from('{"hello":1}'), "application/tlsrpt+json"), 400, /organization-name/],
-    ["the malformed Stalwart sample", () => post(fixture("stalwartlabs-mail-auth__resources_tlsrpt_rpt03.json"), "application/tlsrpt+json"), 400, /policy-domain is required/],
+    ["the malformed fixture", () => post(fixture("malformed.json"), "application/tlsrpt+json"), 400, /policy-domain is required/],
   ])("rejects %s with a reason and keeps the bytes", async (_, make, status, reason) => {
     const d = await deps();
     const req = make();
@@ -246,16 +274,44 @@ describe("email reports", () => {
     expect((await ingestEmail(raw, d)).outcome).toBe("counted");
   });
 
-  it("extracts the real Google and Microsoft messages (DKIM off), and keeps them aside when their keys cannot be fetched", async () => {
+  it("finds the report in a Microsoft-shaped message: text/html first, folded Subject, octet-stream with a split filename", async () => {
+    const raw = fixture("microsoft-html-first.eml");
+    const found = await extractReports(raw, DEFAULT_LIMITS);
+    expect(found.subject).toBe("Report Domain: juliet.example Submitter: reporter-delta.test Report-ID: 638844192000000004+juliet.example");
+    expect(found.submitter).toBe("reporter-delta.test");
+    expect(found.reports.map((r) => [r.filename, r.kind])).toEqual([["reporter-delta.test!juliet.example!1748822400!1748908799!638844192000000004.json.gz", "gzip"]]);
+    const d = await deps({ dkim: "off" });
+    const r = await ingestEmail(raw, d);
+    expect(r).toMatchObject({ outcome: "counted", status: 200 });
+    expect(r.reports[0].quirks).toEqual(["date-without-timezone"]);
+    // hand counts: 21 successful on 2025-06-02 (its dates carry no timezone: read as UTC)
+    expect((await d.store.aggregates("juliet.example")).map((row) => row.day)).toEqual(["2025-06-02"]);
+    expect(await totals(d, "juliet.example")).toEqual({ "sts:reports": 1, "sts:successful": 21 });
+  });
+
+  it("counts the Google-shaped and DKIM-signed fixtures with DKIM off, and keeps aside the one whose key no resolver knows", async () => {
     const off = await deps({ dkim: "off" });
-    for (const name of ["mjl-mox__testdata_tlsreports_example.eml", "mjl-mox__testdata_tlsreports_microsoft.eml", "domainaware-parsedmarc__google.com_smtp_tls_report.eml"]) {
+    for (const name of ["google-report.eml", "dkim-unknown-key.eml"]) {
       expect((await ingestEmail(fixture(name), off)).outcome).toBe("counted");
     }
-    // hand counts: Google 3 successful (test.xmox.nl 2022-09-15), Microsoft 2 (2023-01-10, no timezone in its dates)
-    expect(await totals(off, "test.xmox.nl")).toEqual({ "sts:reports": 2, "sts:successful": 5 });
-    expect(await totals(off, "cardinalhealth.ca")).toEqual({ "no-policy-found:reports": 1, "no-policy-found:successful": 48 });
+    // hand counts: Google-shaped 88 successful + 2 certificate-host-mismatch; DKIM-signed 5 + 1 starttls-not-supported
+    expect(await totals(off, "kilo.example")).toEqual({ "sts:reports": 1, "sts:successful": 88, "sts:failed": 2, "sts:result:certificate-host-mismatch": 2 });
+    expect(await totals(off, "lima.example")).toEqual({ "sts:reports": 1, "sts:successful": 5, "sts:failed": 1, "sts:result:starttls-not-supported": 1 });
+
     const on = await deps({ resolver });
-    expect(await ingestEmail(fixture("mjl-mox__testdata_tlsreports_example.eml"), on)).toMatchObject({ outcome: "rejected", status: 403 });
+    const kept = await ingestEmail(fixture("dkim-unknown-key.eml"), on);
+    expect(kept).toMatchObject({ outcome: "rejected", status: 403 });
+    expect(kept.reason).toMatch(/no valid DKIM signature/);
+    expect(await totals(on, "lima.example")).toEqual({});
+    expect((await on.store.stats()).rejected).toBe(1);
+
+    // the signature itself is sound: with its public key published, the same bytes count
+    const published = fixture("dkim-unknown-key.txt").toString().trim();
+    const knows: DnsResolver = async (name, rrtype) => {
+      if (rrtype === "TXT" && name === "tlsrpt2025._domainkey.reporter-foxtrot.test") return [[published]];
+      return resolver(name, rrtype);
+    };
+    expect(await ingestEmail(fixture("dkim-unknown-key.eml"), await deps({ resolver: knows }))).toMatchObject({ outcome: "counted", status: 200 });
   });
 
   it("rejects deep MIME and messages without a report, keeping them", async () => {

@@ -1,16 +1,19 @@
-// Where the shared TLS-RPT samples are: MTASTS_FIXTURES, or shared/fixtures/tlsrpt next to this
-// repository or next to any directory above it (CI clones beside shared/, as here).
+// TLS-RPT fixtures: FIXTURES is the suite's own (always present, in this repository); SHARED is
+// the public samples directory when it is around (MTASTS_FIXTURES, or shared/fixtures/tlsrpt
+// beside this repository or beside a directory above it), else undefined, so that suite skips.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-function find(): string {
-  if (process.env.MTASTS_FIXTURES) return path.resolve(process.env.MTASTS_FIXTURES);
+export const FIXTURES = path.resolve(__dirname, "..", "fixtures", "tlsrpt");
+
+function findShared(): string | undefined {
+  const fromEnv = process.env.MTASTS_FIXTURES;
+  if (fromEnv) return fs.existsSync(fromEnv) ? path.resolve(fromEnv) : undefined;
   for (let dir = path.resolve(__dirname, "..", ".."); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, "..", "shared", "fixtures", "tlsrpt");
     if (fs.existsSync(candidate)) return path.resolve(candidate);
-    if (path.dirname(dir) === dir) break;
+    if (path.dirname(dir) === dir) return undefined;
   }
-  throw new Error("shared/fixtures/tlsrpt not found beside the repository or above it; set MTASTS_FIXTURES to its path");
 }
 
-export const FIXTURES = find();
+export const SHARED: string | undefined = findShared();
