@@ -1,0 +1,40 @@
+// Mutation testing (Stryker): does the suite notice when the code breaks?
+// `npm run test:mutation` runs it incrementally (only mutants whose code or tests changed are
+// run again) and fails when a file's score is under its target (scripts/mutation-check.mjs).
+// protocol/promotion.ts, receiver/evidence.ts and config.ts are left out while they are being
+// redesigned; add them to `mutate` and to TARGETS in scripts/mutation-check.mjs afterwards.
+
+/** Files mutated, each with the score it must keep (percent; no-coverage mutants count as survivors). */
+export const TARGETS = {
+  "protocol/tls-rpt.ts": 90,
+  "protocol/records.ts": 90,
+  "protocol/mta-sts.ts": 90,
+  "protocol/dns-name.ts": 90,
+  "protocol/mx.ts": 90,
+  "receiver/payload.ts": 85,
+  "receiver/limits.ts": 85,
+  "receiver/aggregate.ts": 85,
+};
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.mutation.config.mts" },
+  plugins: ["@stryker-mutator/vitest-runner"],
+  mutate: Object.keys(TARGETS),
+  coverageAnalysis: "perTest",
+  // Static mutants (module-level constants) would rerun every test for each one.
+  ignoreStatic: true,
+  incremental: true,
+  // Checked in, so a clone or CI starts warm.
+  incrementalFile: "reports/stryker-incremental.json",
+  // The machine has 2 cores shared with others.
+  concurrency: 1,
+  reporters: ["clear-text", "progress"],
+  clearTextReporter: { allowColor: false, allowEmojis: false, reportScoreTable: true, reportMutants: false, reportTests: false },
+  thresholds: { high: 90, low: 85, break: 85 },
+  tempDirName: "scratch/.stryker-tmp",
+  cleanTempDir: true,
+  ignorePatterns: ["bench", "examples", ".github", ".ci", "dist", "scratch", ".mta-sts-data", "reports"],
+  timeoutMS: 10_000,
+};

@@ -1,0 +1,20 @@
+// The suites Stryker runs: fast, pure unit tests of the mutated files, none of which needs
+// ../shared (a user's clone has none) or a local server. The full suite takes ~85 s with
+// Pulumi mock runs; these take about a second.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: [
+      "test/protocol.test.ts",
+      "test/tls-rpt-rules.test.ts",
+      "test/records-rules.test.ts",
+      "test/mta-sts-rules.test.ts",
+      "test/names-rules.test.ts",
+      "test/receiver-bounds.test.ts",
+      "test/aggregate-rules.test.ts",
+    ],
+    pool: "threads",
+    testTimeout: 30_000,
+  },
+});
