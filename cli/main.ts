@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { checkCommand } from "./check-command";
 import { planCommand } from "./plan-command";
+import { preflightCommand } from "./preflight-command";
 import { promoteCommand } from "./promote-command";
 import { receiveCommand } from "./receive-command";
 import { reportCommand } from "./report-command";
@@ -40,6 +41,23 @@ export function buildCli(): Command {
     .option("--no-smtp", "skip the STARTTLS probes of the MX hosts")
     .action(async (domains: string[], opts) => {
       process.exitCode = await checkCommand(domains, opts);
+    });
+  program
+    .command("preflight")
+    .description("before the first pulumi up: read DNS and the stack's AWS account (read-only) and name every conflict with its fix")
+    .requiredOption("--stack <name>", "stack whose Pulumi.<name>.yaml to read")
+    .option("--dir <path>", "project directory (holding Pulumi.yaml)", process.cwd())
+    .option("--resolver <host:port>", "DNS server to ask instead of the system resolver")
+    .addOption(new Option("--aws <on|off>", "read the AWS account with the stack's credentials (off: DNS only; AWS checks listed as not checked)").choices(["on", "off"]).default("on"))
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--timeout <seconds>", "time limit per DNS lookup and AWS call", "10")
+    .option("--concurrency <n>", "domains looked up at once", "8")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  mtasts preflight --stack prod\n  mtasts preflight --stack prod --aws off --format json\n  mtasts preflight --stack staging --resolver 10.0.0.2:53\n\nExit status: 0 no conflicts, 1 conflicts found (or an invalid stack config), 2 usage error.",
+    )
+    .action(async (opts) => {
+      process.exitCode = await preflightCommand(opts);
     });
   program
     .command("receive")
