@@ -3,8 +3,32 @@
 import type { MtaStsPolicy } from "./lib/define";
 import { cloudflareTxtQuoted, mtaStsCertificate, mtaStsCloudflareNotProxied, mtaStsPolicyBucket, mtaStsPolicyHost } from "./hosting";
 import { mtaStsEnforceHasTlsRpt, mtaStsEnforceMaxAge, mtaStsIdMatchesPolicy, mtaStsPolicyFile } from "./policy-file";
-import { receiverBucketPrivate, receiverLambdaBounded, receiverLeastPrivilege, receiverSinglePublicEntry } from "./receiver";
+import { receiverBucketPrivate, receiverLambdaBounded, receiverLeastPrivilege, receiverMetricsDimensions, receiverSinglePublicEntry } from "./receiver";
+import { cloudwatchAlarmMetricMath, cloudwatchAlarmName, cloudwatchDashboardName, cloudwatchDashboardWidgetRegion } from "./rules/cloudwatch";
+import { dnsCnameExclusive } from "./rules/dns";
+import { iamNames } from "./rules/iam";
+import { lambdaFunctionName, lambdaReservedConcurrencyCost } from "./rules/lambda";
+import { s3BucketName, s3LifecycleFilter } from "./rules/s3";
+import { sesReceiptNames, sesReceivingRegion, sesSingleActiveRuleSet } from "./rules/ses";
 import { mtaStsTxtRecord, mtaStsTxtUnique, tlsRptTxtRecord, tlsRptTxtUnique } from "./txt-records";
+
+/** The rules AWS and Cloudflare enforce that the mock runtime does not (policies/rules/). */
+export const serviceRules: readonly MtaStsPolicy[] = [
+  cloudwatchDashboardWidgetRegion,
+  cloudwatchDashboardName,
+  cloudwatchAlarmMetricMath,
+  cloudwatchAlarmName,
+  receiverMetricsDimensions,
+  lambdaFunctionName,
+  lambdaReservedConcurrencyCost,
+  sesSingleActiveRuleSet,
+  sesReceiptNames,
+  sesReceivingRegion,
+  iamNames,
+  s3BucketName,
+  s3LifecycleFilter,
+  dnsCnameExclusive,
+];
 
 export const policies: readonly MtaStsPolicy[] = [
   mtaStsTxtRecord,
@@ -24,4 +48,5 @@ export const policies: readonly MtaStsPolicy[] = [
   receiverLeastPrivilege,
   receiverSinglePublicEntry,
   receiverBucketPrivate,
+  ...serviceRules,
 ];

@@ -1,27 +1,76 @@
 // The TLS-RPT receiver (resources under a mta-sts:index:ReportReceiver component): bounded,
-// least privilege, one public entry, private storage.
+// least privilege, one public entry, private storage, and alarms that read what the Lambdas publish.
 import type { PolicyResource } from "@pulumi/policy";
 import { bucketProblems } from "./lib/bucket";
 import { resourcePolicy, stackPolicy } from "./lib/define";
 import { ifKnown, isUnder, TYPES } from "./lib/resources";
+import { METRICS_NAMESPACE, RECEIVER_METRICS } from "../receiver/metric-names";
+import { alarmMetrics, dashboardSearches, type EmittedMetrics, isEmitted, type MetricIdentity } from "./rules/cloudwatch";
 
 export const RECEIVER_TYPE = "mta-sts:index:ReportReceiver";
 const inReceiver = (r: { urn: string }) => isUnder(r.urn, RECEIVER_TYPE);
 
 export const receiverLambdaBounded = stackPolicy({
   name: "receiver-lambda-bounded",
-  description: "Each receiver Lambda has reserved concurrency (a flood of reports cannot take the account's concurrency) and a log group with a retention period.",
+  description:
+    "Each receiver Lambda logs to a log group with a retention period (logs do not pile up forever). Reserved concurrency is optional: see lambda-reserved-concurrency-cost for what it takes from the account.",
   enforcementLevel: "mandatory",
   severity: "medium",
-  remediationSteps: "Set reservedConcurrentExecutions (e.g. 5) and loggingConfig.logGroup to a LogGroup with retentionInDays.",
+  remediationSteps: "Set loggingConfig.logGroup to a LogGroup with retentionInDays (ReportReceiver does: 30 days).",
   validateStack: (args, reportViolation) => {
     for (const fn of args.resources.filter((r) => r.type === TYPES.lambda && inReceiver(r))) {
-      const reserved = ifKnown(() => fn.props.reservedConcurrentExecutions);
-      if (!(typeof reserved === "number" && reserved >= 1)) reportViolation(`receiver Lambda ${fn.name} has no reserved concurrency`, fn.urn);
       const groups = (fn.propertyDependencies.loggingConfig ?? []).filter((g) => g.type === TYPES.logGroup);
       const named = args.resources.filter((g) => g.type === TYPES.logGroup && ifKnown(() => g.props.name) === `/aws/lambda/${ifKnown(() => fn.props.name)}`);
       const retained = [...groups, ...named].some((g) => (ifKnown(() => g.props.retentionInDays) ?? 0) > 0);
       if (!retained) reportViolation(`receiver Lambda ${fn.name} logs to no log group with a retention period`, fn.urn);
+    }
+  },
+});
+
+/**
+ * What the receiver's Lambdas publish (embedded metric format, Powertools Metrics): per metric,
+ * every dimension set, from the definition the Lambda and the component share
+ * (receiver/metric-names.ts); Powertools adds its `service` dimension to every metric. The
+ * contract test (test/metrics-contract.test.ts) runs the handlers and checks this is exactly what they emit.
+ */
+export const RECEIVER_EMITTED_METRICS: EmittedMetrics = {
+  namespace: METRICS_NAMESPACE,
+  metrics: Object.values(RECEIVER_METRICS).reduce<Record<string, string[][]>>((acc, m) => ({ ...acc, [m.name]: [...(acc[m.name] ?? []), ["service", ...m.dimensions]] }), {}),
+};
+
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#dimension-combinations ("CloudWatch treats each unique combination of dimensions as a separate metric")
+export const receiverMetricsDimensions = stackPolicy({
+  name: "receiver-metrics-dimensions",
+  description:
+    "Every alarm and dashboard SEARCH under a ReportReceiver reads a metric the receiver publishes with exactly that dimension set: CloudWatch matches dimension sets exactly, so any other set reads nothing and the alarm never fires.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Ask for the dimensions the Lambda publishes, all of them: Powertools Metrics adds service (= its serviceName) to every metric, so an alarm on FailedSessions needs dimensions { service, Domain } or { service }, and a SEARCH needs the schema {MtaSts,service,Domain}.",
+  configSchema: {
+    properties: {
+      emitted: { type: "object", default: RECEIVER_EMITTED_METRICS, description: "namespace and, per metric name, the dimension sets the receiver publishes" },
+    },
+  },
+  validateStack: (args, reportViolation) => {
+    const emitted = args.getConfig<{ emitted?: EmittedMetrics }>().emitted ?? RECEIVER_EMITTED_METRICS;
+    const show = (m: MetricIdentity) => `${m.namespace}/${m.metricName ?? "*"} {${m.dimensions.join(",")}}`;
+    const published = (name?: string) =>
+      Object.entries(emitted.metrics)
+        .filter(([n]) => name === undefined || n === name)
+        .flatMap(([n, sets]) => sets.map((d) => `${n} {${d.join(",")}}`))
+        .join("; ");
+    for (const r of args.resources.filter((x) => inReceiver(x))) {
+      if (r.type === TYPES.metricAlarm) {
+        for (const m of ifKnown(() => alarmMetrics(r.props)) ?? []) {
+          if (!isEmitted(m, emitted)) reportViolation(`alarm ${r.name} reads ${show(m)}, which the receiver never publishes (it publishes ${published(m.metricName)})`, r.urn);
+        }
+      }
+      if (r.type === TYPES.dashboard) {
+        for (const s of ifKnown(() => dashboardSearches(r.props.dashboardBody)) ?? []) {
+          if (!isEmitted(s, emitted)) reportViolation(`dashboard ${r.name} searches ${show(s)}, which matches nothing the receiver publishes (${published(s.metricName)})`, r.urn);
+        }
+      }
     }
   },
 });

@@ -3,6 +3,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { isStsRecord, isTlsRptRecord, parseStsRecord, parseTlsRptRecord } from "../protocol/records";
 import { resourcePolicy, stackPolicy } from "./lib/define";
 import { ifKnown, txtRecordOf, type TxtRecord } from "./lib/resources";
+import { fqdnOf } from "./rules/dns";
 
 const isStsName = (t: TxtRecord) => t.name === "_mta-sts" || t.name.startsWith("_mta-sts.");
 const isTlsRptName = (t: TxtRecord) => t.name === "_smtp._tls" || t.name.startsWith("_smtp._tls.");
@@ -59,8 +60,10 @@ function uniquePerName(resources: readonly PolicyResource[], claims: (v: string)
   for (const r of resources) {
     const txt = ifKnown(() => txtRecordOf(r));
     if (!txt) continue;
+    // Across providers: a relative name is made absolute with its zone when the zone is in the stack.
+    const name = ifKnown(() => fqdnOf(r)) ?? txt.name;
     for (const value of txt.values.filter(claims)) {
-      byName.set(txt.name, [...(byName.get(txt.name) ?? []), { urn: r.urn, value }]);
+      byName.set(name, [...(byName.get(name) ?? []), { urn: r.urn, value }]);
     }
   }
   return byName;

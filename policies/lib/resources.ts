@@ -27,6 +27,14 @@ export const TYPES = {
   iamPolicy: "aws:iam/policy:Policy",
   role: "aws:iam/role:Role",
   rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  sesRuleSet: "aws:ses/receiptRuleSet:ReceiptRuleSet",
+  sesRule: "aws:ses/receiptRule:ReceiptRule",
+  sesActiveRuleSet: "aws:ses/activeReceiptRuleSet:ActiveReceiptRuleSet",
+  lifecycle: ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"],
+  route53Zone: "aws:route53/zone:Zone",
+  cloudflareZone: "cloudflare:index/zone:Zone",
 } as const;
 
 /** The minimum of a resource the rules read (what @pulumi/policy hands a validator). */
