@@ -31,6 +31,11 @@ export interface DomainConfig {
   readonly retireAfter?: string;
   /** Remove the domain's records, policy and host (allowed from retireAfter on). */
   readonly remove: boolean;
+  /**
+   * Take over records that already exist at this domain's names (Route53: overwrite; Cloudflare:
+   * import), instead of failing or adding a second record. The domain's own `adopt`, else `mta-sts:adopt`.
+   */
+  readonly adopt: boolean;
 }
 
 export interface PromotionConfig {
@@ -40,6 +45,11 @@ export interface PromotionConfig {
   readonly minReporters: number;
   /** propose: `mtasts promote` rewrites the stack file for a pull request; auto: `pulumi up` promotes. */
   readonly apply: "propose" | "auto";
+  /**
+   * The least trust a report needs to count (protocol/trust.ts): known (default: DKIM-signed
+   * email from a known reporter), signed (any aligned DKIM signer), any (HTTPS too: anyone can POST).
+   */
+  readonly evidence: "known" | "signed" | "any";
 }
 
 export interface HostingConfig {
@@ -69,6 +79,8 @@ export interface ReceiverConfig {
   readonly failureRateThreshold: number;
   /** Overrides of the receiver's hard limits (see receiver/limits.ts for the defaults). */
   readonly limits: Readonly<Record<string, number>>;
+  /** Reporters whose DKIM-signed reports count as known evidence, besides the built-in list. */
+  readonly reporters: readonly { readonly name: string; readonly domains: readonly string[] }[];
 }
 
 export interface StackConfig {
@@ -132,6 +144,8 @@ const dnsSchema = z
     }
   });
 
+const ADOPT_ERROR = "must be true or false; true lets the stack take over records that already exist at its names (see the README, Migrating)";
+
 const domainSchema = z
   .strictObject({
     domain: normalised(toALabels),
@@ -148,6 +162,7 @@ const domainSchema = z
     ttl: z.number().int().min(60, { error: "must be at least 60 seconds" }).max(86_400, { error: "must be at most 86400 seconds" }).default(300),
     retireAfter: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date, YYYY-MM-DD (mtasts retire sets it)" }).optional(),
     remove: z.boolean({ error: "must be true or false" }).default(false),
+    adopt: z.boolean({ error: ADOPT_ERROR }).optional(),
     promotion: z
       .strictObject({
         minDays: z.number().int().min(1, { error: "must be at least 1" }).max(365, { error: "must be at most 365" }).default(14),
@@ -155,10 +170,16 @@ const domainSchema = z
         maxFailureRate: z.number().min(0, { error: "must be within 0..1" }).max(1, { error: "must be within 0..1" }).default(0.001),
         minReporters: z.number().int().min(1, { error: "must be at least 1" }).default(2),
         apply: z.enum(["propose", "auto"], { error: 'must be "propose" (mtasts promote rewrites the stack file) or "auto" (pulumi up promotes)' }).default("propose"),
+        evidence: z
+          .enum(["known", "signed", "any"], {
+            error: 'must be "known" (email reports DKIM-signed by a known reporter), "signed" (any aligned DKIM signature) or "any" (unsigned HTTPS reports too, which anyone can forge)',
+          })
+          .default("known"),
       })
       .optional(),
   })
-  .transform((d): DomainConfig => ({ ...d, maxAge: d.maxAge ?? DEFAULT_MAX_AGE[d.mode], maxAgeSet: d.maxAge !== undefined }));
+  // adopt stays undefined here: the stack-wide mta-sts:adopt fills it in (stackSchema).
+  .transform((d): Omit<DomainConfig, "adopt"> & { adopt?: boolean } => ({ ...d, maxAge: d.maxAge ?? DEFAULT_MAX_AGE[d.mode], maxAgeSet: d.maxAge !== undefined }));
 
 const hostingSchema = z
   .strictObject({
@@ -172,7 +193,7 @@ const hostingSchema = z
   })
   .default({ domainsPerDistribution: 10, priceClass: "PriceClass_100" });
 
-const receiverDefaults = { enabled: true, https: true, retentionDays: 400, onDestroy: "keep" as const, failureRateThreshold: 0.05, limits: {} };
+const receiverDefaults = { enabled: true, https: true, retentionDays: 400, onDestroy: "keep" as const, failureRateThreshold: 0.05, limits: {}, reporters: [] };
 const limit = z.number({ error: "must be a positive whole number" }).int({ error: "must be a positive whole number" }).min(1, { error: "must be a positive whole number" }).optional();
 const receiverSchema = z
   .strictObject({
@@ -203,14 +224,27 @@ const receiverSchema = z
       .strictObject({ maxBodyBytes: limit, maxDecompressedBytes: limit, maxMimeDepth: limit, maxReportsPerEmail: limit, maxPolicies: limit, maxFailureDetails: limit })
       .default({})
       .transform((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as Record<string, number>),
+    reporters: z
+      .array(
+        z.strictObject({
+          name: z.string({ error: "is required: how the reporter is counted, e.g. Example Mail" }).min(1, { error: "must not be empty" }).max(64, { error: "must be at most 64 characters" }),
+          domains: z.array(normalised(toALabels), { error: "must be a list of DKIM signing domains, e.g. [mail.example]" }).min(1, { error: "must list at least one DKIM signing domain" }),
+        }),
+        { error: "must be a list of { name, domains } (reporters whose DKIM-signed reports count as evidence)" },
+      )
+      .default([]),
   })
   .default(receiverDefaults);
 
-const stackSchema = z.object({
-  domains: z.array(domainSchema, { error: "must be a list of domains (see Pulumi.example.yaml)" }),
-  hosting: hostingSchema,
-  receiver: receiverSchema,
-});
+const stackSchema = z
+  .object({
+    domains: z.array(domainSchema, { error: "must be a list of domains (see Pulumi.example.yaml)" }),
+    hosting: hostingSchema,
+    receiver: receiverSchema,
+    adopt: z.boolean({ error: ADOPT_ERROR }).default(false),
+  })
+  // A domain's own adopt wins over the stack-wide one.
+  .transform(({ adopt, ...s }) => ({ ...s, domains: s.domains.map((d): DomainConfig => ({ ...d, adopt: d.adopt ?? adopt })) }));
 
 /**
  * Rules across fields or list items, run on the raw input so they are reported even when
@@ -289,12 +323,12 @@ function describe(issue: z.core.$ZodIssue): string {
 }
 
 /**
- * Parses the raw values of `mta-sts:domains`, `mta-sts:hosting` and `mta-sts:receiver` (as YAML/JSON gives
- * them). Throws ConfigError with every problem found.
+ * Parses the raw values of `mta-sts:domains`, `mta-sts:hosting`, `mta-sts:receiver` and `mta-sts:adopt` (as
+ * YAML/JSON gives them). Throws ConfigError with every problem found.
  */
-export function parseStackConfig(raw: { domains: unknown; hosting?: unknown; receiver?: unknown }): StackConfig {
+export function parseStackConfig(raw: { domains: unknown; hosting?: unknown; receiver?: unknown; adopt?: unknown }): StackConfig {
   const domains = raw.domains ?? [];
-  const result = stackSchema.safeParse({ domains, hosting: raw.hosting, receiver: raw.receiver });
+  const result = stackSchema.safeParse({ domains, hosting: raw.hosting, receiver: raw.receiver, adopt: raw.adopt });
   const problems = [
     ...(result.success ? [] : result.error.issues.map((i) => `${keyPath(i.path)}: ${describe(i)}`)),
     ...[...crossChecks(domains), ...receiverChecks(raw.receiver, domains)].map((i) => `${keyPath(i.path)}: ${i.message}`),

@@ -4,14 +4,15 @@
 // scheduled pipeline can open a pull request whose diff is the promotion.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
-import { ConfigError, type DomainConfig, parseStackConfig } from "../config";
-import { DEFAULT_MAX_AGE, policyId, renderPolicy } from "../protocol/mta-sts";
+import { ConfigError, type DomainConfig, parseStackConfig, type ReceiverConfig } from "../config";
+import { DEFAULT_MAX_AGE } from "../protocol/mta-sts";
 import { decidePromotion, type PromotionDecision } from "../protocol/promotion";
 import { toALabels } from "../protocol/dns-name";
-import { evidenceFromAggregates } from "../receiver/evidence";
+import type { WeighedEvidence } from "../receiver/evidence";
 import { ReceiverStore } from "../receiver/store";
+import { awsClientConfig } from "../world/aws";
+import { evidenceReader } from "../world/evidence";
+import { currentPolicyIds, today as todayUtc, weighedEvidence } from "../world/promotion";
 import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
 import { makeResolver, parseResolverAddress } from "../net/resolver";
 import { startAwsLocal } from "./local-aws";
@@ -37,9 +38,11 @@ export interface DomainPromotion {
   decision: PromotionDecision;
   mxCheck: MxCoverage;
   promote: boolean;
+  /** STS sessions in reports below the rule's trust level: shown, never counted. */
+  setAside: WeighedEvidence["setAside"];
 }
 
-async function openStore(opts: PromoteOptions): Promise<{ store: ReceiverStore; close: () => Promise<void> }> {
+async function openStore(opts: PromoteOptions, stackConfig: Record<string, string>): Promise<{ store: ReceiverStore; close: () => Promise<void> }> {
   if (opts.local) {
     const dir = path.resolve(opts.data);
     if (!fs.existsSync(path.join(dir, "dynamodb"))) throw new UsageError(`--data ${dir} holds no receiver data`);
@@ -47,7 +50,8 @@ async function openStore(opts: PromoteOptions): Promise<{ store: ReceiverStore; 
     return { store: new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table }), close: aws.close };
   }
   if (!opts.table) throw new UsageError("give --local --data DIR, or --table NAME (the stack output reportTable)");
-  return { store: new ReceiverStore({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), bucket: "", table: opts.table }), close: async () => {} };
+  // The stack's own AWS identity (aws:region, aws:profile, aws:assumeRoles), as pulumi up uses it.
+  return { store: evidenceReader(awsClientConfig(stackConfig))(opts.table), close: async () => {} };
 }
 
 export async function promoteCommand(opts: PromoteOptions): Promise<number> {
@@ -58,9 +62,10 @@ export async function promoteCommand(opts: PromoteOptions): Promise<number> {
   const text = fs.readFileSync(file, "utf8");
   const raw = configFromStackText(text, project.name, file);
   let domains: readonly DomainConfig[];
+  let receiver: ReceiverConfig;
   try {
     const parse = (k: string) => (raw[k] === undefined ? undefined : JSON.parse(raw[k]));
-    domains = parseStackConfig({ domains: parse("mta-sts:domains"), hosting: parse("mta-sts:hosting"), receiver: parse("mta-sts:receiver") }).domains;
+    ({ domains, receiver } = parseStackConfig({ domains: parse("mta-sts:domains"), hosting: parse("mta-sts:hosting"), receiver: parse("mta-sts:receiver"), adopt: parse("mta-sts:adopt") }));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`mtasts promote: ${err.message}\n`);
@@ -70,16 +75,17 @@ export async function promoteCommand(opts: PromoteOptions): Promise<number> {
   }
   const candidates = domains.filter((d) => d.mode === "testing" && d.promotion && (!opts.domain || d.domain === toALabels(opts.domain)));
   const resolver = makeResolver({ server: opts.resolver ? parseResolverAddress(opts.resolver) : undefined, timeoutMs: 10_000 });
-  const today = opts.today ?? new Date().toISOString().slice(0, 10);
-  const { store, close } = await openStore(opts);
+  const today = opts.today ?? todayUtc();
+  const { store, close } = await openStore(opts, raw);
   const results: DomainPromotion[] = [];
   try {
     for (const d of candidates) {
       // The id of the testing policy now published, exactly as MtaStsDomain computes it.
-      const id = policyId(renderPolicy({ mode: "testing", mx: d.mx, maxAge: d.maxAge }));
-      const decision = decidePromotion(d.promotion!, id, evidenceFromAggregates(await store.aggregates(d.domain)), today);
+      const id = currentPolicyIds(d).testing;
+      const evidence = await weighedEvidence(store, d, receiver.reporters);
+      const decision = decidePromotion(d.promotion!, id, evidence.days, today);
       const mxCheck = decision.ready ? await liveMxCoverage(d.domain, d.mx, resolver) : ({ status: "not-run", message: "not checked: the evidence is not enough yet" } as MxCoverage);
-      results.push({ domain: d.domain, policyId: id, decision, mxCheck, promote: decision.ready && mxCheck.status === "pass" });
+      results.push({ domain: d.domain, policyId: id, decision, mxCheck, promote: decision.ready && mxCheck.status === "pass", setAside: evidence.setAside });
     }
   } finally {
     await close();
@@ -98,6 +104,8 @@ export async function promoteCommand(opts: PromoteOptions): Promise<number> {
       out.push(`${r.domain}: ${r.promote ? "READY -> enforce" : "not ready"} (policy ${r.policyId})`);
       out.push(`  window ${r.decision.window.from ?? "-"} .. ${r.decision.window.to ?? "-"} (${r.decision.window.days} days); ${f.sessions} sessions, ${f.stsFailures} STS failures (${(f.failureRate * 100).toFixed(3)}%), reporters ${f.reporters.join(", ") || "none"}`);
       for (const reason of r.decision.reasons) out.push(`  - ${reason}`);
+      const aside = r.setAside.signed + r.setAside.unsigned + r.setAside.known;
+      if (aside > 0) out.push(`  - not counted (below promotion.evidence): ${r.setAside.unsigned} sessions in unsigned reports, ${r.setAside.signed} signed by unknown reporters`);
       out.push(`  - live MX: ${r.mxCheck.status}: ${r.mxCheck.message}`);
     }
     if (ready.length > 0) {

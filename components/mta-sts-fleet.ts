@@ -2,11 +2,11 @@
 // one PolicySite. This is what index.ts declares; platform teams can use it or the parts.
 import * as pulumi from "@pulumi/pulumi";
 import type { DomainConfig, HostingConfig, ReceiverConfig } from "../config";
-import { zoneFor } from "./dns";
+import { type CloudflareTakeovers, zoneFor } from "./dns";
 import { receiverRua } from "./receiver-addresses";
 import { DEFAULT_MAX_AGE } from "../protocol/mta-sts";
 import { ReceiverStore } from "../receiver/store";
-import { type AutoDecision, autoPromotion } from "./auto-promotion";
+import { type AutoDecision, autoPromotion } from "../world/promotion";
 import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
 import { makeResolver } from "../net/resolver";
 import { limitsToEnv } from "../receiver/limits";
@@ -41,6 +41,11 @@ export interface MtaStsFleetArgs {
    * (index.ts builds it from the aws provider config). Without it automatic promotion does not run.
    */
   readonly openStore?: (table: string) => ReceiverStore;
+  /**
+   * Existing Cloudflare records to take over, by domain (world/existing-records.ts, which refuses
+   * the ones not to take over), or a promise of them; none in offline plans.
+   */
+  readonly existingRecords?: Readonly<Record<string, CloudflareTakeovers>> | Promise<Readonly<Record<string, CloudflareTakeovers>>>;
 }
 
 /** What a reviewer needs per domain; also the stack output `domains`. */
@@ -99,7 +104,9 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     }
     this.receiverRecords = emailZone?.records ?? [];
     const https = receiverOn && r.https;
-    const zones = domains.map((d) => zoneFor(`${name}-${d.domain}-dns`, d.dns, { parent: this }));
+    const existing = args.existingRecords;
+    const takeovers = (domain: string) => (existing instanceof Promise ? existing.then((e) => e[domain]) : existing?.[domain]);
+    const zones = domains.map((d) => zoneFor(`${name}-${d.domain}-dns`, d.dns, { parent: this }, { adopt: d.adopt, takeovers: d.dns.provider === "cloudflare" ? takeovers(d.domain) : undefined }));
     const resolver = args.mxResolver === "offline" ? undefined : makeResolver({ server: args.mxResolver && args.mxResolver !== "system" ? args.mxResolver : undefined, timeoutMs: 10_000 });
     const mxCheck = (d: DomainConfig): Promise<MxCoverage> => {
       if (d.mode !== "enforce") return Promise.resolve({ status: "not-run", message: `not needed in mode ${d.mode}` });
@@ -117,7 +124,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       { parent: this },
     );
     const decisions = domains.map((d) =>
-      autoPromotion(d, { tableName: this.receiver?.tableName, openStore: args.openStore, resolver, today: args.today ?? new Date().toISOString().slice(0, 10) }),
+      autoPromotion(d, { tableName: this.receiver?.tableName, openStore: args.openStore, resolver, today: args.today ?? new Date().toISOString().slice(0, 10), reporters: r?.reporters }),
     );
     this.domains = domains.map(
       (d, i) =>

@@ -85,7 +85,8 @@ export function decidePromotion(rule: PromotionRule, currentPolicyId: string | r
   let successful = 0;
   let stsFailures = 0;
   const reporters = new Set<string>();
-  const byResultType: Record<string, number> = {};
+  // No prototype: a result type named "__proto__" or "constructor" is an ordinary key.
+  const byResultType = Object.create(null) as Record<string, number>;
   const ignored = new Set<string>();
   for (const d of windowDays) {
     for (const e of d.entries) {

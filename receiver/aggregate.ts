@@ -1,7 +1,9 @@
-// Daily aggregates of a report: per policy domain and UTC day, counters keyed by reporting
-// organisation, policy type, policy id and metric. STS and TLSA are kept apart (reporters
-// list the same sessions under both), so nothing is summed across policy types.
+// Daily aggregates of a report: per policy domain and UTC day, counters keyed by who vouches
+// for the report, reporting organisation, policy type, policy id and metric (receiver/counters.ts).
+// STS and TLSA are kept apart (reporters list the same sessions under both), so nothing is
+// summed across policy types.
 import type { TlsReport } from "../protocol/tls-rpt";
+import { addTo, counterMap, encodeCounter, UNSIGNED } from "./counters";
 
 export interface AggregateRow {
   readonly domain: string;
@@ -11,33 +13,16 @@ export interface AggregateRow {
   readonly counters: Readonly<Record<string, number>>;
 }
 
-/** Field separator in counter names; cannot occur in organisations after normalisation. */
-export const SEP = "|";
-const clean = (s: string) => s.replace(/[|\s]+/g, " ").trim() || "-";
-
-/** `org|type|policyId|metric`; metric is reports, successful, failed, or result:<result-type>. */
-export function counterName(org: string, type: string, policyId: string | undefined, metric: string): string {
-  return [clean(org), type, policyId ?? "-", metric].join(SEP);
-}
-
-export function parseCounterName(name: string): { org: string; type: string; policyId: string; metric: string } {
-  const [org, type, policyId, ...rest] = name.split(SEP);
-  return { org, type, policyId, metric: rest.join(SEP) };
-}
-
-export function aggregateRows(report: TlsReport): AggregateRow[] {
-  const byKey = new Map<string, { domain: string; day: string; counters: Record<string, number> }>();
+/** `auth`: the DKIM signing domain aligned with the organisation, or "-" (unsigned). */
+export function aggregateRows(report: TlsReport, auth: string = UNSIGNED): AggregateRow[] {
+  const byDomain = new Map<string, { domain: string; day: string; counters: Record<string, number> }>();
   const day = report.days[0];
   for (const p of report.policies) {
     const domain = p.domain || "-";
-    const key = `${domain}${SEP}${day}`;
-    const row = byKey.get(key) ?? { domain, day, counters: {} };
-    byKey.set(key, row);
-    const prefix = counterName(report.organisation, p.type, p.policyId, "");
+    const row = byDomain.get(domain) ?? { domain, day, counters: counterMap() };
+    byDomain.set(domain, row);
     const add = (metric: string, n: number) => {
-      if (n <= 0) return;
-      const name = prefix + metric;
-      row.counters[name] = (row.counters[name] ?? 0) + n;
+      if (n > 0) addTo(row.counters, encodeCounter({ auth, org: report.organisation, type: p.type, policyId: p.policyId, metric }), n);
     };
     add("reports", 1); // so an organisation that saw no sessions still shows up
     add("successful", p.successful);
@@ -47,5 +32,5 @@ export function aggregateRows(report: TlsReport): AggregateRow[] {
     for (const f of p.failures) byType.set(f["result-type"], (byType.get(f["result-type"]) ?? 0) + f["failed-session-count"]);
     for (const [type, n] of byType) add(`result:${type}`, n);
   }
-  return [...byKey.values()];
+  return [...byDomain.values()];
 }

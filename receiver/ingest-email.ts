@@ -11,18 +11,22 @@ export async function ingestEmail(raw: Uint8Array, deps: IngestDeps, stored?: { 
   try {
     const found = await extractReports(raw, deps.limits);
     const reports = found.reports.map((r) => parseOrReject(r.value, deps));
+    // Who vouches for each report: the DKIM signer aligned with the domains it names. Being
+    // aligned only means the signer speaks for itself (it chose those names); whether its
+    // reports may move a promotion is protocol/trust.ts's call, on the signer's domain.
+    const auths: string[] = [];
     if (deps.dkim !== "off") {
       const signers = await dkimPassDomains(raw, deps.resolver, at);
       for (const report of reports) {
         const claimed = [...new Set([found.submitter, contactDomain(report.contact)].filter((d): d is string => !!d))];
         if (signers.length === 0) throw new Rejection(403, "no valid DKIM signature (RFC 8460 3 requires one); kept aside, not counted");
-        if (!signers.some((s) => claimed.some((c) => related(s, c)))) {
-          throw new Rejection(403, `DKIM signer ${signers.join(", ")} is not the reporting organisation (${claimed.join(", ") || "no submitter or contact domain"})`);
-        }
+        const aligned = signers.find((s) => claimed.some((c) => related(s, c)));
+        if (!aligned) throw new Rejection(403, `DKIM signer ${signers.join(", ")} is not the reporting organisation (${claimed.join(", ") || "no submitter or contact domain"})`);
+        auths.push(aligned);
       }
     }
     const results = [];
-    for (const report of reports) results.push(await count(report, deps));
+    for (const [i, report] of reports.entries()) results.push(await count(report, deps, { auth: auths[i], rawKey, channel: "email", at }));
     const outcome = results.some((r) => r.outcome === "counted") ? "counted" : "duplicate";
     return { outcome, status: 200, rawKey, reports: results };
   } catch (err) {

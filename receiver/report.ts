@@ -1,7 +1,8 @@
 // What `mtasts report` (and the promotion rule) reads: per domain and day, sessions that
 // succeeded and failed, failures by result type, reporting organisations, policy ids seen.
 // TLSA counts are left out: reporters list the same sessions under STS and TLSA.
-import { parseCounterName } from "./aggregate";
+import { classify } from "../protocol/trust";
+import { decodeCounter } from "./counters";
 
 export interface DaySummary {
   day: string;
@@ -11,6 +12,8 @@ export interface DaySummary {
   failureRate: number;
   byResultType: Record<string, number>;
   organisations: string[];
+  /** STS sessions by who vouches for their report: known reporters, other DKIM signers, nobody (HTTPS). */
+  byTrust: { known: number; signed: number; unsigned: number };
 }
 
 export interface ReportSummary {
@@ -28,12 +31,13 @@ export function summarise(
   for (const row of [...rows].sort((a, b) => a.domain.localeCompare(b.domain) || a.day.localeCompare(b.day))) {
     if (filter.domain && row.domain !== filter.domain) continue;
     if (filter.since && row.day < filter.since) continue;
-    const day: DaySummary = { day: row.day, policyIds: [], successful: 0, failed: 0, failureRate: 0, byResultType: {}, organisations: [] };
+    const day: DaySummary = { day: row.day, policyIds: [], successful: 0, failed: 0, failureRate: 0, byResultType: Object.create(null) as Record<string, number>, organisations: [], byTrust: { known: 0, signed: 0, unsigned: 0 } };
     const ids = new Set<string>();
     const orgs = new Set<string>();
     for (const [name, n] of Object.entries(row.counters)) {
-      const c = parseCounterName(name);
+      const c = decodeCounter(name);
       if (c.type === "tlsa") continue;
+      if (c.type === "sts" && (c.metric === "successful" || c.metric === "failed")) day.byTrust[classify(c.auth).level] += n;
       orgs.add(c.org);
       if (c.type === "sts" && c.policyId !== "-") ids.add(c.policyId);
       if (c.metric === "successful") day.successful += n;
@@ -58,7 +62,8 @@ export function renderSummaryText(s: ReportSummary): string {
       out.push(
         `  ${day.day}  ok ${day.successful}  failed ${day.failed}  rate ${(day.failureRate * 100).toFixed(2)}%  orgs ${day.organisations.join(", ")}` +
           (failures ? `  [${failures}]` : "") +
-          (day.policyIds.length ? `  ids ${day.policyIds.join(" ")}` : ""),
+          (day.policyIds.length ? `  ids ${day.policyIds.join(" ")}` : "") +
+          (day.byTrust.signed + day.byTrust.unsigned > 0 ? `  (unverified: ${day.byTrust.signed} signed by unknown reporters, ${day.byTrust.unsigned} unsigned)` : ""),
       );
     }
   }

@@ -1,14 +1,27 @@
 // Where the receiver keeps things: raw bytes (S3, first), rejected bytes with their reason
 // (S3, under rejected/), normalised reports (S3), and exactly-once daily aggregates (DynamoDB).
 //
-// Exactly once without transactions: a claim item per report (conditional put) lists the
-// rows to apply; each aggregate update adds the report's hash to the item's `applied` set in
-// the same conditional write (`NOT contains(applied, :h)`), so re-applying after a crash or a
-// concurrent delivery changes nothing. The claim is marked done once every row is applied.
+// Exactly once, bounded, without transactions (dynalite has none, and the same code runs in
+// tests and in AWS): a claim item per report (conditional put, state pending -> done) and one
+// contribution item per report, domain and day (`agg#<domain>`, `<day>#<claim>`), written only if
+// absent. A retry or a concurrent delivery rewrites nothing; exactly one delivery moves the
+// claim to done and is told "counted" (so its metrics and normalised copy are written once); no
+// item grows with the number of reports. Aggregates are the sum of a day's contributions.
 import { createHash } from "node:crypto";
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { AggregateRow } from "./aggregate";
+import { addTo, counterMap, UNSIGNED } from "./counters";
+import { Rejection } from "./reject";
 
 export const sha256 = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");
 
@@ -22,6 +35,17 @@ export interface StoreConfig {
 }
 
 export type CountOutcome = "counted" | "duplicate";
+
+/** A claim not yet done: what the sweeper re-drives from the raw copy. */
+export interface PendingClaim {
+  readonly claim: string;
+  readonly rawKey: string;
+  readonly channel: "https" | "email";
+  readonly createdAt: string;
+}
+
+/** DynamoDB refusals that no retry can change: the report becomes a rejection, not a 500 forever. */
+const PERMANENT = new Set(["ValidationException", "ItemCollectionSizeLimitExceededException", "SerializationException"]);
 
 export class ReceiverStore {
   constructor(private readonly cfg: StoreConfig) {}
@@ -71,80 +95,143 @@ export class ReceiverStore {
   }
 
   /**
-   * Counts a report's rows exactly once per `dedupKey` (organisation + report id + range).
-   * Returns "duplicate" when another delivery claimed it first (its rows are still completed).
+   * Counts a report's rows exactly once per `dedupKey`. "counted" goes to exactly one delivery:
+   * the first, or the one that completes an attempt that crashed; the others get "duplicate".
+   * `before` runs once the claim is held and before it is marked done (the normalised copy).
    */
-  async countOnce(dedupKey: string, rows: readonly AggregateRow[]): Promise<CountOutcome> {
-    const hash = sha256(dedupKey).slice(0, 32);
-    const claimKey = { pk: { S: `claim#${hash}` }, sk: { S: "claim" } };
-    let outcome: CountOutcome = "counted";
-    let pending = rows;
+  async countOnce(
+    dedupKey: string,
+    rows: readonly AggregateRow[],
+    origin: { rawKey: string; channel: "https" | "email"; at: Date },
+    before?: (claim: string) => Promise<void>,
+  ): Promise<CountOutcome> {
+    const claim = sha256(dedupKey).slice(0, 32);
+    const claimKey = { pk: { S: `claim#${claim}` }, sk: { S: "claim" } };
     try {
       await this.cfg.dynamodb.send(
         new PutItemCommand({
           TableName: this.cfg.table,
-          Item: { ...claimKey, state: { S: "pending" }, rows: { S: JSON.stringify(rows) }, dedupKey: { S: dedupKey } },
+          Item: { ...claimKey, state: { S: "pending" }, rawKey: { S: origin.rawKey }, channel: { S: origin.channel }, createdAt: { S: origin.at.toISOString() } },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      outcome = "duplicate";
       const existing = await this.cfg.dynamodb.send(new GetItemCommand({ TableName: this.cfg.table, Key: claimKey, ConsistentRead: true }));
-      // Finish what the first delivery (or a crashed attempt) started; done means nothing left.
-      pending = existing.Item?.state?.S === "done" ? [] : (JSON.parse(existing.Item?.rows?.S ?? "[]") as AggregateRow[]);
+      const state = existing.Item?.state?.S;
+      if (state === "rejected") throw new Rejection(400, existing.Item?.reason?.S ?? "this report was refused before");
+      if (state === "done") {
+        await this.bump("duplicates");
+        return "duplicate";
+      }
+      // pending: a crashed or concurrent attempt; finish it (every write below is idempotent)
     }
-    for (const [i, row] of pending.entries()) {
-      await this.cfg.beforeApply?.(i);
-      await this.applyRow(hash, row);
+    try {
+      for (const [i, row] of rows.entries()) {
+        await this.cfg.beforeApply?.(i);
+        await this.putContribution(claim, row);
+      }
+    } catch (err) {
+      const name = (err as Error).name;
+      if (!PERMANENT.has(name)) throw err;
+      const reason = `the store refused the report for good (${name}: ${(err as Error).message.slice(0, 200)})`;
+      await this.setState(claimKey, "rejected", reason);
+      throw new Rejection(400, reason);
     }
-    if (pending.length > 0 || outcome === "counted") {
-      await this.cfg.dynamodb.send(
-        new UpdateItemCommand({ TableName: this.cfg.table, Key: claimKey, UpdateExpression: "SET #s = :done", ExpressionAttributeNames: { "#s": "state" }, ExpressionAttributeValues: { ":done": { S: "done" } } }),
-      );
-    }
-    if (outcome === "duplicate") await this.bump("duplicates");
-    return outcome;
-  }
-
-  private async applyRow(hash: string, row: AggregateRow): Promise<void> {
-    const names: Record<string, string> = { "#applied": "applied" };
-    const values: Record<string, { N: string } | { SS: string[] } | { S: string }> = { ":h": { SS: [hash] }, ":hs": { S: hash } };
-    const adds = Object.entries(row.counters).map(([counter, n], i) => {
-      names[`#c${i}`] = `c:${counter}`;
-      values[`:n${i}`] = { N: String(n) };
-      return `#c${i} :n${i}`;
-    });
+    await before?.(claim);
     try {
       await this.cfg.dynamodb.send(
         new UpdateItemCommand({
           TableName: this.cfg.table,
-          Key: { pk: { S: `agg#${row.domain}` }, sk: { S: row.day } },
-          UpdateExpression: `ADD ${[...adds, "#applied :h"].join(", ")}`,
-          ConditionExpression: "attribute_not_exists(#applied) OR NOT contains(#applied, :hs)",
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          Key: claimKey,
+          UpdateExpression: "SET #s = :done",
+          ConditionExpression: "#s = :pending",
+          ExpressionAttributeNames: { "#s": "state" },
+          ExpressionAttributeValues: { ":done": { S: "done" }, ":pending": { S: "pending" } },
         }),
       );
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err; // already applied: nothing to do
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      await this.bump("duplicates"); // another delivery finished it first
+      return "duplicate";
+    }
+    return "counted";
+  }
+
+  private async setState(key: Record<string, AttributeValue>, state: string, reason: string): Promise<void> {
+    await this.cfg.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.cfg.table,
+        Key: key,
+        UpdateExpression: "SET #s = :s, reason = :r",
+        ExpressionAttributeNames: { "#s": "state" },
+        ExpressionAttributeValues: { ":s": { S: state }, ":r": { S: reason } },
+      }),
+    );
+  }
+
+  /** One report's counters for one domain and day; written once, never updated. */
+  private async putContribution(claim: string, row: AggregateRow): Promise<void> {
+    const item: Record<string, AttributeValue> = { pk: { S: `agg#${row.domain}` }, sk: { S: `${row.day}#${claim}` } };
+    for (const [counter, n] of Object.entries(row.counters)) item[`c:${counter}`] = { N: String(n) };
+    try {
+      await this.cfg.dynamodb.send(new PutItemCommand({ TableName: this.cfg.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err; // written by an earlier attempt
     }
   }
 
-  /** Every aggregate item (for `mtasts report` and promotion), optionally for one domain. */
-  async aggregates(domain?: string): Promise<{ domain: string; day: string; counters: Record<string, number> }[]> {
-    const out: { domain: string; day: string; counters: Record<string, number> }[] = [];
-    const { ScanCommand } = await import("@aws-sdk/client-dynamodb");
-    let start: Record<string, import("@aws-sdk/client-dynamodb").AttributeValue> | undefined;
+  /**
+   * Daily aggregates (the sum of each day's contributions), for `mtasts report` and promotion;
+   * optionally one domain, from one day on.
+   */
+  async aggregates(domain?: string, since?: string): Promise<{ domain: string; day: string; counters: Record<string, number> }[]> {
+    const sums = new Map<string, { domain: string; day: string; counters: Record<string, number> }>();
+    let start: Record<string, AttributeValue> | undefined;
     do {
       const res = domain
-        ? await this.cfg.dynamodb.send(new QueryCommand({ TableName: this.cfg.table, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": { S: `agg#${domain}` } }, ExclusiveStartKey: start }))
+        ? await this.cfg.dynamodb.send(
+            new QueryCommand({
+              TableName: this.cfg.table,
+              KeyConditionExpression: since ? "pk = :pk AND sk >= :since" : "pk = :pk",
+              ExpressionAttributeValues: { ":pk": { S: `agg#${domain}` }, ...(since ? { ":since": { S: since } } : {}) },
+              ExclusiveStartKey: start,
+            }),
+          )
         : await this.cfg.dynamodb.send(new ScanCommand({ TableName: this.cfg.table, ExclusiveStartKey: start }));
       for (const item of res.Items ?? []) {
         if (!item.pk?.S?.startsWith("agg#")) continue;
-        const counters: Record<string, number> = {};
-        for (const [k, v] of Object.entries(item)) if (k.startsWith("c:") && v.N) counters[k.slice(2)] = Number(v.N);
-        out.push({ domain: item.pk.S.slice(4), day: item.sk!.S!, counters });
+        const d = item.pk.S.slice(4);
+        const sk = item.sk!.S!;
+        const day = sk.split("#")[0];
+        if (since && day < since) continue;
+        // Items of the first layout (sk = day, counters without `auth`) read as unsigned evidence.
+        const legacy = !sk.includes("#");
+        const row = sums.get(`${d}\n${day}`) ?? { domain: d, day, counters: counterMap() };
+        sums.set(`${d}\n${day}`, row);
+        for (const [k, v] of Object.entries(item)) if (k.startsWith("c:") && v.N) addTo(row.counters, legacy ? `${UNSIGNED}|${k.slice(2)}` : k.slice(2), Number(v.N));
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return [...sums.values()];
+  }
+
+  /** Claims still pending since before `olderThan`: attempts that crashed and were never retried. */
+  async pendingClaims(olderThan: Date): Promise<PendingClaim[]> {
+    const out: PendingClaim[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const res = await this.cfg.dynamodb.send(
+        new ScanCommand({
+          TableName: this.cfg.table,
+          FilterExpression: "begins_with(pk, :claim) AND #s = :pending AND createdAt < :cutoff",
+          ExpressionAttributeNames: { "#s": "state" },
+          ExpressionAttributeValues: { ":claim": { S: "claim#" }, ":pending": { S: "pending" }, ":cutoff": { S: olderThan.toISOString() } },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) {
+        out.push({ claim: item.pk!.S!.slice(6), rawKey: item.rawKey?.S ?? "", channel: item.channel?.S === "email" ? "email" : "https", createdAt: item.createdAt?.S ?? "" });
       }
       start = res.LastEvaluatedKey;
     } while (start);

@@ -4,11 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MtaStsFleet } from "../components/mta-sts-fleet";
 import { renderPolicy } from "../protocol";
 import { ingestHttp } from "../receiver/ingest";
+import { ingestEmail } from "../receiver/ingest-email";
 import { DEFAULT_LIMITS } from "../receiver/limits";
 import { ReceiverStore } from "../receiver/store";
 import { startAwsLocal } from "./helpers/aws-local";
 import { promiseOf, recordingMocks, type Registered, settled } from "./helpers/pulumi";
 import { startDns } from "./helpers/servers";
+import { dkimResolver, signedReportEmail } from "./helpers/signed-reports";
 
 let aws: Awaited<ReturnType<typeof startAwsLocal>>;
 let dns: Awaited<ReturnType<typeof startDns>>;
@@ -22,6 +24,7 @@ function report(domain: string, day: string, successful: number) {
       "organization-name": "Google",
       "date-range": { "start-datetime": `${day}T00:00:00Z`, "end-datetime": `${day}T23:59:59Z` },
       "report-id": `${domain}-${day}`,
+      "contact-info": "smtp-tls-reporting@google.com",
       policies: [{ policy: { "policy-type": "sts", "policy-string": renderPolicy({ mode: "testing", mx: [`mx.${domain}`], maxAge: 86400 }).split("\r\n").filter(Boolean), "policy-domain": domain }, summary: { "total-successful-session-count": successful, "total-failure-session-count": 0 } }],
     }),
   );
@@ -30,8 +33,12 @@ function report(domain: string, day: string, successful: number) {
 beforeAll(async () => {
   aws = await startAwsLocal();
   const store = new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table });
-  for (const day of ["2026-11-17", "2026-11-18"]) await ingestHttp({ method: "POST", contentType: "application/json", body: report("ready.test", day, 40) }, { store, limits: DEFAULT_LIMITS });
-  await ingestHttp({ method: "POST", contentType: "application/json", body: report("young.test", "2026-11-18", 400) }, { store, limits: DEFAULT_LIMITS });
+  // Evidence from a known reporter: email DKIM-signed by google.com (a key the test publishes).
+  const deps = { store, limits: DEFAULT_LIMITS, resolver: dkimResolver };
+  for (const day of ["2026-11-17", "2026-11-18"]) await ingestEmail(await signedReportEmail("google.com", report("ready.test", day, 40)), deps);
+  await ingestEmail(await signedReportEmail("google.com", report("young.test", "2026-11-18", 400)), deps);
+  // A forged HTTPS report for young.test, a day earlier, would make it ready if it counted.
+  await ingestHttp({ method: "POST", contentType: "application/json", body: report("young.test", "2026-11-17", 400) }, deps);
   dns = await startDns({ "ready.test": { MX: ["mx.ready.test"] }, "young.test": { MX: ["mx.young.test"] } });
 
   registered = await recordingMocks();
@@ -79,6 +86,9 @@ describe("promotion.apply: auto", () => {
   it("keeps a domain without enough evidence in testing, with the reasons", async () => {
     const decision = await promiseOf(fleet.summary[1].promotion);
     expect(decision.outcome).toBe("stay");
+    // the forged HTTPS day is shown as set aside, and neither adds a day nor sessions
+    expect(decision.setAside).toEqual({ known: 0, signed: 0, unsigned: 400 });
+    expect(decision.decision?.figures.sessions).toBe(400);
     expect(decision.reasons).toContainEqual(expect.stringMatching(/^1 of 2 days with reports under policy/));
     expect(registered.find((r) => r.name === "auto-young.test-policy")!.inputs.content).toContain("mode: testing");
   });
@@ -86,7 +96,7 @@ describe("promotion.apply: auto", () => {
 
 describe("promotion.apply: auto when the evidence cannot be read", () => {
   it("fails the update with the table, the error and the fix, instead of guessing a mode", async () => {
-    const { decideAuto } = await import("../components/auto-promotion");
+    const { decideAuto } = await import("../world/promotion");
     const { parseStackConfig } = await import("../config");
     const [d] = parseStackConfig({ domains: [{ domain: "denied.test", dns: { provider: "manual" }, mx: ["mx.denied.test"], promotion: rule }] }).domains;
     const denied = Object.assign(new Error("User is not authorized to perform: dynamodb:Query"), { name: "AccessDeniedException" });

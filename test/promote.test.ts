@@ -7,10 +7,12 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderPolicy } from "../protocol";
 import { ingestHttp } from "../receiver/ingest";
+import { ingestEmail } from "../receiver/ingest-email";
 import { DEFAULT_LIMITS } from "../receiver/limits";
 import { ReceiverStore } from "../receiver/store";
 import { startAwsLocal } from "./helpers/aws-local";
 import { startDns } from "./helpers/servers";
+import { dkimResolver, signedReportEmail } from "./helpers/signed-reports";
 
 const root = path.resolve(__dirname, "..");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-promote-"));
@@ -47,7 +49,7 @@ function report(domain: string, mx: string[], org: string, day: string, successf
     JSON.stringify({
       "organization-name": org,
       "date-range": { "start-datetime": `${day}T00:00:00Z`, "end-datetime": `${day}T23:59:59Z` },
-      "contact-info": `tls@${org.toLowerCase()}.example`,
+      "contact-info": `tls@${org.toLowerCase()}.com`,
       "report-id": `${org}-${domain}-${day}`,
       policies: [{ policy: { "policy-type": "sts", "policy-string": lines, "policy-domain": domain }, summary: { "total-successful-session-count": successful, "total-failure-session-count": 0 } }],
     }),
@@ -69,8 +71,15 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(work, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
   fs.writeFileSync(stackFile, STACK);
   const aws = await startAwsLocal({ dataDir: data });
-  const deps = { store: new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table }), limits: DEFAULT_LIMITS };
-  const send = async (body: Buffer) => expect((await ingestHttp({ method: "POST", contentType: "application/tlsrpt+json", body }, deps)).outcome).toBe("counted");
+  const deps = { store: new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table }), limits: DEFAULT_LIMITS, resolver: dkimResolver };
+  // Evidence as known reporters send it: email DKIM-signed by their domains (protocol/trust.ts).
+  const send = async (body: Buffer) => {
+    const org = JSON.parse(body.toString())["organization-name"] as string;
+    expect((await ingestEmail(await signedReportEmail(`${org.toLowerCase()}.com`, body), deps)).outcome).toBe("counted");
+  };
+  // What anyone can POST is kept and shown, never counted: 10^6 forged sessions change nothing.
+  const forged = report("young.test", ["mx.young.test"], "Microsoft", "2026-11-18", 1_000_000);
+  expect((await ingestHttp({ method: "POST", contentType: "application/tlsrpt+json", body: forged }, deps)).outcome).toBe("counted");
   for (const day of ["2026-11-15", "2026-11-16", "2026-11-17"]) {
     await send(report("ready.test", ["mx.ready.test"], "Google", day, 60));
     await send(report("uncovered.test", ["mx1.uncovered.test"], "Google", day, 60));
@@ -108,6 +117,7 @@ describe("mtasts promote", () => {
     expect(by["ready.test"]).toMatchObject({ promote: true, decision: { ready: true, figures: { sessions: 210, reporters: ["Google", "Microsoft"] } }, mxCheck: { status: "pass" } });
     expect(by["young.test"].promote).toBe(false);
     expect(by["young.test"].decision.reasons).toEqual([expect.stringMatching(/^1 of 3 days with reports under policy [0-9a-f]{32}$/), "1 of 2 reporting organisations"]);
+    expect(by["young.test"]).toMatchObject({ setAside: { unsigned: 1_000_000, signed: 0 }, decision: { figures: { sessions: 500 } } });
     expect(by["uncovered.test"]).toMatchObject({ promote: false, decision: { ready: true }, mxCheck: { status: "fail", message: expect.stringContaining("mx2.uncovered.test") } });
     expect(fs.readFileSync(stackFile, "utf8")).toBe(STACK);
   });

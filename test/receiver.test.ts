@@ -8,7 +8,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCounterName } from "../receiver/aggregate";
+import { decodeCounter as parseCounterName } from "../receiver/counters";
 import { type DnsResolver, extractReports } from "../receiver/email";
 import { ingestHttp, type IngestDeps } from "../receiver/ingest";
 import { ingestEmail } from "../receiver/ingest-email";
@@ -144,8 +144,14 @@ describe("HTTPS reports", () => {
     await expect(ingestHttp(post(body, "application/tlsrpt+json"), d)).rejects.toThrow(/simulated crash/);
     expect((await totals(d, "alpha.example"))["sts:successful"]).toBe(1200); // first row landed
     expect(await totals(d, "other.example")).toEqual({}); // second did not
+    const normalisedBefore = (await keys("reports/")).length;
     const retry = await ingestHttp(post(body, "application/tlsrpt+json"), d);
-    expect(retry.status).toBe(200);
+    // The retry that completes the crashed attempt is the one that counted: it writes the
+    // normalised copy and its metrics (sessions), and is no duplicate.
+    expect(retry).toMatchObject({ status: 200, outcome: "counted" });
+    expect(retry.reports[0].sessions?.length).toBeGreaterThan(0);
+    expect((await keys("reports/")).length).toBe(normalisedBefore + 1);
+    expect((await d.store.stats()).duplicates).toBe(0);
     expect((await totals(d, "alpha.example"))["sts:successful"]).toBe(1200);
     expect((await totals(d, "other.example"))["sts:successful"]).toBe(1200);
     expect((await ingestHttp(post(body, "application/tlsrpt+json"), d)).outcome).toBe("duplicate");

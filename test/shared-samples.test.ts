@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseReport, policyId, renderPolicy, ReportError, type TlsReport } from "../protocol";
-import { parseCounterName } from "../receiver/aggregate";
+import { decodeCounter as parseCounterName } from "../receiver/counters";
 import type { DnsResolver } from "../receiver/email";
 import { ingestHttp, type IngestDeps } from "../receiver/ingest";
 import { ingestEmail } from "../receiver/ingest-email";

@@ -25,7 +25,8 @@ export class ManualZone extends pulumi.ComponentResource implements DnsZone {
     this.records.push(spec);
     // Stack outputs appear only when `pulumi up` ends, but up waits for the certificate, whose
     // validation record a person must add first: say each record as soon as its value is known.
-    pulumi.all([spec.name, spec.values]).apply(([n, v]) => pulumi.log.info(`add by hand: ${n}. ${spec.ttl} IN ${type} ${type === "TXT" ? `"${v[0]}"` : `${v[0]}.`} ; ${args.purpose}`, this));
+    // Only during an update: previews and `mtasts plan` print the records themselves.
+    if (!pulumi.runtime.isDryRun()) pulumi.all([spec.name, spec.values]).apply(([n, v]) => pulumi.log.info(`add by hand: ${n}. ${spec.ttl} IN ${type} ${type === "TXT" ? `"${v[0]}"` : `${v[0]}.`} ; ${args.purpose}`, this));
     return spec;
   }
 
