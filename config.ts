@@ -204,7 +204,7 @@ const receiverSchema = z
         dns: dnsSchema,
         ruleSetName: z
           .string()
-          .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/, { error: "must be the name of the region's active SES receipt rule set (letters, digits, . _ -; at most 64)" })
+          .regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$/, { error: "must be the name of the region's active SES receipt rule set (letters, digits, _ and -; at most 64)" })
           .optional(),
         identity: z.enum(["create", "existing"], { error: 'must be "create" (the stack verifies the domain in SES) or "existing" (it is an SES identity already; mtasts preflight tells)' }).default("create"),
       })

@@ -13,14 +13,15 @@ export { METRICS_NAMESPACE };
 
 /**
  * A physical name AWS requires us to choose (rule set, dashboard): unique per project, stack and
- * component, so two stacks in one account never share one; `[A-Za-z0-9_.-]`, at most `max`
+ * component, so two stacks in one account never share one; `[A-Za-z0-9_-]` (dashboards and rule
+ * sets refuse dots, which stack names may hold), at most `max`
  * characters (a hash of the full name keeps it unique when shortened).
  */
 export function physicalName(parts: readonly string[], max = 64): string {
-  const full = parts.join("-").replace(/[^A-Za-z0-9_.-]/g, "-");
+  const full = parts.join("-").replace(/[^A-Za-z0-9_-]/g, "-");
   if (full.length <= max) return full;
   const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
-  return `${full.slice(0, max - 9).replace(/[-_.]+$/, "")}-${hash}`;
+  return `${full.slice(0, max - 9).replace(/[-_]+$/, "")}-${hash}`;
 }
 
 export interface ReportReceiverArgs {

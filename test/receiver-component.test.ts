@@ -176,10 +176,12 @@ describe("SES receipt rule set: never take over another (one is active per accou
     const { physicalName } = await import("../components/report-receiver");
     expect(physicalName(["proj", "prod", "mta-sts-receiver", "tlsrpt"])).toBe("proj-prod-mta-sts-receiver-tlsrpt");
     expect(physicalName(["my project", "dev/eu"])).toBe("my-project-dev-eu");
+    // stack names may hold dots; PutDashboard and CreateReceiptRuleSet refuse them
+    expect(physicalName(["proj", "prod.eu-west-1", "r"])).toBe("proj-prod-eu-west-1-r");
     const long = physicalName(["p".repeat(40), "stack-a", "x".repeat(30)]);
     const other = physicalName(["p".repeat(40), "stack-b", "x".repeat(30)]);
     expect(long).toHaveLength(64);
-    expect(long).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]*-[0-9a-f]{8}$/);
+    expect(long).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]*-[0-9a-f]{8}$/);
     expect(long).not.toBe(other);
     expect(physicalName(["a".repeat(300)], 255)).toHaveLength(255);
   });

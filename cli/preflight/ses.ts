@@ -5,25 +5,9 @@ import type { CheckResolver } from "../../net/resolver";
 import { conflict, errorLine, type Finding, note, notChecked } from "./finding";
 import type { ReceiverNeeds } from "./needs";
 
-/**
- * Regions where SES receives email: the "Email receiving endpoints" table of the AWS General
- * Reference, "Amazon Simple Email Service endpoints and quotas"
- * (https://docs.aws.amazon.com/general/latest/gr/ses.html), as of January 2024. AWS adds regions
- * now and then, so a region missing here is looked up live (sesReceivesIn) before it is refused.
- */
-export const SES_RECEIVING_REGIONS: readonly string[] = [
-  "us-east-1",
-  "us-east-2",
-  "us-west-2",
-  "ap-northeast-1",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "ap-southeast-3",
-  "ca-central-1",
-  "eu-central-1",
-  "eu-west-1",
-  "eu-west-2",
-];
+// One list of the regions where SES receives email, kept with the rule that plans check it.
+import { SES_RECEIVING_REGIONS } from "../../policies/rules/ses";
+export { SES_RECEIVING_REGIONS };
 
 /** The MX target of SES inbound in a region (what the stack publishes at the receiver's mail domain). */
 export const sesInboundHost = (region: string) => `inbound-smtp.${region}.amazonaws.com`;
