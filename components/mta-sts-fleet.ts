@@ -95,6 +95,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
           alarmEmail: r.alarmEmail,
           limits: limitsToEnv(r.limits),
           enforcedDomains: domains.filter((d) => d.mode === "enforce").map((d) => d.domain),
+          servedDomains: domains.map((d) => d.domain),
           ...(r.email && emailZone
             ? { email: { domain: r.email.domain, zone: emailZone, ruleSetName: r.email.ruleSetName, identity: r.email.identity, activeRuleSet: args.activeRuleSet } }
             : {}),

@@ -63,6 +63,8 @@ export interface ReportReceiverArgs {
   };
   /** Domains in enforce: each gets its own failure-rate alarm (Domain dimension). */
   readonly enforcedDomains?: readonly string[];
+  /** The stack's mail domains: reports about other domains are not counted (kept aside with the reason). */
+  readonly servedDomains?: readonly string[];
   /** Environment for the functions' limits (MTASTS_MAX_BODY_BYTES, ...). */
   readonly limits?: Record<string, string>;
 }
@@ -87,6 +89,11 @@ export function ruleSetFor(o: { configured?: string; active: string | null | und
   }
   return o.ours;
 }
+
+/** Where the component writes the served domains (never expired by the lifecycle rules). */
+export const SERVED_DOMAINS_KEY = "config/domains.json";
+/** What the receiver stores under each prefix expires after retentionDays. */
+const REPORT_PREFIXES = ["raw/", "rejected/", "reports/", "inbound/"];
 
 /** An IAM policy document, as JSON, from statements. */
 const policyDocument = (statements: pulumi.Input<Record<string, unknown>>[]) =>
@@ -116,7 +123,11 @@ export class ReportReceiver extends pulumi.ComponentResource {
     new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-reports-encryption`, { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, parent);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-reports-retention`,
-      { bucket: bucket.id, rules: [{ id: "retention", status: "Enabled", filter: { prefix: "" }, expiration: { days: retentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }] },
+      {
+        bucket: bucket.id,
+        // Reports expire; the stack's own config/ (the served domains) does not.
+        rules: REPORT_PREFIXES.map((prefix) => ({ id: `retention-${prefix.slice(0, -1)}`, status: "Enabled", filter: { prefix }, expiration: { days: retentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } })),
+      },
       parent,
     );
 
@@ -137,9 +148,17 @@ export class ReportReceiver extends pulumi.ComponentResource {
     // The account id, without a lookup call: it is in the table's ARN.
     const account = table.arn.apply((arn) => arn.split(":")[4]);
 
+    // The served domains as a JSON object in the bucket: Lambda's environment holds 4 KB in all.
+    const served = args.servedDomains
+      ? new aws.s3.BucketObjectv2(`${name}-served-domains`, { bucket: bucket.id, key: SERVED_DOMAINS_KEY, content: JSON.stringify([...args.servedDomains].sort()), contentType: "application/json" }, parent)
+      : undefined;
     const environment = {
-      variables: pulumi.all([bucket.bucket, table.name]).apply(([b, t]) => ({ REPORT_BUCKET: b, REPORT_TABLE: t, METRICS_NAMESPACE, ...(args.limits ?? {}) })),
+      variables: pulumi
+        .all([bucket.bucket, table.name, served?.key])
+        .apply(([b, t, key]) => ({ REPORT_BUCKET: b, REPORT_TABLE: t, METRICS_NAMESPACE, ...(key ? { MTASTS_DOMAINS_KEY: key } : {}), ...(args.limits ?? {}) })),
     };
+    // Email reports that still fail after Lambda's two retries land here, not nowhere.
+    const failures = args.email ? new aws.sqs.Queue(`${name}-email-failures`, { messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true }, parent) : undefined;
 
     const makeFunction = (kind: "http" | "email") => {
       const logs = new aws.cloudwatch.LogGroup(`${name}-${kind}-logs`, { retentionInDays: 30 }, parent);
@@ -155,7 +174,11 @@ export class ReportReceiver extends pulumi.ComponentResource {
           policy: policyDocument([
             { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logs.arn}:*` },
             { Sid: "Reports", Effect: "Allow", Action: kind === "email" ? ["s3:PutObject", "s3:GetObject"] : ["s3:PutObject"], Resource: pulumi.interpolate`${bucket.arn}/*` },
-            { Sid: "Aggregates", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"], Resource: table.arn },
+            // The served domains, and (HTTPS) the raw copies the sweeper re-drives.
+            ...(kind === "http" ? [{ Sid: "ReadBack", Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${bucket.arn}/config/*`, pulumi.interpolate`${bucket.arn}/raw/https/*`] }] : []),
+            // Scan: the sweeper's look for abandoned claims.
+            { Sid: "Aggregates", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Scan"], Resource: table.arn },
+            ...(kind === "email" && failures ? [{ Sid: "FailureQueue", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: failures.arn }] : []),
           ]),
         },
         parent,
@@ -176,6 +199,10 @@ export class ReportReceiver extends pulumi.ComponentResource {
         },
         parent,
       );
+      // Hourly, each function re-drives its channel's reports whose counting never finished.
+      const rule = new aws.cloudwatch.EventRule(`${name}-${kind}-sweep`, { description: `TLS-RPT: re-drive abandoned ${kind} reports`, scheduleExpression: "rate(1 hour)" }, parent);
+      const allowed = new aws.lambda.Permission(`${name}-${kind}-sweep-invoke`, { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: rule.arn }, parent);
+      new aws.cloudwatch.EventTarget(`${name}-${kind}-sweep-target`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [allowed] });
       return fn;
     };
 
@@ -213,6 +240,11 @@ export class ReportReceiver extends pulumi.ComponentResource {
       });
 
       const email = makeFunction("email");
+      new aws.lambda.FunctionEventInvokeConfig(
+        `${name}-email-on-failure`,
+        { functionName: email.name, maximumRetryAttempts: 2, destinationConfig: { onFailure: { destination: failures!.arn } } },
+        parent,
+      );
       const s3Invoke = new aws.lambda.Permission(`${name}-email-s3-invoke`, { function: email.name, action: "lambda:InvokeFunction", principal: "s3.amazonaws.com", sourceArn: bucket.arn, sourceAccount: account }, parent);
       new aws.s3.BucketNotification(
         `${name}-inbound-notification`,
@@ -254,6 +286,25 @@ export class ReportReceiver extends pulumi.ComponentResource {
 
     const topic = new aws.sns.Topic(`${name}-alarms`, {}, parent);
     if (args.alarmEmail) new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail }, parent);
+    if (failures) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-email-failures`,
+        {
+          alarmDescription: "TLS-RPT email reports that failed three times are waiting in the failure queue. Read the email function's log for the reason; the raw messages are under inbound/ in the reports bucket, and the hourly sweep re-drives them once the cause is fixed.",
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: failures.name },
+          statistic: "Maximum",
+          period: 300,
+          evaluationPeriods: 1,
+          threshold: 0,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [topic.arn],
+        },
+        parent,
+      );
+    }
     // Failure rate of a day's sessions: all domains, and each domain in enforce (an enforced
     // domain whose sessions fail is losing mail; the description gives the one-line demotion).
     const failureRateAlarm = (suffix: string, description: string, domain?: string) =>

@@ -186,3 +186,39 @@ describe("SES receipt rule set: never take over another (one is active per accou
     expect(physicalName(["a".repeat(300)], 255)).toHaveLength(255);
   });
 });
+
+describe("ReportReceiver: nothing lost", () => {
+  it("writes the served domains to config/ (never expired) and names the key in the functions' environment", () => {
+    const obj = one("full", "aws:s3/bucketObjectv2:BucketObjectv2", "receiver-served-domains").inputs;
+    expect(obj).toMatchObject({ key: "config/domains.json", contentType: "application/json" });
+    expect(JSON.parse(obj.content)).toEqual(["example.com", "example.org"]);
+    for (const f of of("full", "aws:lambda/function:Function")) expect(f.inputs.environment.variables.MTASTS_DOMAINS_KEY).toBe("config/domains.json");
+    const rules = one("full", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+    expect(rules.map((r: { filter: { prefix: string } }) => r.filter.prefix).sort()).toEqual(["inbound/", "raw/", "rejected/", "reports/"]);
+  });
+
+  it("sweeps abandoned claims hourly from each function, with the permissions that takes", () => {
+    const rules = of("full", "aws:cloudwatch/eventRule:EventRule");
+    expect(rules.map((r) => [r.name, r.inputs.scheduleExpression]).sort()).toEqual([
+      ["full-receiver-email-sweep", "rate(1 hour)"],
+      ["full-receiver-http-sweep", "rate(1 hour)"],
+    ]);
+    const targets = of("full", "aws:cloudwatch/eventTarget:EventTarget").map((t) => t.inputs.rule).sort();
+    expect(targets).toEqual(["full-receiver-email-sweep", "full-receiver-http-sweep"]);
+    const invoke = of("full", "aws:lambda/permission:Permission").filter((p) => p.inputs.principal === "events.amazonaws.com");
+    expect(invoke).toHaveLength(2);
+    const http = JSON.parse(one("full", "aws:iam/rolePolicy:RolePolicy", "http-policy").inputs.policy).Statement;
+    expect(http.find((s: { Sid: string }) => s.Sid === "ReadBack").Resource).toEqual(["arn:aws:s3:::full-receiver-reports-bucket/config/*", "arn:aws:s3:::full-receiver-reports-bucket/raw/https/*"]);
+    expect(http.find((s: { Sid: string }) => s.Sid === "Aggregates").Action).toContain("dynamodb:Scan");
+  });
+
+  it("sends email reports that fail three times to a queue, and alarms when one is there", () => {
+    const queue = one("full", "aws:sqs/queue:Queue", "email-failures");
+    const config = one("full", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs;
+    expect(config).toMatchObject({ functionName: "full-receiver-email", maximumRetryAttempts: 2, destinationConfig: { onFailure: { destination: `arn:aws:sqs:eu-west-1:123456789012:${queue.name}` } } });
+    const email = JSON.parse(one("full", "aws:iam/rolePolicy:RolePolicy", "email-policy").inputs.policy).Statement;
+    expect(email.find((s: { Sid: string }) => s.Sid === "FailureQueue")).toMatchObject({ Action: ["sqs:SendMessage"] });
+    expect(one("full", "aws:cloudwatch/metricAlarm:MetricAlarm", "receiver-email-failures").inputs).toMatchObject({ namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", threshold: 0 });
+    expect(of("shared", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")).toHaveLength(1);
+  });
+});

@@ -21,14 +21,36 @@ export function setLambdaDeps(deps: IngestDeps): void {
   cached = deps;
 }
 
-export function lambdaDeps(): IngestDeps {
-  cached ??= {
-    store: new ReceiverStore({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), bucket: required("REPORT_BUCKET"), table: required("REPORT_TABLE") }),
-    limits: limitsFromEnv(),
-    dkim: "on",
+/** How long the list of served domains is kept before it is read again. */
+const SERVED_TTL_MS = 5 * 60 * 1000;
+
+/**
+ * The domains the stack serves, from the JSON list the ReportReceiver component writes to the
+ * bucket (MTASTS_DOMAINS_KEY; Lambda's environment is too small for 10,000 names).
+ */
+export function servedDomainsFrom(store: ReceiverStore, key: string | undefined, now: () => number = Date.now): () => Promise<ReadonlySet<string> | undefined> {
+  let cache: { at: number; set: ReadonlySet<string> } | undefined;
+  return async () => {
+    if (!key) return undefined;
+    if (!cache || now() - cache.at > SERVED_TTL_MS) {
+      const list = JSON.parse((await store.getObject(key)).toString("utf8")) as unknown;
+      if (!Array.isArray(list) || list.some((d) => typeof d !== "string")) throw new Error(`${key} is not a JSON list of domain names`);
+      cache = { at: now(), set: new Set(list as string[]) };
+    }
+    return cache.set;
   };
+}
+
+export function lambdaDeps(): IngestDeps {
+  if (!cached) {
+    const store = new ReceiverStore({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), bucket: required("REPORT_BUCKET"), table: required("REPORT_TABLE") });
+    cached = { store, limits: limitsFromEnv(), dkim: "on", served: servedDomainsFrom(store, process.env.MTASTS_DOMAINS_KEY) };
+  }
   return cached;
 }
+
+/** An EventBridge schedule (the sweeper), as opposed to a report. */
+export const isScheduled = (event: unknown): boolean => typeof event === "object" && event !== null && (event as { source?: unknown }).source === "aws.events";
 
 // Powertools adds `service` to every metric; the alarms ask for it (see metric-names.ts).
 const metrics = new Metrics({ namespace: process.env.METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
