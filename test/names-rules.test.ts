@@ -88,6 +88,7 @@ describe("normaliseMxPattern", () => {
   it("normalises host names and wildcards", () => {
     expect(normaliseMxPattern(" MX.Example.com. ")).toBe("mx.example.com");
     expect(normaliseMxPattern("*.Mail.Example.com.")).toBe("*.mail.example.com");
+    expect(normaliseMxPattern("\t*.example.com. ")).toBe("*.example.com");
     expect(normaliseMxPattern("*.bücher.example")).toBe("*.xn--bcher-kva.example");
   });
 
