@@ -14,6 +14,8 @@ export const TARGETS = {
   "receiver/payload.ts": 85,
   "receiver/limits.ts": 85,
   "receiver/aggregate.ts": 85,
+  // The counter-name codec that aggregate.ts writes with (moved out of it).
+  "receiver/counters.ts": 85,
 };
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
