@@ -5,12 +5,13 @@ import { ConfigError, domainsToDeclare, parseStackConfig } from "./config";
 import { MtaStsFleet } from "./components/mta-sts-fleet";
 import { awsClientConfig } from "./world/aws";
 import { evidenceReader } from "./world/evidence";
+import { findExistingRecords } from "./world/existing-records";
 import { lookUpActiveRuleSet } from "./world/ses";
 
 const config = new pulumi.Config("mta-sts");
 let parsed;
 try {
-  const all = parseStackConfig({ domains: config.getObject("domains"), hosting: config.getObject("hosting"), receiver: config.getObject("receiver") });
+  const all = parseStackConfig({ domains: config.getObject("domains"), hosting: config.getObject("hosting"), receiver: config.getObject("receiver"), adopt: config.getObject("adopt") });
   // MTASTS_TODAY pins the date for plans and tests; otherwise today, UTC.
   // Refuses `remove: true` before its retireAfter date; the fleet leaves removed domains out.
   domainsToDeclare(all, process.env.MTASTS_TODAY ?? new Date().toISOString().slice(0, 10));
@@ -33,6 +34,8 @@ const fleet = new MtaStsFleet("mta-sts", {
   region: aws.region,
   activeRuleSet,
   openStore: offline ? undefined : evidenceReader(aws),
+  // Records already at the names the stack writes in Cloudflare zones: refused, or taken over with adopt.
+  existingRecords: offline ? undefined : findExistingRecords(parsed),
   // mtasts plan sets MTASTS_OFFLINE; a stack can name a resolver (mta-sts:mxResolver HOST:PORT).
   mxResolver: offline ? "offline" : config.get("mxResolver"),
   today: process.env.MTASTS_TODAY,

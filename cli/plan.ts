@@ -17,6 +17,8 @@ export interface PlanRecord {
   alias: boolean;
   /** False when the name or a value is only known after deploy. */
   known: boolean;
+  /** Present (true) when the stack takes over a record that already exists at this name (adopt). */
+  adopt?: boolean;
 }
 
 export interface PlanDomain {
@@ -49,6 +51,8 @@ export interface RecordChange {
   type: string;
   before: string[];
   after: string[];
+  /** Present when adopt changed: whether the record now takes over an existing one. */
+  adopt?: boolean;
 }
 
 export interface PlanDiff {
@@ -85,6 +89,7 @@ async function planRecord(spec: DnsRecordSpec): Promise<PlanRecord> {
     purpose: spec.purpose,
     alias: spec.alias,
     known: name.known && values.known,
+    ...(spec.adopt ? { adopt: true } : {}),
   };
 }
 
@@ -170,14 +175,22 @@ export function diffPlans(ref: string, before: Plan | undefined, after: Plan): P
   const changed: RecordChange[] = [];
   for (const [k, r] of now) {
     const o = old.get(k);
-    if (o && JSON.stringify(o.values) !== JSON.stringify(r.values)) {
-      changed.push({ name: r.name === UNKNOWN ? r.purpose : r.name, type: r.type, before: o.values, after: r.values });
+    // Turning adopt on or off changes what pulumi up does to an existing record: never "no changes".
+    const adoptChanged = o !== undefined && !!o.adopt !== !!r.adopt;
+    if (o && (adoptChanged || JSON.stringify(o.values) !== JSON.stringify(r.values))) {
+      changed.push({ name: r.name === UNKNOWN ? r.purpose : r.name, type: r.type, before: o.values, after: r.values, ...(adoptChanged ? { adopt: !!r.adopt } : {}) });
     }
   }
   return { ref, added, removed, changed };
 }
 
 const quote = (v: string) => `"${v.replace(/(["\\])/g, "\\$1")}"`;
+
+/** Said beside every record the stack takes over (adopt), so a reviewer sees it. */
+export const TAKES_OVER = "takes over an existing record";
+/** A record's purpose, and the takeover when there is one. */
+const about = (r: PlanRecord) => `${r.purpose}${r.adopt ? ` (${TAKES_OVER})` : ""}`;
+const adoptChange = (c: RecordChange) => (c.adopt === undefined ? "" : c.adopt ? `${TAKES_OVER} (adopt turned on)` : `no longer ${TAKES_OVER} (adopt turned off)`);
 
 /** One zone-file line; TXT values quoted, aliases marked, unknowns said as such. */
 export function zoneLine(r: PlanRecord): string {
@@ -211,14 +224,14 @@ export function renderText(plan: Plan): string {
     if (d.retireAfter) out.push(`  retiring (RFC 8461 8.3): remove: true is accepted from ${d.retireAfter}`);
     if (d.promotion) out.push(`  automatic promotion: ${d.promotion.outcome} (${d.promotion.reasons.join("; ")})`);
     const width = Math.max(...d.records.map((r) => zoneLine(r).length));
-    for (const r of d.records) out.push(`  ${zoneLine(r).padEnd(width)}  ; ${r.purpose}`);
+    for (const r of d.records) out.push(`  ${zoneLine(r).padEnd(width)}  ; ${about(r)}`);
     out.push("  policy file (CRLF):");
     for (const line of d.policy.text.split("\r\n").filter(Boolean)) out.push(`    ${line}`);
     out.push("");
   }
   if (plan.receiverRecords.length > 0) {
     out.push(`TLS-RPT receiver mail domain (${plan.receiverRecords[0].managedBy})`);
-    for (const r of plan.receiverRecords) out.push(`  ${zoneLine(r)}  ; ${r.purpose}`);
+    for (const r of plan.receiverRecords) out.push(`  ${zoneLine(r)}  ; ${about(r)}`);
     out.push("");
   }
   out.push(...violationLines(plan), "");
@@ -244,9 +257,12 @@ function violationLines(plan: Plan): string[] {
 
 function renderDiffText(diff: PlanDiff): string[] {
   const out = [`DNS changes against ${diff.ref}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`];
-  for (const r of diff.added) out.push(`+ ${zoneLine(r)}`);
+  for (const r of diff.added) out.push(`+ ${zoneLine(r)}${r.adopt ? `  ; ${TAKES_OVER}` : ""}`);
   for (const r of diff.removed) out.push(`- ${zoneLine(r)}`);
-  for (const c of diff.changed) out.push(`~ ${c.name} ${c.type}: ${c.before.join(" ")} -> ${c.after.join(" ")}`);
+  for (const c of diff.changed) {
+    const values = c.before.join(" ") === c.after.join(" ") ? "" : `${c.before.join(" ")} -> ${c.after.join(" ")}`;
+    out.push(`~ ${c.name} ${c.type}: ${[values, adoptChange(c)].filter(Boolean).join("; ")}`);
+  }
   return out;
 }
 
@@ -258,10 +274,10 @@ export function renderMarkdown(plan: Plan): string {
     if (d.added.length + d.removed.length + d.changed.length === 0) out.push("No DNS changes.", "");
     else {
       out.push("```diff");
-      for (const r of d.added) out.push(`+ ${zoneLine(r)}`);
+      for (const r of d.added) out.push(`+ ${zoneLine(r)}${r.adopt ? ` ; ${TAKES_OVER}` : ""}`);
       for (const r of d.removed) out.push(`- ${zoneLine(r)}`);
       for (const c of d.changed) {
-        out.push(`- ${c.name} ${c.type} ${c.before.join(" ")}`, `+ ${c.name} ${c.type} ${c.after.join(" ")}`);
+        out.push(`- ${c.name} ${c.type} ${c.before.join(" ")}`, `+ ${c.name} ${c.type} ${c.after.join(" ")}${c.adopt === undefined ? "" : ` ; ${adoptChange(c)}`}`);
       }
       out.push("```", "");
     }
@@ -270,12 +286,13 @@ export function renderMarkdown(plan: Plan): string {
   for (const d of plan.domains) out.push(`| ${d.domain} | ${d.mode} | ${d.dnsProvider} | \`${d.policy.id}\` | ${d.group} |`);
   out.push("");
   for (const d of plan.domains) {
-    out.push(`<details><summary><b>${d.domain}</b>: ${d.records.length} records${d.dnsProvider === "manual" ? " (add by hand)" : ""}</summary>`, "");
-    out.push("```dns", ...d.records.map((r) => `${zoneLine(r)} ; ${r.purpose}`), "```", "");
+    const adopted = d.records.filter((r) => r.adopt).length;
+    out.push(`<details><summary><b>${d.domain}</b>: ${d.records.length} records${d.dnsProvider === "manual" ? " (add by hand)" : ""}${adopted > 0 ? `, ${adopted} ${adopted === 1 ? "takes" : "take"} over an existing record` : ""}</summary>`, "");
+    out.push("```dns", ...d.records.map((r) => `${zoneLine(r)} ; ${about(r)}`), "```", "");
     out.push(`Policy served at ${d.policy.url}:`, "", "```", ...d.policy.text.split("\r\n").filter(Boolean), "```", "</details>", "");
   }
   if (plan.receiverRecords.length > 0) {
-    out.push("<details><summary><b>TLS-RPT receiver mail domain</b></summary>", "", "```dns", ...plan.receiverRecords.map((r) => `${zoneLine(r)} ; ${r.purpose}`), "```", "</details>", "");
+    out.push("<details><summary><b>TLS-RPT receiver mail domain</b></summary>", "", "```dns", ...plan.receiverRecords.map((r) => `${zoneLine(r)} ; ${about(r)}`), "```", "</details>", "");
   }
   out.push("### Policy pack", "");
   if (plan.violations.length === 0) out.push("No violations.", "");

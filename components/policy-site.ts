@@ -50,6 +50,8 @@ export class PolicyDistribution extends pulumi.ComponentResource {
   readonly distributionDomainName: pulumi.Output<string>;
   readonly certificateArn: pulumi.Output<string>;
   readonly hosts: readonly string[];
+  /** Per mail domain: ids of its `mta-sts` records once written (none for manual DNS). */
+  private readonly hostRecords = new Map<string, pulumi.Output<string>[]>();
 
   constructor(name: string, args: PolicyDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mta-sts:index:PolicyDistribution", name, {}, opts);
@@ -80,13 +82,16 @@ export class PolicyDistribution extends pulumi.ComponentResource {
         if (!found) throw new Error(`ACM returned no DNS validation option for ${this.hosts[i]}`);
         return found;
       });
+      // ACM's own record: the same name and value for anyone validating this name in the account
+      // (a Terraform module, an earlier stack), so Route53 overwrites an existing one (route53.ts).
       const spec = zone.cname(
         "acm-validation",
         {
           name: option.resourceRecordName,
           target: option.resourceRecordValue,
           ttl,
-          purpose: `ACM DNS validation for mta-sts.${domain}`,
+          purpose: `ACM DNS validation for mta-sts.${domain}${zone.provider === "route53" ? " (ACM's own record, the same for anyone validating this name in the account: overwritten if it exists)" : ""}`,
+          acmValidation: true,
         },
         { deleteBeforeReplace: false },
       );
@@ -157,15 +162,16 @@ export class PolicyDistribution extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    args.hosts.forEach(({ domain, zone }) =>
-      zone.cloudFrontAlias("mta-sts-host", {
+    args.hosts.forEach(({ domain, zone }) => {
+      const specs = zone.cloudFrontAlias("mta-sts-host", {
         name: `mta-sts.${domain}`,
         domainName: distribution.domainName,
         hostedZoneId: distribution.hostedZoneId,
         ttl,
         purpose: "policy host -> CloudFront",
-      }),
-    );
+      });
+      this.hostRecords.set(domain, specs.flatMap((s) => (s.written ? [s.written] : [])));
+    });
 
     this.distributionId = distribution.id;
     this.distributionArn = distribution.arn;
@@ -177,6 +183,14 @@ export class PolicyDistribution extends pulumi.ComponentResource {
       distributionDomainName: this.distributionDomainName,
       certificateArn: this.certificateArn,
     });
+  }
+
+  /**
+   * Resolves once `mta-sts.<domain>` points at this distribution: a host taken over from another
+   * service (adopt) serves the new policy only from then on, so the new id must wait for it too.
+   */
+  hostWritten(domain: string): pulumi.Output<string[]> {
+    return pulumi.all(this.hostRecords.get(domain) ?? []);
   }
 }
 
@@ -310,11 +324,12 @@ export class PolicySite extends pulumi.ComponentResource {
   }
 
   /**
-   * Resolves once `domain`'s distribution is deployed and the bucket lets it read: use it
-   * as data in anything that must wait until the policy is served (the `_mta-sts` id).
+   * Resolves once `domain`'s distribution is deployed, the bucket lets it read and its host
+   * record points there: use it as data in anything that must wait until the policy is served
+   * (the `_mta-sts` id).
    */
   servedFor(domain: string): pulumi.Output<string> {
     const distribution = this.distributions[this.groupIndex(domain)];
-    return pulumi.all([distribution.distributionId, this.accessPolicyId]).apply(([id]) => id);
+    return pulumi.all([distribution.distributionId, this.accessPolicyId, distribution.hostWritten(domain)]).apply(([id]) => id);
   }
 }

@@ -2,7 +2,7 @@
 // and what a config change does (and does not) touch.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StackConfig } from "../config";
-import type { MtaStsFleet } from "../components/mta-sts-fleet";
+import type { MtaStsFleet, MtaStsFleetArgs } from "../components/mta-sts-fleet";
 import { policyId, renderPolicy } from "../protocol";
 import { promiseOf, recordingMocks, type Registered, settled } from "./helpers/pulumi";
 
@@ -19,6 +19,18 @@ const example = [
   domain("example.net", { dns: { provider: "manual" } }),
 ];
 const many = (n: number) => Array.from({ length: n }, (_, i) => domain(`d${i}.example.com`));
+const CF_ZONE = "023e105f4ecef8ad9ca31a8372d0c353";
+const cloudflareDomain = domain("example.org", { dns: { provider: "cloudflare", zoneId: CF_ZONE }, adopt: true });
+const takeovers = {
+  "example.org": {
+    records: {
+      "_mta-sts.example.org TXT": { importId: `${CF_ZONE}/372e67954025e0ba6aaa6d586b9e0b59`, name: "_mta-sts.example.org" },
+      "mta-sts.example.org CNAME": { importId: `${CF_ZONE}/9a7806061c88ada191ed06f989cc3dac`, name: "mta-sts.example.org" },
+    },
+    // The mocks' ACM asks for _v.mta-sts.<host>: the very record found.
+    acmValidation: { importId: `${CF_ZONE}/1d2f0e3b4c5a69788796a5b4c3d2e1f0`, name: "_v.mta-sts.example.org" },
+  },
+};
 
 let registered: Registered[];
 const fleets: Record<string, MtaStsFleet> = {};
@@ -27,10 +39,10 @@ beforeAll(async () => {
   registered = await recordingMocks();
   const { MtaStsFleet } = await import("../components/mta-sts-fleet");
   const { parseStackConfig } = await import("../config");
-  const make = (name: string, domains: unknown[], hosting?: unknown) => {
+  const make = (name: string, domains: unknown[], hosting?: unknown, extra: { adopt?: unknown; existingRecords?: MtaStsFleetArgs["existingRecords"] } = {}) => {
     // The receiver has its own test (receiver-component.test.ts); here it is off.
-    const cfg: StackConfig = parseStackConfig({ domains, hosting, receiver: { enabled: false } });
-    fleets[name] = new MtaStsFleet(name, { ...cfg, mxResolver: "offline" });
+    const cfg: StackConfig = parseStackConfig({ domains, hosting, receiver: { enabled: false }, adopt: extra.adopt });
+    fleets[name] = new MtaStsFleet(name, { ...cfg, mxResolver: "offline", existingRecords: extra.existingRecords });
   };
   make("fleetA", example);
   make("fleetB", example);
@@ -41,6 +53,12 @@ beforeAll(async () => {
   make("fleetMxBefore", example);
   make("fleetRemove", [domain("a.test"), domain("b.test", { mode: "none", retireAfter: "2026-01-01", remove: true }), domain("c.test")], { domainsPerDistribution: 1 });
   make("fleetMxAfter", [{ ...example[0], mx: ["mx1.example.com", "mx2.example.com"] }, example[1], example[2]]);
+  // mta-sts:adopt for the stack, and a domain that says otherwise; then a domain's own adopt alone.
+  make("fleetAdoptAll", [domain("a.test"), domain("b.test", { adopt: false })], undefined, { adopt: true });
+  make("fleetAdoptOne", [domain("c.test", { adopt: true }), domain("d.test")]);
+  // What world/existing-records.ts hands over for a Cloudflare domain with adopt, as data and as a promise.
+  make("fleetTake", [cloudflareDomain], undefined, { existingRecords: takeovers });
+  make("fleetTakeLater", [cloudflareDomain], undefined, { existingRecords: Promise.resolve(takeovers) });
   await Promise.all(Object.values(fleets).flatMap((f) => f.domains.map((d) => promiseOf(d.stsRecord))));
   await settled();
 });
@@ -100,6 +118,8 @@ describe("records of a Route53 domain", () => {
       type: "CNAME",
       ttl: 300,
       records: ["_x.mta-sts.example.com.acm-validations.aws."],
+      // ACM's own record, identical for anyone validating this name in the account.
+      allowOverwrite: true,
     });
   });
 });
@@ -238,5 +258,60 @@ describe("names and groups", () => {
     expect(await ids(fleets.fleetB)).toEqual(await ids(fleets.fleetA));
     expect(await ids(fleets.fleetMxBefore)).toEqual(await ids(fleets.fleetA));
     expect(normalised("fleetB")).toEqual(normalised("fleetA"));
+  });
+});
+
+describe("adopt: Route53 overwrites existing records only where asked", () => {
+  const records = (fleet: string, domain: string) => of(fleet).filter((r) => r.type === "aws:route53/record:Record" && r.name.startsWith(`${fleet}-${domain}-dns-`));
+  const overwriting = (fleet: string, domain: string) =>
+    records(fleet, domain)
+      .filter((r) => r.inputs.allowOverwrite === true)
+      .map((r) => r.name.slice(`${fleet}-${domain}-dns-`.length))
+      .sort();
+  const all = ["acm-validation", "mta-sts-host-a", "mta-sts-host-aaaa", "sts-txt", "tlsrpt-txt"];
+
+  it("without adopt, only ACM's validation CNAME may overwrite", () => {
+    expect(records("fleetA", "example.com")).toHaveLength(5);
+    expect(overwriting("fleetA", "example.com")).toEqual(["acm-validation"]);
+    expect(overwriting("fleetAdoptOne", "d.test")).toEqual(["acm-validation"]);
+  });
+
+  it("mta-sts:adopt: true overwrites every record of the stack's domains", () => {
+    expect(overwriting("fleetAdoptAll", "a.test")).toEqual(all);
+  });
+
+  it("a domain's own adopt wins over mta-sts:adopt, both ways", () => {
+    expect(overwriting("fleetAdoptAll", "b.test")).toEqual(["acm-validation"]);
+    expect(overwriting("fleetAdoptOne", "c.test")).toEqual(all);
+  });
+
+  it("marks the adopting domain's records for plans and the domains output, and no others", () => {
+    const [a, b] = fleets.fleetAdoptAll.summary;
+    expect(a.records.map((r) => r.adopt)).toEqual([true, true, true, true, true]);
+    expect(b.records.map((r) => r.adopt)).toEqual([false, false, false, false, false]);
+  });
+});
+
+describe("adopt: Cloudflare takes over what the world edge found", () => {
+  const cf = (fleet: string) => of(fleet).filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord");
+
+  it.each(["fleetTake", "fleetTakeLater"])("%s: imports each record found, declares no second one, and writes its own value", async (fleet) => {
+    expect(cf(fleet).map((r) => [r.name.slice(`${fleet}-example.org-dns-`.length), r.importId ?? null]).sort()).toEqual([
+      ["acm-validation", `${CF_ZONE}/1d2f0e3b4c5a69788796a5b4c3d2e1f0`],
+      ["mta-sts-host", `${CF_ZONE}/9a7806061c88ada191ed06f989cc3dac`],
+      ["sts-txt", `${CF_ZONE}/372e67954025e0ba6aaa6d586b9e0b59`],
+      ["tlsrpt-txt", null],
+    ]);
+    const keys = cf(fleet).map((r) => `${r.inputs.name} ${r.inputs.type}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Imported, then updated to the stack's value: the new id (once served) and CloudFront.
+    const id = await promiseOf(fleets[fleet].domains[0].policyId);
+    expect(find("cloudflare:index/dnsRecord:DnsRecord", `${fleet}-example.org-dns-sts-txt`).inputs.content).toBe(`"v=STSv1; id=${id};"`);
+    expect(find("cloudflare:index/dnsRecord:DnsRecord", `${fleet}-example.org-dns-mta-sts-host`).inputs.content).toBe(`${fleet}-site-group-0-cdn.cloudfront.net`);
+  });
+
+  it("imports nothing without takeovers", () => {
+    expect(cf("fleetA").length).toBe(4);
+    expect(cf("fleetA").filter((r) => r.importId !== undefined)).toEqual([]);
   });
 });

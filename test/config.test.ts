@@ -44,6 +44,7 @@ describe("stack config", () => {
     ["unknown key", [{ ...ok, mxs: ["a.example.com"] }], 'mta-sts:domains[0]: unknown key "mxs"'],
     ["unknown mode", [{ ...ok, mode: "strict" }], "mta-sts:domains[0].mode: must be none, testing or enforce"],
     ["domainsPerDistribution 0", [ok], "mta-sts:hosting.domainsPerDistribution: must be at least 1", { domainsPerDistribution: 0 }],
+    ["adopt not a boolean", [{ ...ok, adopt: "yes" }], "mta-sts:domains[0].adopt: must be true or false; true lets the stack take over records that already exist at its names"],
   ])("%s: names the key and the fix", (_, domains, message, hosting?) => {
     const found = problems(domains, hosting);
     expect(found).toHaveLength(1);
@@ -69,5 +70,28 @@ describe("stack config", () => {
 
   it("mode none may omit mx", () => {
     expect(parseStackConfig({ domains: [{ ...ok, mode: "none", mx: [] }] }).domains[0].mode).toBe("none");
+  });
+});
+
+describe("adopt", () => {
+  const domains = [ok, { ...ok, domain: "example.org", adopt: false }, { ...ok, domain: "example.net", adopt: true }];
+  const adopt = (stackWide?: unknown) => parseStackConfig({ domains, adopt: stackWide }).domains.map((d) => d.adopt);
+
+  it("is off unless asked; a domain's own value wins over mta-sts:adopt, both ways", () => {
+    expect(adopt()).toEqual([false, false, true]);
+    expect(adopt(false)).toEqual([false, false, true]);
+    expect(adopt(true)).toEqual([true, false, true]);
+  });
+
+  it("mta-sts:adopt that is not a boolean names the key and the fix", () => {
+    try {
+      parseStackConfig({ domains: [ok], adopt: "true" });
+      throw new Error("expected a ConfigError");
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([
+        "mta-sts:adopt: must be true or false; true lets the stack take over records that already exist at its names (see the README, Migrating)",
+      ]);
+    }
   });
 });

@@ -8,12 +8,15 @@ import { type DnsRecordSpec, type DnsZone, type RecordArgs, withoutDot } from ".
 export interface Route53ZoneArgs {
   /** Hosted zone id, e.g. "Z0123456789ABC". */
   readonly zoneId: pulumi.Input<string>;
+  /** Overwrite records that already exist at these names (`allowOverwrite`); default false: the create fails. */
+  readonly adopt?: boolean;
 }
 
 export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
   readonly provider = "route53" as const;
   readonly records: DnsRecordSpec[] = [];
   readonly zoneId: pulumi.Output<string>;
+  private readonly adopt: boolean;
 
   constructor(
     private readonly name: string,
@@ -22,10 +25,20 @@ export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
   ) {
     super("mta-sts:dns:Route53Zone", name, {}, opts);
     this.zoneId = pulumi.output(args.zoneId);
+    this.adopt = args.adopt ?? false;
     this.registerOutputs({ zoneId: this.zoneId });
   }
 
-  private spec(type: DnsRecordSpec["type"], args: RecordArgs, values: pulumi.Input<string>[], alias = false): DnsRecordSpec {
+  /**
+   * Without it, a record that already exists at the name fails the create. The ACM validation
+   * CNAME always gets it: ACM gives everyone validating this name in the account the same record,
+   * so overwriting it changes nothing (and a Terraform module or an earlier stack left one behind).
+   */
+  private overwrite(args: RecordArgs): { allowOverwrite?: true } {
+    return this.adopt || args.acmValidation ? { allowOverwrite: true } : {};
+  }
+
+  private spec(type: DnsRecordSpec["type"], args: RecordArgs, values: pulumi.Input<string>[], record: aws.route53.Record, alias = false): DnsRecordSpec {
     const spec: DnsRecordSpec = {
       name: withoutDot(args.name),
       type,
@@ -34,13 +47,15 @@ export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
       alias,
       managedBy: "route53",
       purpose: args.purpose,
+      adopt: this.adopt,
+      written: record.id,
     };
     this.records.push(spec);
     return spec;
   }
 
   txt(suffix: string, args: RecordArgs & { value: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
-    new aws.route53.Record(
+    const record = new aws.route53.Record(
       `${this.name}-${suffix}`,
       {
         zoneId: this.zoneId,
@@ -49,25 +64,30 @@ export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
         ttl: args.ttl,
         // The provider adds the outer quotes; `""` separates 255-byte character-strings.
         records: [pulumi.output(args.value).apply((v) => txtStrings(v).join('""'))],
+        ...this.overwrite(args),
       },
       { ...opts, parent: this },
     );
-    return this.spec("TXT", args, [args.value]);
+    return this.spec("TXT", args, [args.value], record);
   }
 
   cname(suffix: string, args: RecordArgs & { target: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
-    new aws.route53.Record(
+    const record = new aws.route53.Record(
       `${this.name}-${suffix}`,
-      { zoneId: this.zoneId, name: withoutDot(args.name), type: "CNAME", ttl: args.ttl, records: [args.target] },
+      { zoneId: this.zoneId, name: withoutDot(args.name), type: "CNAME", ttl: args.ttl, records: [args.target], ...this.overwrite(args) },
       { ...opts, parent: this },
     );
-    return this.spec("CNAME", args, [args.target]);
+    return this.spec("CNAME", args, [args.target], record);
   }
 
   mx(suffix: string, args: RecordArgs & { priority: number; host: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
     const value = pulumi.interpolate`${args.priority} ${args.host}`;
-    new aws.route53.Record(`${this.name}-${suffix}`, { zoneId: this.zoneId, name: withoutDot(args.name), type: "MX", ttl: args.ttl, records: [value] }, { ...opts, parent: this });
-    return this.spec("MX", args, [value]);
+    const record = new aws.route53.Record(
+      `${this.name}-${suffix}`,
+      { zoneId: this.zoneId, name: withoutDot(args.name), type: "MX", ttl: args.ttl, records: [value], ...this.overwrite(args) },
+      { ...opts, parent: this },
+    );
+    return this.spec("MX", args, [value], record);
   }
 
   cloudFrontAlias(
@@ -76,17 +96,18 @@ export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
     opts?: pulumi.CustomResourceOptions,
   ): DnsRecordSpec[] {
     return (["A", "AAAA"] as const).map((type) => {
-      new aws.route53.Record(
+      const record = new aws.route53.Record(
         `${this.name}-${suffix}-${type.toLowerCase()}`,
         {
           zoneId: this.zoneId,
           name: withoutDot(args.name),
           type,
           aliases: [{ name: args.domainName, zoneId: args.hostedZoneId, evaluateTargetHealth: false }],
+          ...this.overwrite(args),
         },
         { ...opts, parent: this },
       );
-      return this.spec(type, args, [args.domainName], true);
+      return this.spec(type, args, [args.domainName], record, true);
     });
   }
 }

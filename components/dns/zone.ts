@@ -17,6 +17,10 @@ export interface DnsRecordSpec {
   readonly managedBy: DnsProvider;
   /** Why the record exists, for people reading a plan. */
   readonly purpose: string;
+  /** The stack takes over a record that already exists at this name (the domain's `adopt`). */
+  readonly adopt?: boolean;
+  /** The record's id once it is written (absent for manual records): data for anything that must come after it. */
+  readonly written?: pulumi.Output<string>;
 }
 
 export interface RecordArgs {
@@ -24,6 +28,11 @@ export interface RecordArgs {
   readonly name: pulumi.Input<string>;
   readonly ttl: number;
   readonly purpose: string;
+  /**
+   * ACM's own DNS validation record: the same name and value for anyone validating this name in
+   * the AWS account, so Route53 overwrites an existing one whatever `adopt` says.
+   */
+  readonly acmValidation?: boolean;
 }
 
 /**

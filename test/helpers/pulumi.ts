@@ -7,6 +7,8 @@ export interface Registered {
   inputs: Record<string, any>;
   /** Order of registration (0-based). */
   seq: number;
+  /** The `import` option's id, when the resource takes over an existing one. */
+  importId?: string;
 }
 
 /** Resolves an Output to its value (undefined when unknown in a preview). */
@@ -23,7 +25,7 @@ export async function recordingMocks(opts: { preview?: boolean; delay?: (r: Regi
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
-        const r: Registered = { type: args.type, name: args.name, inputs: args.inputs, seq: registered.length };
+        const r: Registered = { type: args.type, name: args.name, inputs: args.inputs, seq: registered.length, ...(args.id ? { importId: args.id } : {}) };
         registered.push(r);
         await opts.delay?.(r);
         const state: Record<string, unknown> = { ...args.inputs };
