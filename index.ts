@@ -27,6 +27,13 @@ try {
 const offline = process.env.MTASTS_OFFLINE === "1";
 const aws = offline ? { region: new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION } : awsClientConfig(pulumi.runtime.allConfig());
 const receiverOn = parsed.receiver.enabled && parsed.domains.some((d) => !d.remove);
+if (receiverOn && !aws.region) {
+  throw new pulumi.RunError(
+    new ConfigError([
+      "aws:region: is not set, and the TLS-RPT receiver (on by default) lives in a region (its functions, dashboard and SES inbound); set it with pulumi config set aws:region <region>, or turn the receiver off with mta-sts:receiver: { enabled: false }",
+    ]).message,
+  );
+}
 const activeRuleSet = !offline && receiverOn && parsed.receiver.email && aws.region ? lookUpActiveRuleSet({ ...aws }, aws.region) : undefined;
 
 const fleet = new MtaStsFleet("mta-sts", {

@@ -43,7 +43,7 @@ describe("stacks that must pass", () => {
     }));
     const dir = project({
       "Pulumi.yaml": `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
-      "Pulumi.big.yaml": YAML.stringify({ config: { "mta-sts:domains": domains } }, { aliasDuplicateObjects: false }),
+      "Pulumi.big.yaml": YAML.stringify({ config: { "aws:region": "eu-west-1", "mta-sts:domains": domains } }, { aliasDuplicateObjects: false }),
     });
     const r = plan(["--stack", "big", "--dir", dir]);
     expect(r.code).toBe(0);
