@@ -90,6 +90,16 @@ describe("mtasts plan --stack example", () => {
 });
 
 describe("mtasts plan errors", () => {
+  it("stops when the receiver (on by default) has no region to live in, naming aws:region and both fixes", () => {
+    const dir = tempProject(exampleText.replace("  aws:region: eu-west-1\n", ""));
+    dirs.push(dir);
+    const res = mtasts(["plan", "--stack", "example", "--dir", dir]);
+    expect([res.code, res.stdout]).toEqual([1, ""]);
+    expect(res.stderr).toBe(
+      "mtasts plan: invalid stack config (1 problem):\n  aws:region: is not set, and the TLS-RPT receiver (on by default) lives in a region (its functions, dashboard and SES inbound); set it with pulumi config set aws:region <region>, or turn the receiver off with mta-sts:receiver: { enabled: false }\n",
+    );
+  });
+
   it("stops on an invalid config with one line per problem, exit 1, nothing planned", () => {
     const bad = exampleText.replace("mx: [mx.example.org]", 'mx: ["mx.*.example.org"]').replace("maxAge: 86400", "maxAge: 0");
     const dir = tempProject(bad);
