@@ -24,6 +24,8 @@ export function buildCli(): Command {
     .option("--diff <ref>", "also list DNS records added/removed/changed against the stack file at this git ref")
     .option("--dir <path>", "project directory (holding Pulumi.yaml)", process.cwd())
     .addOption(new Option("--config-file <path>", "read config from this file instead of the stack file").hideHelp())
+    .option("--existing", "also look up DNS: records that already exist at the plan's names, and CAA that forbids Amazon, become violations with their fix")
+    .option("--resolver <host:port>", "DNS server for --existing instead of the system resolver")
     .action(async (opts) => {
       process.exitCode = await planCommand(opts);
     });
@@ -68,6 +70,7 @@ export function buildCli(): Command {
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--data <dir>", "where reports and aggregates are kept", "./.mta-sts-data")
     .addOption(new Option("--dkim <on|off>", "verify DKIM on email reports (off: local experiments only)").choices(["on", "off"]).default("on"))
+    .option("--resolver <host:port>", "DNS server to ask for DKIM keys instead of the system resolver")
     .action(async (opts) => {
       process.exitCode = await receiveCommand(opts);
     });

@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError } from "../config";
+import { ConfigError, parseStackConfig } from "../config";
+import { existingRecordViolations } from "./plan-existing";
 import { buildPlan, diffPlans, hasMandatoryViolation, type Plan, renderMarkdown, renderText } from "./plan";
 import { runProgram } from "./program-runner";
 import { configFromStackText, readProject, readStackConfig, stackTextAtRef } from "./stack-file";
@@ -14,6 +15,10 @@ export interface PlanOptions {
   diff?: string;
   dir: string;
   configFile?: string;
+  /** Also look up DNS for records that already exist at the plan's names (and CAA). */
+  existing?: boolean;
+  /** DNS server for --existing, HOST:PORT. */
+  resolver?: string;
 }
 
 /** The SDK keeps global state, so the plan of another config runs in a child process. */
@@ -66,6 +71,13 @@ export async function planCommand(opts: PlanOptions): Promise<number> {
     throw err;
   }
   if (opts.diff) plan.diff = diffPlans(opts.diff, baseline, plan);
+  if (opts.existing) {
+    const parse = (k: string) => (config[k] === undefined ? undefined : JSON.parse(config[k]));
+    const parsed = parseStackConfig({ domains: parse("mta-sts:domains"), hosting: parse("mta-sts:hosting"), receiver: parse("mta-sts:receiver"), adopt: parse("mta-sts:adopt") });
+    const found = await existingRecordViolations(opts.stack, parsed, { resolver: opts.resolver });
+    plan.violations.push(...found.violations);
+    for (const line of found.notChecked) process.stderr.write(`mtasts plan: not checked: ${line}\n`);
+  }
 
   const out = opts.format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : opts.format === "markdown" ? renderMarkdown(plan) : renderText(plan);
   process.stdout.write(out);

@@ -2,13 +2,17 @@
 // an SMTP listener that plays SES inbound (raw message to S3 under inbound/, then the email
 // handler), storage in s3rver + dynalite under the data directory (kept across restarts).
 import { createHash } from "node:crypto";
+import { Resolver } from "node:dns/promises";
 import * as http from "node:http";
 import * as path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { SMTPServer } from "smtp-server";
-import { ingestHttp, type IngestDeps, type IngestResult } from "../receiver/ingest";
+import { parseResolverAddress } from "../net/resolver";
+import type { DnsResolver } from "../receiver/email";
+import { ingestHttp, type IngestDeps, type IngestResult, rejected } from "../receiver/ingest";
 import { ingestEmail } from "../receiver/ingest-email";
 import { limitsFromEnv } from "../receiver/limits";
+import { oneLine, Rejection } from "../receiver/reject";
 import { ReceiverStore } from "../receiver/store";
 import { startAwsLocal } from "./local-aws";
 
@@ -18,6 +22,39 @@ export interface ReceiveOptions {
   data: string;
   dkim: "on" | "off";
   host: string;
+  /** DNS server (HOST:PORT) for DKIM keys instead of the system resolver. */
+  resolver?: string;
+}
+
+/** DKIM key lookups (mailauth's resolver shape) against one DNS server. */
+export function dnsResolverAt(address: string): DnsResolver {
+  const r = new Resolver({ timeout: 5_000, tries: 2 });
+  r.setServers([parseResolverAddress(address)]);
+  return (name, rrtype) => r.resolve(name, rrtype) as Promise<string[][] | string[]>;
+}
+
+/** Collects a body up to `max` bytes; past that, counts and drops the rest (memory stays bounded). */
+function boundedSink(max: number) {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let seen = 0;
+  return {
+    push(c: Buffer) {
+      seen += c.length;
+      if (kept < max) {
+        const part = c.length <= max - kept ? c : c.subarray(0, max - kept);
+        chunks.push(part);
+        kept += part.length;
+      }
+    },
+    get over() {
+      return seen > max;
+    },
+    get seen() {
+      return seen;
+    },
+    bytes: () => Buffer.concat(chunks, kept),
+  };
 }
 
 export async function startLocalReceiver(opts: ReceiveOptions, log: (line: string) => void) {
@@ -26,25 +63,32 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
     store: new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table }),
     limits: limitsFromEnv(),
     dkim: opts.dkim,
+    ...(opts.resolver ? { resolver: dnsResolverAt(opts.resolver) } : {}),
   };
+  const max = deps.limits.maxBodyBytes;
   const report = (channel: string, r: IngestResult) =>
-    log(`${new Date().toISOString()} ${channel} ${r.outcome} ${r.status}${r.reason ? ` ${r.reason}` : ""} ${r.reports.flatMap((x) => x.domains).join(",")} (raw ${r.rawKey})`);
+    log(oneLine(`${new Date().toISOString()} ${channel} ${r.outcome} ${r.status}${r.reason ? ` ${r.reason}` : ""} ${r.reports.flatMap((x) => x.domains).join(",")} (raw ${r.rawKey})`));
+
+  /** A body over the limit: the first `max` bytes are kept (raw and rejected) with a reason that says so. */
+  async function tooLarge(channel: "https" | "email", what: string, body: Buffer, seen: number): Promise<IngestResult> {
+    const at = new Date();
+    const rawKey = await deps.store.putRaw(channel, body, at);
+    const reason = `${what} is ${seen} bytes; the limit is ${max} (the copy kept is truncated at ${max} bytes)`;
+    return rejected(deps, rawKey, body, new Rejection(413, reason), at);
+  }
 
   const httpServer = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      // Keep reading up to one byte past the limit, so the handler can say 413 with the bytes kept.
-      if (size <= deps.limits.maxBodyBytes + 1) chunks.push(c);
-    });
+    const body = boundedSink(max);
+    req.on("data", (c: Buffer) => body.push(c));
     req.on("end", async () => {
       try {
-        const r = await ingestHttp({ method: req.method ?? "GET", contentType: req.headers["content-type"], body: Buffer.concat(chunks) }, deps);
+        const r = body.over
+          ? await tooLarge("https", "body", body.bytes(), body.seen)
+          : await ingestHttp({ method: req.method ?? "GET", contentType: req.headers["content-type"], body: body.bytes() }, deps);
         report("https", r);
         res.writeHead(r.status, { "content-type": "text/plain; charset=utf-8" }).end(`${r.reason ?? r.outcome}\n`);
       } catch (err) {
-        log(`https error ${(err as Error).message}`);
+        log(`https error ${oneLine((err as Error).message)}`);
         res.writeHead(500).end("internal error; retry later\n");
       }
     });
@@ -57,14 +101,18 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
     authOptional: true,
     disabledCommands: ["AUTH"],
     logger: false,
-    size: deps.limits.maxBodyBytes,
+    size: max,
     onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
+      const message = boundedSink(max);
+      stream.on("data", (c: Buffer) => message.push(c));
       stream.on("end", async () => {
-        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) return callback(Object.assign(new Error("message too large"), { responseCode: 552 }));
-        const raw = Buffer.concat(chunks);
+        const raw = message.bytes();
         try {
+          if (message.over || (stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+            const r = await tooLarge("email", "message", raw, message.seen);
+            report("email", r);
+            return callback(Object.assign(new Error(`message too large: ${r.reason}`), { responseCode: 552 }));
+          }
           // What SES does: the raw message to the bucket first, then the handler.
           const rawKey = `inbound/${new Date().toISOString().slice(0, 10)}/${createHash("sha256").update(raw).digest("hex")}`;
           await aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: rawKey, Body: raw }));
@@ -72,7 +120,7 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
           report("email", r);
           callback();
         } catch (err) {
-          log(`email error ${(err as Error).message}`);
+          log(`email error ${oneLine((err as Error).message)}`);
           callback(Object.assign(new Error("temporary failure; retry later"), { responseCode: 451 }));
         }
       });
@@ -98,6 +146,14 @@ export async function receiveCommand(opts: ReceiveOptions & { local?: boolean })
   if (!opts.local) {
     process.stderr.write("mtasts receive: only --local is supported here; in AWS the ReportReceiver component runs the same handlers on Lambda\n");
     return 2;
+  }
+  if (opts.resolver !== undefined) {
+    try {
+      parseResolverAddress(opts.resolver);
+    } catch (err) {
+      process.stderr.write(`mtasts receive: ${(err as Error).message}\n`);
+      return 2;
+    }
   }
   if (opts.dkim === "off") {
     process.stderr.write("WARNING: --dkim=off: email reports are counted WITHOUT checking DKIM. For local experiments only; RFC 8460 requires signed reports.\n");
