@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "scratch/", "policies/node_modules/"] },
+  { ignores: ["node_modules/", "dist/", "scratch/", "policies/node_modules/", ".stryker-tmp*/", "reports/", "bench/.bundles-*/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,6 +19,10 @@ export default tseslint.config(
   {
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off" },
+  },
+  {
+    files: ["scripts/*.mjs", "*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
   {
     files: ["bin/*.cjs"],

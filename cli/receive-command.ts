@@ -84,7 +84,7 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
       try {
         const r = body.over
           ? await tooLarge("https", "body", body.bytes(), body.seen)
-          : await ingestHttp({ method: req.method ?? "GET", contentType: req.headers["content-type"], body: body.bytes() }, deps);
+          : await ingestHttp({ method: req.method ?? "GET", contentType: req.headers["content-type"], body: body.bytes(), domain: reportDomain(req.headers.host) }, deps);
         report("https", r);
         res.writeHead(r.status, { "content-type": "text/plain; charset=utf-8" }).end(`${r.reason ?? r.outcome}\n`);
       } catch (err) {
@@ -166,4 +166,10 @@ export async function receiveCommand(opts: ReceiveOptions & { local?: boolean })
   });
   await receiver.close();
   return 0;
+}
+
+/** As the CloudFront Function on /tlsrpt does: the domain of https://mta-sts.<domain>/tlsrpt, from Host. */
+export function reportDomain(host: string | undefined): string | undefined {
+  const h = (host ?? "").toLowerCase().replace(/:\d+$/, "");
+  return /^mta-sts\.[a-z0-9.-]+$/.test(h) ? h.slice("mta-sts.".length) : undefined;
 }

@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsZone } from "./dns/zone";
 import { REPORT_PATH } from "./receiver-addresses";
-import { ROUTER_FUNCTION_CODE } from "./router-function";
+import { REPORT_FUNCTION_CODE, ROUTER_FUNCTION_CODE } from "./router-function";
 
 /** AWS managed cache policy "Managed-CachingDisabled": senders must see a new policy at once. */
 export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -38,6 +38,8 @@ export interface PolicyDistributionArgs {
   readonly ttl?: number;
   /** Host of the TLS-RPT receiver's Function URL: `REPORT_PATH` is routed there. */
   readonly reportOriginHost?: pulumi.Input<string>;
+  /** ARN of the CloudFront Function that names the report's domain for the receiver (with reportOriginHost). */
+  readonly reportFunctionArn?: pulumi.Input<string>;
 }
 
 /** AWS managed origin request policy "Managed-AllViewerExceptHostHeader" (Function URLs need their own Host). */
@@ -137,6 +139,7 @@ export class PolicyDistribution extends pulumi.ComponentResource {
                 cachePolicyId: CACHING_DISABLED_POLICY_ID,
                 originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
                 compress: false,
+                ...(args.reportFunctionArn ? { functionAssociations: [{ eventType: "viewer-request", functionArn: args.reportFunctionArn }] } : {}),
               },
             ]
           : [],
@@ -252,6 +255,15 @@ export class PolicySite extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Only with the receiver: tells it which domain's address a report was POSTed to.
+    const reportFunction = args.reportOriginHost
+      ? new aws.cloudfront.Function(
+          `${name}-report-domain`,
+          { runtime: "cloudfront-js-2.0", comment: "TLS-RPT: the report's domain from its address, for the receiver", code: REPORT_FUNCTION_CODE, publish: true },
+          { parent: this },
+        )
+      : undefined;
+
     const groups: PolicyHost[][] = [];
     args.hosts.forEach((host, i) => {
       const g = Math.floor((host.slot ?? i) / perGroup);
@@ -271,6 +283,7 @@ export class PolicySite extends pulumi.ComponentResource {
             priceClass: args.priceClass,
             ttl: args.ttl,
             reportOriginHost: args.reportOriginHost,
+            reportFunctionArn: reportFunction?.arn,
           },
           { parent: this },
         );

@@ -64,6 +64,7 @@ export type Quirk =
   | "contact-info-null"
   | "mx-host-string"
   | "mx-host-prefixed"
+  | "mx-host-invalid"
   | "tlsa-policy-string-json"
   | "missing-policy-string"
   | "empty-string-fields"
@@ -331,7 +332,7 @@ function mxHosts(value: string[] | string | null | undefined, at: string, quirks
     return [];
   }
   const hosts: string[] = [];
-  list.forEach((h, k) => {
+  list.forEach((h) => {
     const m = /^mx:\s*(.+)$/.exec(h.trim());
     if (m) quirks.add("mx-host-prefixed");
     const name = (m ? m[1] : h).trim().toLowerCase().replace(/\.$/, "");
@@ -341,7 +342,9 @@ function mxHosts(value: string[] | string | null | undefined, at: string, quirks
     }
     // eslint-disable-next-line no-control-regex -- "is it all ASCII?"
     const ascii = /^[\x00-\x7f]*$/.test(name) ? name : domainToASCII(name);
-    if (ascii.length > 253 || !MX_HOST.test(ascii)) reasons.push(`${at}${Array.isArray(value) ? `[${k}]` : ""}: ${show(h)} is not an MX host name or pattern`);
+    // mx-host only describes the policy: an entry that is no host name is left out and recorded,
+    // not a reason to lose the report's counts.
+    if (ascii.length > 253 || !MX_HOST.test(ascii)) quirks.add("mx-host-invalid");
     else hosts.push(ascii);
   });
   return hosts;

@@ -10,7 +10,7 @@ export async function ingestEmail(raw: Uint8Array, deps: IngestDeps, stored?: { 
   const rawKey = stored?.rawKey ?? (await deps.store.putRaw("email", raw, at));
   try {
     const found = await extractReports(raw, deps.limits);
-    const reports = found.reports.map((r) => parseOrReject(r.value, deps));
+    const reports = found.reports.map((r) => parseOrReject(r.value, deps, at));
     // Who vouches for each report: the DKIM signer aligned with the domains it names. Being
     // aligned only means the signer speaks for itself (it chose those names); whether its
     // reports may move a promotion is protocol/trust.ts's call, on the signer's domain.

@@ -5,7 +5,7 @@ import { parseReport, ReportError, type TlsReport } from "../protocol/tls-rpt";
 import { aggregateRows } from "./aggregate";
 import { UNSIGNED } from "./counters";
 import type { DnsResolver } from "./email";
-import type { IngestLimits } from "./limits";
+import { type IngestLimits, jsonBoundsFor } from "./limits";
 import { decodePayload, sniff } from "./payload";
 import { Rejection } from "./reject";
 import { type ReceiverStore, sha256 } from "./store";
@@ -85,9 +85,10 @@ export async function count(parsed: TlsReport, deps: IngestDeps, origin: { auth?
   return { outcome, domains: [...new Set(report.policies.map((p) => p.domain))], quirks: [...report.quirks, ...(notServed > 0 ? ["policies-not-served"] : [])], sessions, totals };
 }
 
-export function parseOrReject(value: unknown, deps: IngestDeps): TlsReport {
+/** `at`: when it was received (dates are judged by it); `domain`: the domain the address it was sent to names. */
+export function parseOrReject(value: unknown, deps: IngestDeps, at?: Date, domain?: string): TlsReport {
   try {
-    return parseReport(value, deps.limits);
+    return parseReport(value, deps.limits, { ...(at ? { now: at } : {}), ...(domain ? { defaultDomain: domain } : {}) });
   } catch (err) {
     if (err instanceof ReportError) throw new Rejection(400, `not a usable TLS-RPT report: ${err.reasons.join("; ")}`);
     throw err;
@@ -101,7 +102,11 @@ export async function rejected(deps: IngestDeps, rawKey: string, bytes: Uint8Arr
 }
 
 /** A report POSTed to the HTTPS endpoint (rua=https:). `stored`: re-driven from its raw copy. */
-export async function ingestHttp(req: { method: string; contentType?: string; body: Uint8Array }, deps: IngestDeps, stored?: { rawKey: string }): Promise<IngestResult> {
+export async function ingestHttp(
+  req: { method: string; contentType?: string; body: Uint8Array; /** The domain of the address it was POSTed to (https://mta-sts.<domain>/tlsrpt). */ domain?: string },
+  deps: IngestDeps,
+  stored?: { rawKey: string },
+): Promise<IngestResult> {
   const at = deps.now?.() ?? new Date();
   // Durable first: only then may the sender hear 2xx.
   const rawKey = stored?.rawKey ?? (await deps.store.putRaw("https", req.body, at));
@@ -112,8 +117,8 @@ export async function ingestHttp(req: { method: string; contentType?: string; bo
     if (sniff(req.body) === "unknown" && !REPORT_TYPES.has(label)) {
       throw new Rejection(415, `Content-Type ${label} is not a report type; send application/tlsrpt+gzip or application/tlsrpt+json`);
     }
-    const { value } = decodePayload(req.body, deps.limits.maxDecompressedBytes);
-    const result = await count(parseOrReject(value, deps), deps, { rawKey, channel: "https", at });
+    const { value } = decodePayload(req.body, deps.limits.maxDecompressedBytes, jsonBoundsFor(deps.limits));
+    const result = await count(parseOrReject(value, deps, at, req.domain), deps, { rawKey, channel: "https", at });
     return { outcome: result.outcome, status: 200, rawKey, reports: [result] };
   } catch (err) {
     return rejected(deps, rawKey, req.body, err, at);

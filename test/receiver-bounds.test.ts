@@ -140,7 +140,7 @@ describe("limits", () => {
   it("default to the values the README lists", () => {
     expect(DEFAULT_LIMITS).toEqual({
       maxBodyBytes: 10 * 1024 * 1024,
-      maxDecompressedBytes: 50 * 1024 * 1024,
+      maxDecompressedBytes: 32 * 1024 * 1024,
       maxMimeDepth: 20,
       maxReportsPerEmail: 10,
       maxPolicies: 1_000,

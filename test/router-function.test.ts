@@ -1,6 +1,6 @@
 // The CloudFront Function is plain JavaScript: run it here on the events CloudFront sends.
 import { describe, expect, it } from "vitest";
-import { policyObjectKey, ROUTER_FUNCTION_CODE } from "../components/router-function";
+import { policyObjectKey, REPORT_DOMAIN_HEADER, REPORT_FUNCTION_CODE, ROUTER_FUNCTION_CODE } from "../components/router-function";
 
 type Req = { uri: string; headers: Record<string, { value: string }> };
 const handler = new Function(`${ROUTER_FUNCTION_CODE}; return handler;`)() as (e: { request: Req }) => Req & { statusCode?: number };
@@ -22,5 +22,20 @@ describe("router function", () => {
     ["no Host header", undefined, "/.well-known/mta-sts.txt"],
   ])("answers 404 for %s", (_, host, uri) => {
     expect(handler(request(host, uri)).statusCode).toBe(404);
+  });
+});
+
+describe("report-domain function (the /tlsrpt path)", () => {
+  const tag = new Function(`${REPORT_FUNCTION_CODE}; return handler;`)() as (e: { request: Req }) => Req;
+  it("names the domain of https://mta-sts.<domain>/tlsrpt for the receiver", () => {
+    expect(tag(request("MTA-STS.Example.COM", "/tlsrpt")).headers[REPORT_DOMAIN_HEADER]).toEqual({ value: "example.com" });
+  });
+  it("replaces a value the client sent, and removes it for a host that is not mta-sts.*", () => {
+    const forged = request("mta-sts.example.com", "/tlsrpt");
+    forged.request.headers[REPORT_DOMAIN_HEADER] = { value: "victim.test" };
+    expect(tag(forged).headers[REPORT_DOMAIN_HEADER]).toEqual({ value: "example.com" });
+    const other = request("d111.cloudfront.net", "/tlsrpt");
+    other.request.headers[REPORT_DOMAIN_HEADER] = { value: "victim.test" };
+    expect(tag(other).headers[REPORT_DOMAIN_HEADER]).toBeUndefined();
   });
 });

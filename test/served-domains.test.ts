@@ -39,3 +39,13 @@ it("counts only the served domains' policies, and keeps a report about none of t
   expect((await served())?.has("theirs.test")).toBe(true);
   expect(await servedDomainsFrom(store, undefined)()).toBeUndefined();
 });
+
+it("attributes a report without policy-domain (Postfix 3.10) to the domain of the address it was POSTed to", async () => {
+  const store = new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: "served" });
+  const body = Buffer.from(JSON.stringify({ "organization-name": "Postfix", "date-range": { "start-datetime": "2026-11-18T00:00:00Z", "end-datetime": "2026-11-18T23:59:59Z" }, "report-id": "pf", policies: [{ policy: { "policy-type": "sts" }, summary: { "total-successful-session-count": 9, "total-failure-session-count": 0 } }] }));
+  const { reportDomain } = await import("../cli/receive-command");
+  expect([reportDomain("MTA-STS.Ours.TEST:8025"), reportDomain("ours.test"), reportDomain(undefined)]).toEqual(["ours.test", undefined, undefined]);
+  const r = await ingestHttp({ method: "POST", body, domain: reportDomain("mta-sts.ours.test") }, { store, limits: DEFAULT_LIMITS });
+  expect(r).toMatchObject({ outcome: "counted", reports: [{ domains: ["ours.test"], quirks: expect.arrayContaining(["policy-domain-from-address"]) }] });
+  expect((await ingestHttp({ method: "POST", body }, { store, limits: DEFAULT_LIMITS })).status).toBe(400);
+});

@@ -246,14 +246,19 @@ describe("mx-host", () => {
     expect(r.quirks).toContain("empty-string-fields");
   });
 
-  it("refuses what is not a name or pattern, naming the entry", () => {
-    expect(reasons(mx(["mx.example.com", "relay-mx: a"]))).toEqual(['policies[0].policy.mx-host[1]: "relay-mx: a" is not an MX host name or pattern']);
-    expect(reasons(mx(["*.*.example.com"]))).toEqual(['policies[0].policy.mx-host[0]: "*.*.example.com" is not an MX host name or pattern']);
-    expect(reasons(mx("mx.example.com\r\nx"))).toEqual(['policies[0].policy.mx-host: "mx.example.com\\r\\nx" is not an MX host name or pattern']);
-    expect(reasons(mx([`${"a".repeat(64)}.example`]))[0]).toMatch(/^policies\[0\]\.policy\.mx-host\[0\]: /);
+  it("leaves out what is not a name or pattern, and records it (mx-host only describes the policy)", () => {
+    const dropped = (v: string | string[]) => {
+      const r = parse(mx(v));
+      return { hosts: r.policies[0].mxHost, invalid: r.quirks.includes("mx-host-invalid") };
+    };
+    expect(dropped(["mx.example.com", "relay-mx: a"])).toEqual({ hosts: ["mx.example.com"], invalid: true });
+    expect(dropped(["*.*.example.com"])).toEqual({ hosts: [], invalid: true });
+    expect(dropped("mx.example.com\r\nx")).toEqual({ hosts: [], invalid: true });
+    expect(dropped([`${"a".repeat(64)}.example`])).toEqual({ hosts: [], invalid: true });
     const long = `${"a.".repeat(126)}ab`;
     expect(long).toHaveLength(254);
-    expect(reasons(mx([long]))[0]).toMatch(/^policies\[0\]\.policy\.mx-host\[0\]: ".*" \(254 characters\) is not an MX host name or pattern$/);
+    expect(dropped([long])).toEqual({ hosts: [], invalid: true });
+    expect(dropped(["mx.example.com"])).toEqual({ hosts: ["mx.example.com"], invalid: false });
     const longest = `${"a.".repeat(125)}abc`;
     expect(longest).toHaveLength(253);
     expect(parse(mx([longest])).policies[0].mxHost).toEqual([longest]);

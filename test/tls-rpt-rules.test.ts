@@ -476,8 +476,9 @@ describe("mx-host", () => {
     expect(hosts(["  mx:\t*.example.com"])).toEqual({ hosts: ["*.example.com"], quirks: ["mx-host-prefixed"] });
   });
 
-  it("keeps names that only contain 'mx' or 'mx:' elsewhere", () => {
+  it("keeps names that only contain 'mx' elsewhere; leaves out (and records) entries that are no host name", () => {
     expect(hosts(["mx.example.com", "mx1.example.com"])).toEqual({ hosts: ["mx.example.com", "mx1.example.com"], quirks: [] });
-    expect(hosts(["mx:"])).toEqual({ hosts: ["mx:"], quirks: [] });
+    expect(hosts(["mx:"])).toEqual({ hosts: [], quirks: ["mx-host-invalid"] });
+    expect(hosts(["relay-mx: a", "mx.example.com"])).toEqual({ hosts: ["mx.example.com"], quirks: ["mx-host-invalid"] });
   });
 });

@@ -18,7 +18,9 @@ export async function handler(event: LambdaFunctionURLEvent | ScheduledEvent): P
   }
   const e = event as LambdaFunctionURLEvent;
   const body = e.body ? Buffer.from(e.body, e.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
-  const result = await ingestHttp({ method: e.requestContext.http.method, contentType: e.headers?.["content-type"], body }, deps);
+  // Set by the CloudFront Function on the report path from the address the report was sent to.
+  const domain = e.headers?.["x-tlsrpt-domain"]?.toLowerCase() || undefined;
+  const result = await ingestHttp({ method: e.requestContext.http.method, contentType: e.headers?.["content-type"], body, domain }, deps);
   console.log(JSON.stringify({ msg: "tlsrpt-https", outcome: result.outcome, status: result.status, reason: result.reason, rawKey: result.rawKey, reports: result.reports }));
   publishMetrics("https", result);
   return { statusCode: result.status, headers: { "content-type": "text/plain; charset=utf-8" }, body: `${result.reason ?? result.outcome}\n` };
