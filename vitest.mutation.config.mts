@@ -1,13 +1,17 @@
 // The suites Stryker runs: fast, pure unit tests of the mutated files, none of which needs
-// ../shared (a user's clone has none) or a local server. The full suite takes ~85 s with
-// Pulumi mock runs; these take about a second.
+// ../shared (a user's clone has none) or a local server. The full suite takes minutes with
+// Pulumi mock runs and local S3/DynamoDB; these take a few seconds.
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: [
       "test/protocol.test.ts",
+      "test/tls-rpt.test.ts",
+      "test/tls-rpt-bounds.test.ts",
+      "test/receiver-attacks.test.ts",
       "test/tls-rpt-rules.test.ts",
+      "test/tls-rpt-edges.test.ts",
       "test/records-rules.test.ts",
       "test/mta-sts-rules.test.ts",
       "test/names-rules.test.ts",
