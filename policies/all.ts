@@ -1,6 +1,7 @@
 // Every policy of the pack, in the order they are listed in the README. index.ts serves
 // them; `mtasts plan` runs the same objects over the resources it recorded.
 import type { MtaStsPolicy } from "./lib/define";
+import { hostingManualSharesCertificate } from "./rules/certificates";
 import { cloudflareTxtQuoted, mtaStsCertificate, mtaStsCloudflareNotProxied, mtaStsPolicyBucket, mtaStsPolicyHost } from "./hosting";
 import { mtaStsEnforceHasTlsRpt, mtaStsEnforceMaxAge, mtaStsIdMatchesPolicy, mtaStsPolicyFile } from "./policy-file";
 import { receiverBucketPrivate, receiverLambdaBounded, receiverLeastPrivilege, receiverMetricsDimensions, receiverSinglePublicEntry } from "./receiver";
@@ -28,6 +29,7 @@ export const serviceRules: readonly MtaStsPolicy[] = [
   s3BucketName,
   s3LifecycleFilter,
   dnsCnameExclusive,
+  hostingManualSharesCertificate,
 ];
 
 export const policies: readonly MtaStsPolicy[] = [

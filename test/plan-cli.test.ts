@@ -67,8 +67,12 @@ describe("mtasts plan --stack example", () => {
 
   it("counts resources per domain and per group", () => {
     expect(plan.domains.map((d) => d.resourceCount)).toEqual([6, 5, 1]);
-    expect(plan.groups).toEqual([{ name: "mta-sts-site-group-0", domains: ["example.com", "example.org", "example.net"], resourceCount: 3 }]);
-    expect(plan.totals.cloudResources).toBe(6 + 5 + 1 + 3 + plan.totals.shared);
+    // example.net (manual DNS) has a group of its own (domainsPerDistribution: 2)
+    expect(plan.groups).toEqual([
+      { name: "mta-sts-site-group-0", domains: ["example.com", "example.org"], resourceCount: 3 },
+      { name: "mta-sts-site-group-1", domains: ["example.net"], resourceCount: 3 },
+    ]);
+    expect(plan.totals.cloudResources).toBe(6 + 5 + 1 + 3 + 3 + plan.totals.shared);
   });
 
   it("prints zone-file lines and the policy in text, and a table in markdown", () => {

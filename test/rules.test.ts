@@ -34,7 +34,7 @@ const inReceiver = { parents: ["mta-sts:index:MtaStsFleet", RECEIVER_TYPE] };
 
 describe("the rules as pack policies", () => {
   it("each has a name, a description, a level, a severity and remediation steps naming the fix, and is in the pack", () => {
-    expect(serviceRules).toHaveLength(14);
+    expect(serviceRules).toHaveLength(15);
     for (const p of serviceRules) {
       expect(policies).toContain(p);
       expect(p.description.length).toBeGreaterThan(40);
