@@ -118,7 +118,7 @@ describe("trust: what an outsider can send", () => {
         for (const a of attacks.slice(at)) await send(a);
         expect(await decide(deps)).toEqual(expected);
       }),
-      { numRuns: 12 },
+      { numRuns: Number(process.env.TRUST_RUNS ?? 12) },
     );
   }, 120_000);
 
