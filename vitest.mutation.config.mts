@@ -16,6 +16,7 @@ export default defineConfig({
       "test/mta-sts-rules.test.ts",
       "test/names-rules.test.ts",
       "test/receiver-bounds.test.ts",
+      "test/json-scan-edges.test.ts",
       "test/aggregate-rules.test.ts",
     ],
     pool: "threads",
