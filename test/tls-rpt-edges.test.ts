@@ -127,6 +127,14 @@ describe("the list of reasons", () => {
   });
 });
 
+describe("mx-host entries", () => {
+  it("lose an 'mx:' prefix only when the rest of the entry is one line", () => {
+    const r = parseReport(report({ policies: [policy({ policy: { "mx-host": ["mx: a.example.com", "mx: b.example.com\nc"] } })] }), undefined, { now: NOW });
+    expect(r.policies[0].mxHost).toEqual(["a.example.com"]);
+    expect(r.quirks).toEqual(["mx-host-invalid", "mx-host-prefixed"]);
+  });
+});
+
 describe("a default domain (the address's) for policies without one", () => {
   const options = { now: NOW, defaultDomain: "example.org" };
 
