@@ -21,11 +21,18 @@ export function buildCli(): Command {
     .description("run the Pulumi program offline (mock runtime, no credentials) and print the DNS records, policies and resources")
     .option("--stack <name>", "stack whose Pulumi.<name>.yaml to read", "example")
     .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
-    .option("--diff <ref>", "also list DNS records added/removed/changed against the stack file at this git ref")
+    .option("--diff <ref>", "compare with the plan of this git ref (its stack file planned with its own code): records, policies, resources")
+    .option("--detailed-exitcode", "with --diff: exit 0 when nothing changed, 2 when something did, 1 on any error (usage errors too)")
+    .option("--full-plan-url <url>", "markdown: where the full plan is (e.g. the workflow's artifact), named where the comment is cut")
     .option("--dir <path>", "project directory (holding Pulumi.yaml)", process.cwd())
     .addOption(new Option("--config-file <path>", "read config from this file instead of the stack file").hideHelp())
     .option("--existing", "also look up DNS: records that already exist at the plan's names, and CAA that forbids Amazon, become violations with their fix")
     .option("--resolver <host:port>", "DNS server for --existing instead of the system resolver")
+    // --detailed-exitcode, as terraform plan's: 2 means "changes", so a usage error exits 1.
+    .exitOverride((err) => {
+      if (err.exitCode !== 0 && process.argv.includes("--detailed-exitcode")) process.exit(1);
+      throw err;
+    })
     .action(async (opts) => {
       process.exitCode = await planCommand(opts);
     });

@@ -1,13 +1,15 @@
-// `mtasts plan` wiring: stack file -> mock run of the program -> plan (+ diff) -> output.
-import { spawnSync } from "node:child_process";
+// `mtasts plan` wiring: stack file -> mock run of the program -> plan (+ the base at a git ref,
+// planned with its own code, and the diff) -> output and exit status.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError, parseStackConfig } from "../config";
 import { existingRecordViolations } from "./plan-existing";
-import { buildPlan, diffPlans, hasMandatoryViolation, type Plan, renderMarkdown, renderText } from "./plan";
+import { buildPlan, hasMandatoryViolation, type Plan, renderText } from "./plan";
+import { type Base, BaseError, planBase } from "./plan-base";
+import { diffPlans, hasChanges, retirementViolations } from "./plan-diff";
+import { renderMarkdown } from "./plan-markdown";
 import { runProgram } from "./program-runner";
-import { configFromStackText, readProject, readStackConfig, stackTextAtRef } from "./stack-file";
+import { configFromStackText, readProject, readStackConfig, UsageError } from "./stack-file";
 
 export interface PlanOptions {
   stack: string;
@@ -19,38 +21,41 @@ export interface PlanOptions {
   existing?: boolean;
   /** DNS server for --existing, HOST:PORT. */
   resolver?: string;
-}
-
-/** The SDK keeps global state, so the plan of another config runs in a child process. */
-function planInChild(dir: string, stack: string, configFile: string): Plan {
-  const bin = path.join(__dirname, "..", "bin", "mtasts.cjs");
-  const res = spawnSync(process.execPath, [bin, "plan", "--stack", stack, "--dir", dir, "--format", "json", "--config-file", configFile], {
-    encoding: "utf8",
-    maxBuffer: 1 << 30,
-  });
-  if (res.status !== 0) throw new Error(`planning the stack file at the diff ref failed:\n${res.stderr}`);
-  return JSON.parse(res.stdout) as Plan;
+  /** Exit 0 when nothing changed against --diff, 2 when something did, 1 on any error. */
+  detailedExitcode?: boolean;
+  /** Where the full plan is, for the markdown comment's cut notice. */
+  fullPlanUrl?: string;
 }
 
 export async function planCommand(opts: PlanOptions): Promise<number> {
+  if (!opts.detailedExitcode) return plan(opts);
+  // As terraform plan -detailed-exitcode: 2 means "changes", so every failure, usage errors
+  // included, is 1 under this flag.
+  try {
+    if (!opts.diff) throw new UsageError("--detailed-exitcode needs --diff REF: changes are counted against a base");
+    return await plan(opts);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`mtasts plan: ${err.message}\n`);
+    return 1;
+  }
+}
+
+async function plan(opts: PlanOptions): Promise<number> {
   const project = readProject(path.resolve(opts.dir));
   const config = opts.configFile
     ? configFromStackText(fs.readFileSync(opts.configFile, "utf8"), project.name, opts.configFile)
     : readStackConfig(project, opts.stack);
 
-  // Read the baseline before running the program, so a bad ref is a usage error up front.
-  let baseline: Plan | undefined;
+  // The base first: a bad ref or a base that cannot be planned stops before the long part.
+  let base: Base | undefined;
   if (opts.diff) {
-    const text = stackTextAtRef(project, opts.stack, opts.diff);
-    if (text !== undefined) {
-      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-diff-"));
-      const file = path.join(tmp, `Pulumi.${opts.stack}.yaml`);
-      fs.writeFileSync(file, text);
-      try {
-        baseline = planInChild(project.dir, opts.stack, file);
-      } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
+    try {
+      base = await planBase(project, opts.stack, opts.diff);
+    } catch (err) {
+      if (!(err instanceof BaseError)) throw err;
+      process.stderr.write(`mtasts plan: --diff ${opts.diff}: cannot plan the base: ${err.message}\n`);
+      return 1;
     }
   }
 
@@ -58,10 +63,10 @@ export async function planCommand(opts: PlanOptions): Promise<number> {
   // tsx's source maps costs more than the plan itself at 1,000 domains. Errors still show
   // the file and function, with transpiled line numbers.
   process.setSourceMapsEnabled(false);
-  let plan: Plan;
+  let result: Plan;
   try {
     const run = await runProgram({ programPath: project.program, project: project.name, stack: opts.stack, config });
-    plan = await buildPlan(opts.stack, run);
+    result = await buildPlan(opts.stack, run);
   } catch (err) {
     const cause = findConfigError(err);
     if (cause) {
@@ -70,21 +75,28 @@ export async function planCommand(opts: PlanOptions): Promise<number> {
     }
     throw err;
   }
-  if (opts.diff) plan.diff = diffPlans(opts.diff, baseline, plan);
+  if (opts.diff && base) {
+    result.diff = diffPlans(opts.diff, base.base, result, { commit: base.commit, notes: base.notes });
+    result.violations.push(...retirementViolations(base.base, result, opts.diff));
+  }
   if (opts.existing) {
     const parse = (k: string) => (config[k] === undefined ? undefined : JSON.parse(config[k]));
     const parsed = parseStackConfig({ domains: parse("mta-sts:domains"), hosting: parse("mta-sts:hosting"), receiver: parse("mta-sts:receiver"), adopt: parse("mta-sts:adopt") });
     const found = await existingRecordViolations(opts.stack, parsed, { resolver: opts.resolver });
-    plan.violations.push(...found.violations);
+    result.violations.push(...found.violations);
     for (const line of found.notChecked) process.stderr.write(`mtasts plan: not checked: ${line}\n`);
   }
 
-  const out = opts.format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : opts.format === "markdown" ? renderMarkdown(plan) : renderText(plan);
+  const out =
+    opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : opts.format === "markdown" ? renderMarkdown(result, { fullPlanUrl: opts.fullPlanUrl }) : renderText(result);
   process.stdout.write(out);
-  if (hasMandatoryViolation(plan)) {
-    process.stderr.write(`mtasts plan: ${plan.violations.filter((v) => v.level === "mandatory").length} mandatory policy violation(s); see the plan\n`);
+  if (hasMandatoryViolation(result)) {
+    const mandatory = result.violations.filter((v) => v.level === "mandatory");
+    process.stderr.write(`mtasts plan: ${mandatory.length} mandatory policy violation(s); see the plan\n`);
+    for (const v of mandatory.filter((x) => x.policy === "retire-before-remove")) process.stderr.write(`mtasts plan: ${v.message}; fix: ${v.remediation}\n`);
     return 1;
   }
+  if (opts.detailedExitcode && result.diff) return hasChanges(result.diff) ? 2 : 0;
   return 0;
 }
 

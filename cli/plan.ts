@@ -1,10 +1,22 @@
-// `mtasts plan`: what the program would declare, as a reviewer wants it. Builds the plan
-// (a JSON contract) from a mock-runtime run, diffs DNS against another plan, renders text/markdown.
+// `mtasts plan`: what the program would declare, as a reviewer wants it. Builds the plan (a
+// versioned JSON contract) from a mock-runtime run and renders it as text; see plan-diff.ts for
+// the comparison with a base and plan-markdown.ts for the pull request comment.
+import { createHash } from "node:crypto";
 import type { DomainSummary } from "../components/mta-sts-fleet";
 import type { DnsRecordSpec } from "../components/dns/zone";
 import { policies } from "../policies/all";
 import { type NotRun, runPolicies, type Violation } from "../policies/lib/harness";
+import type { PlanDiff } from "./plan-diff";
+import { diffTextLines, TAKES_OVER, zoneLine } from "./plan-words";
 import { type ProgramRun, settle, UNKNOWN } from "./program-runner";
+
+export { TAKES_OVER, zoneLine };
+
+/**
+ * The version of the plan's JSON contract. Plans without one are version 1 (records without
+ * zones, resources without URNs or inputs); 2 added zone, urn, inputs and the diff below.
+ */
+export const PLAN_VERSION = 2;
 
 export interface PlanRecord {
   name: string;
@@ -19,6 +31,8 @@ export interface PlanRecord {
   known: boolean;
   /** Present (true) when the stack takes over a record that already exists at this name (adopt). */
   adopt?: boolean;
+  /** The zone it is written to (Route53 hosted zone id, Cloudflare zone id); null for manual DNS. */
+  zone: string | null;
 }
 
 export interface PlanDomain {
@@ -41,28 +55,17 @@ export interface PlanDomain {
 export interface PlanResource {
   type: string;
   name: string;
+  /** The URN the engine would give it: how resources are matched across plans. */
+  urn: string;
   custom: boolean;
   domain?: string;
   group?: string;
-}
-
-export interface RecordChange {
-  name: string;
-  type: string;
-  before: string[];
-  after: string[];
-  /** Present when adopt changed: whether the record now takes over an existing one. */
-  adopt?: boolean;
-}
-
-export interface PlanDiff {
-  ref: string;
-  added: PlanRecord[];
-  removed: PlanRecord[];
-  changed: RecordChange[];
+  /** Cloud resources: the inputs as declared (long values as a digest, unknowns as such). */
+  inputs?: Record<string, unknown>;
 }
 
 export interface Plan {
+  version: number;
   stack: string;
   domains: PlanDomain[];
   resources: PlanResource[];
@@ -77,7 +80,7 @@ export interface Plan {
   diff?: PlanDiff;
 }
 
-async function planRecord(spec: DnsRecordSpec): Promise<PlanRecord> {
+async function planRecord(spec: DnsRecordSpec, zone: string | null): Promise<PlanRecord> {
   const name = await settle(spec.name);
   const values = await settle(spec.values);
   return {
@@ -90,7 +93,38 @@ async function planRecord(spec: DnsRecordSpec): Promise<PlanRecord> {
     alias: spec.alias,
     known: name.known && values.known,
     ...(spec.adopt ? { adopt: true } : {}),
+    zone: spec.managedBy === "manual" ? null : zone,
   };
+}
+
+/** Values past this length are kept as a digest: a change still shows, the JSON stays small. */
+const LONG = 200;
+const digest = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 16)} (${text.length} characters)`;
+
+/** Inputs as the plan records them: long strings (bundles, policies) and large objects digested. */
+export function compactInputs(value: unknown): unknown {
+  if (typeof value === "string") return value.length > LONG ? digest(value) : value;
+  if (Array.isArray(value)) return value.map(compactInputs);
+  if (value !== null && typeof value === "object") {
+    const json = JSON.stringify(value);
+    if (json.length > 20 * LONG) return digest(json);
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, compactInputs(v)]));
+  }
+  return value;
+}
+
+/**
+ * The zone each DNS adapter (a `mta-sts:dns:*` component) writes to, from the zoneId input of
+ * the records it declares: the zone the engine would be told, whatever the config said.
+ */
+function zonesByAdapter(run: ProgramRun): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of run.resources) {
+    const adapter = r.ancestors[0];
+    const zone = r.inputs.zoneId;
+    if (r.custom && adapter?.type.startsWith("mta-sts:dns:") && typeof zone === "string" && !out.has(adapter.name)) out.set(adapter.name, zone);
+  }
+  return out;
 }
 
 /** Builds the plan from a run of index.ts (its `domains` export and the recorded resources). */
@@ -111,8 +145,19 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
     const chain = [{ type: r.type, name: r.name }, ...r.ancestors];
     const domain = chain.map((a) => domainOf.get(`${a.type}::${a.name}`)).find((d) => d !== undefined);
     const group = chain.find((a) => a.type === "mta-sts:index:PolicyDistribution")?.name;
-    return { type: r.type, name: r.name, custom: r.custom, ...(domain ? { domain } : {}), ...(group && !domain ? { group } : {}) };
+    return {
+      type: r.type,
+      name: r.name,
+      urn: r.urn,
+      custom: r.custom,
+      ...(domain ? { domain } : {}),
+      ...(group && !domain ? { group } : {}),
+      ...(r.custom ? { inputs: compactInputs(r.inputs) as Record<string, unknown> } : {}),
+    };
   });
+  const zones = zonesByAdapter(run);
+  const fleetName = run.resources.find((r) => r.type === "mta-sts:index:MtaStsFleet")?.name;
+  const zoneOf = (adapter: string) => zones.get(`${fleetName}-${adapter}-dns`) ?? null;
 
   const domains: PlanDomain[] = [];
   for (const s of summary) {
@@ -123,7 +168,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
       dnsProvider: s.dnsProvider,
       group: s.group,
       policy: { id: id.value ?? UNKNOWN, text: text.value ?? UNKNOWN, url: s.policy.url },
-      records: await Promise.all(s.records.map(planRecord)),
+      records: await Promise.all(s.records.map((r) => planRecord(r, zoneOf(s.domain)))),
       resourceCount: resources.filter((r) => r.custom && r.domain === s.domain).length,
       mxCheck: (mxCheck.value as { status: string; message: string }) ?? { status: "not-run", message: UNKNOWN },
       ...(s.retireAfter ? { retireAfter: s.retireAfter } : {}),
@@ -136,7 +181,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
     domains: domains.filter((d) => name.endsWith(`-group-${d.group}`)).map((d) => d.domain),
     resourceCount: resources.filter((r) => r.custom && r.group === name).length,
   }));
-  const receiverRecords = await Promise.all(((run.exports.receiverRecords ?? []) as readonly DnsRecordSpec[]).map(planRecord));
+  const receiverRecords = await Promise.all(((run.exports.receiverRecords ?? []) as readonly DnsRecordSpec[]).map((r) => planRecord(r, zoneOf("receiver"))));
   const cloud = resources.filter((r) => r.custom).length;
   // The same policy objects `pulumi preview --policy-pack policies` serves, run on what we recorded.
   const verdicts = await runPolicies(
@@ -144,6 +189,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
     run.resources.filter((r) => r.custom).map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: r.policyProps, propertyDependencies: r.propertyDependencies })),
   );
   return {
+    version: PLAN_VERSION,
     stack,
     domains,
     resources,
@@ -161,62 +207,14 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
   };
 }
 
-/** How a record is matched across plans: by name and type, or by purpose when the name is unknown. */
-const recordKey = (r: PlanRecord) => `${r.name === UNKNOWN ? r.purpose : r.name}|${r.type}`;
-
-/** DNS records added, removed and changed from `before` to `after`. */
-export function diffPlans(ref: string, before: Plan | undefined, after: Plan): PlanDiff {
-  const all = (p: Plan | undefined) => [...(p?.domains ?? []).flatMap((d) => d.records), ...(p?.receiverRecords ?? [])];
-  const index = (p: Plan | undefined) => new Map(all(p).map((r) => [recordKey(r), r]));
-  const old = index(before);
-  const now = index(after);
-  const added = [...now].filter(([k]) => !old.has(k)).map(([, r]) => r);
-  const removed = [...old].filter(([k]) => !now.has(k)).map(([, r]) => r);
-  const changed: RecordChange[] = [];
-  for (const [k, r] of now) {
-    const o = old.get(k);
-    // Turning adopt on or off changes what pulumi up does to an existing record: never "no changes".
-    const adoptChanged = o !== undefined && !!o.adopt !== !!r.adopt;
-    if (o && (adoptChanged || JSON.stringify(o.values) !== JSON.stringify(r.values))) {
-      changed.push({ name: r.name === UNKNOWN ? r.purpose : r.name, type: r.type, before: o.values, after: r.values, ...(adoptChanged ? { adopt: !!r.adopt } : {}) });
-    }
-  }
-  return { ref, added, removed, changed };
-}
-
-const quote = (v: string) => `"${v.replace(/(["\\])/g, "\\$1")}"`;
-
-/** Said beside every record the stack takes over (adopt), so a reviewer sees it. */
-export const TAKES_OVER = "takes over an existing record";
 /** A record's purpose, and the takeover when there is one. */
 const about = (r: PlanRecord) => `${r.purpose}${r.adopt ? ` (${TAKES_OVER})` : ""}`;
-const adoptChange = (c: RecordChange) => (c.adopt === undefined ? "" : c.adopt ? `${TAKES_OVER} (adopt turned on)` : `no longer ${TAKES_OVER} (adopt turned off)`);
-
-/** One zone-file line; TXT values quoted, aliases marked, unknowns said as such. */
-export function zoneLine(r: PlanRecord): string {
-  const name = r.name === UNKNOWN ? UNKNOWN : `${r.name}.`;
-  const values = r.values.map((v) => {
-    const target = v === UNKNOWN ? UNKNOWN : r.type === "TXT" ? quote(v) : `${v}.`;
-    return r.alias ? `ALIAS ${target}` : target;
-  });
-  return `${name} ${r.ttl} IN ${r.type} ${values.join(" ")}`;
-}
-
-function resourceLines(plan: Plan): string[] {
-  const t = plan.totals;
-  const owner = (r: PlanResource) => r.domain ?? r.group ?? "shared";
-  return [
-    `${t.cloudResources} cloud resources (${t.resources} with components) for ${t.domains} domains, ${t.perDomain} per domain on average`,
-    `  shared (bucket, access, router function): ${t.shared} resources`,
-    ...plan.groups.map((g) => `  ${g.name}: ${g.resourceCount} resources, ${g.domains.length} domains (${g.domains.join(", ")})`),
-    ...plan.domains.map((d) => `  ${d.domain}: ${d.resourceCount} resources`),
-    "Resources declared (type, name, for):",
-    ...plan.resources.map((r) => `  ${r.custom ? "" : "(component) "}${r.type}  ${r.name}  [${owner(r)}]`),
-  ];
-}
 
 export function renderText(plan: Plan): string {
-  const out: string[] = [`Plan for stack ${plan.stack} (offline, mock runtime: values a provider computes are "${UNKNOWN}")`, ""];
+  const out: string[] = [];
+  // The change first: a reviewer reads what moves before the whole picture.
+  if (plan.diff) out.push(...diffTextLines(plan.diff, `Pulumi.${plan.stack}.yaml`), "", "Full plan:", "");
+  out.push(`Plan for stack ${plan.stack} (offline, mock runtime: values a provider computes are "${UNKNOWN}")`, "");
   for (const d of plan.domains) {
     out.push(`${d.domain}  mode ${d.mode}, DNS ${d.dnsProvider}${d.dnsProvider === "manual" ? " (add these records by hand)" : ""}, group ${d.group}`);
     out.push(`  policy id ${d.policy.id}  ${d.policy.url}`);
@@ -236,14 +234,13 @@ export function renderText(plan: Plan): string {
   }
   out.push(...violationLines(plan), "");
   out.push(...resourceLines(plan));
-  if (plan.diff) out.push("", ...renderDiffText(plan.diff));
   return `${out.join("\n")}\n`;
 }
 
 /** True when a mandatory policy fired: the plan must not be trusted (exit 1). */
 export const hasMandatoryViolation = (plan: Plan) => plan.violations.some((v) => v.level === "mandatory");
 
-function violationLines(plan: Plan): string[] {
+export function violationLines(plan: Plan): string[] {
   const mandatory = plan.violations.filter((v) => v.level === "mandatory").length;
   const out = [
     `Policy pack: ${plan.violations.length === 0 ? "no violations" : `${mandatory} mandatory, ${plan.violations.length - mandatory} advisory violation(s)`}` +
@@ -255,54 +252,17 @@ function violationLines(plan: Plan): string[] {
   return out;
 }
 
-function renderDiffText(diff: PlanDiff): string[] {
-  const out = [`DNS changes against ${diff.ref}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`];
-  for (const r of diff.added) out.push(`+ ${zoneLine(r)}${r.adopt ? `  ; ${TAKES_OVER}` : ""}`);
-  for (const r of diff.removed) out.push(`- ${zoneLine(r)}`);
-  for (const c of diff.changed) {
-    const values = c.before.join(" ") === c.after.join(" ") ? "" : `${c.before.join(" ")} -> ${c.after.join(" ")}`;
-    out.push(`~ ${c.name} ${c.type}: ${[values, adoptChange(c)].filter(Boolean).join("; ")}`);
-  }
-  return out;
+export function resourceLines(plan: Plan): string[] {
+  const t = plan.totals;
+  const owner = (r: PlanResource) => r.domain ?? r.group ?? "shared";
+  return [
+    `${t.cloudResources} cloud resources (${t.resources} with components) for ${t.domains} domains, ${t.perDomain} per domain on average`,
+    `  shared (bucket, access, router function): ${t.shared} resources`,
+    ...plan.groups.map((g) => `  ${g.name}: ${g.resourceCount} resources, ${g.domains.length} domains (${g.domains.join(", ")})`),
+    ...plan.domains.map((d) => `  ${d.domain}: ${d.resourceCount} resources`),
+    "Resources declared (type, name, for):",
+    ...plan.resources.map((r) => `  ${r.custom ? "" : "(component) "}${r.type}  ${r.name}  [${owner(r)}]`),
+  ];
 }
 
-export function renderMarkdown(plan: Plan): string {
-  const out: string[] = [`## MTA-STS plan: stack \`${plan.stack}\``, ""];
-  if (plan.diff) {
-    const d = plan.diff;
-    out.push(`### DNS changes against \`${d.ref}\``, "");
-    if (d.added.length + d.removed.length + d.changed.length === 0) out.push("No DNS changes.", "");
-    else {
-      out.push("```diff");
-      for (const r of d.added) out.push(`+ ${zoneLine(r)}${r.adopt ? ` ; ${TAKES_OVER}` : ""}`);
-      for (const r of d.removed) out.push(`- ${zoneLine(r)}`);
-      for (const c of d.changed) {
-        out.push(`- ${c.name} ${c.type} ${c.before.join(" ")}`, `+ ${c.name} ${c.type} ${c.after.join(" ")}${c.adopt === undefined ? "" : ` ; ${adoptChange(c)}`}`);
-      }
-      out.push("```", "");
-    }
-  }
-  out.push("| domain | mode | DNS | policy id | group |", "|---|---|---|---|---|");
-  for (const d of plan.domains) out.push(`| ${d.domain} | ${d.mode} | ${d.dnsProvider} | \`${d.policy.id}\` | ${d.group} |`);
-  out.push("");
-  for (const d of plan.domains) {
-    const adopted = d.records.filter((r) => r.adopt).length;
-    out.push(`<details><summary><b>${d.domain}</b>: ${d.records.length} records${d.dnsProvider === "manual" ? " (add by hand)" : ""}${adopted > 0 ? `, ${adopted} ${adopted === 1 ? "takes" : "take"} over an existing record` : ""}</summary>`, "");
-    out.push("```dns", ...d.records.map((r) => `${zoneLine(r)} ; ${about(r)}`), "```", "");
-    out.push(`Policy served at ${d.policy.url}:`, "", "```", ...d.policy.text.split("\r\n").filter(Boolean), "```", "</details>", "");
-  }
-  if (plan.receiverRecords.length > 0) {
-    out.push("<details><summary><b>TLS-RPT receiver mail domain</b></summary>", "", "```dns", ...plan.receiverRecords.map((r) => `${zoneLine(r)} ; ${about(r)}`), "```", "</details>", "");
-  }
-  out.push("### Policy pack", "");
-  if (plan.violations.length === 0) out.push("No violations.", "");
-  else {
-    out.push("| level | policy | resource | message | fix |", "|---|---|---|---|---|");
-    const cell = (s: string) => s.replace(/\|/g, "\\|");
-    for (const v of plan.violations) out.push(`| ${v.level} | ${v.policy} | \`${v.resource}\` | ${cell(v.message)} | ${cell(v.remediation)} |`);
-    out.push("");
-  }
-  out.push("<details><summary>Resources</summary>", "", "```", ...resourceLines(plan), "```", "</details>", "");
-  out.push(`_Offline plan (mock runtime): values only known after deploy are shown as "${UNKNOWN}"._`);
-  return `${out.join("\n")}\n`;
-}
+export { renderMarkdown } from "./plan-markdown";

@@ -22,18 +22,24 @@ fs.writeFileSync(caFile, rootCa.pem);
 const MX_GOOD = "127.0.0.2";
 const MX_NO_STARTTLS = "127.0.0.3";
 const MX_WRONG_CERT = "127.0.0.4";
+// Nothing listens here: connections are refused, as at a dead address.
+const DEAD = "127.0.0.9";
+const DEAD_TOO = "127.0.0.10";
 
 interface Site {
   policy?: string;
   sts?: string[];
   tlsrpt?: string[] | null;
-  mx?: { host: string; address: string }[];
+  /** An MX host's addresses, tried in this order. */
+  mx?: { host: string; address: string | string[] }[];
+  /** The policy host's addresses, tried in this order (default 127.0.0.1, the HTTPS server). */
+  policyAddresses?: string[];
   cert?: Leaf;
   handler?: Handler;
   stsCname?: string;
 }
 
-const policyFor = (mx: string[], mode: "testing" | "enforce" = "enforce") => renderPolicy({ mode, mx, maxAge: 604800 });
+const policyFor = (mx: string[], mode: "none" | "testing" | "enforce" = "enforce") => renderPolicy({ mode, mx, maxAge: 604800 });
 const serve = (body: string | Buffer, status = 200, type = "text/plain"): Handler => (_req, res) => {
   res.writeHead(status, { "content-type": type });
   res.end(body);
@@ -63,6 +69,14 @@ const sites: Record<string, Site> = {
   "stale-id.test": { sts: [`v=STSv1; id=${policyId("something else")};`] },
   "cname.test": { stsCname: "_mta-sts.delegated.example" },
   "slow.test": { handler: () => undefined }, // accepts, never answers
+  // What a sender does with these (postfix-mta-sts-resolver + Postfix): mode none needs no MX
+  // checks; a missing TLS-RPT record changes no delivery; a dead address is skipped for the next.
+  "none.test": { policy: policyFor([], "none"), mx: [{ host: "mx.elsewhere.test", address: MX_NO_STARTTLS }] },
+  "none-mx.test": { policy: policyFor(["mx.none-mx.test"], "none"), mx: [{ host: "mx9.none-mx.test", address: DEAD }] },
+  "second-address.test": { policyAddresses: [DEAD, "127.0.0.1"], mx: [{ host: "mx.second-address.test", address: [DEAD, MX_GOOD] }] },
+  "first-address.test": { policyAddresses: ["127.0.0.1", DEAD], mx: [{ host: "mx.first-address.test", address: [MX_GOOD, DEAD] }] },
+  "all-dead.test": { policyAddresses: [DEAD, DEAD_TOO], mx: [{ host: "mx.all-dead.test", address: [DEAD, DEAD_TOO] }] },
+  "dead-then-bad.test": { policyAddresses: [DEAD, "127.0.0.1"], handler: serve("nope", 404), mx: [{ host: "mx.dead-then-bad.test", address: [DEAD, MX_NO_STARTTLS] }] },
 };
 
 /** Zone, certificates and handlers for every site, derived from the defaults above. */
@@ -80,8 +94,8 @@ function build() {
     } else zone[`_mta-sts.${domain}`] = { TXT: sts.map((v) => [v.slice(0, 10), v.slice(10)]) }; // two strings, concatenated by readers
     if (s.tlsrpt !== null) zone[`_smtp._tls.${domain}`] = { TXT: (s.tlsrpt ?? [`v=TLSRPTv1; rua=mailto:tlsrpt@${domain}`]).map((v) => [v]) };
     zone[domain] = { MX: mx.map((m) => m.host) };
-    for (const m of mx) zone[m.host] = { A: [m.address] };
-    zone[`mta-sts.${domain}`] = { A: ["127.0.0.1"] };
+    for (const m of mx) zone[m.host] = { A: [m.address].flat() };
+    zone[`mta-sts.${domain}`] = { A: s.policyAddresses ?? ["127.0.0.1"] };
     if (s.cert) certs.set(`mta-sts.${domain}`, s.cert);
     handlers.set(`mta-sts.${domain}`, s.handler ?? serve(policy));
   }
@@ -192,9 +206,71 @@ describe("mtasts check", () => {
     expect(status("mxmismatch.test", "starttls:mx.mxmismatch.test")).toMatchObject({ status: "fail", message: expect.stringContaining("does not name the host") });
   });
 
-  it("fails a domain without a TLS-RPT record", () => {
-    expect(status("notlsrpt.test", "tlsrpt-record")).toMatchObject({ status: "fail", message: expect.stringContaining("no v=TLSRPTv1") });
-    expect(failed("notlsrpt.test")).toEqual(["tlsrpt-record"]);
+  it("warns, and does not fail, a domain without a TLS-RPT record (optional in RFC 8460; senders deliver the same)", () => {
+    expect(status("notlsrpt.test", "tlsrpt-record")).toMatchObject({ status: "warn", message: expect.stringContaining("no v=TLSRPTv1") });
+    expect(status("notlsrpt.test", "tlsrpt-record")!.message).toContain('publish "v=TLSRPTv1; rua=mailto:..." at _smtp._tls.notlsrpt.test');
+    expect(failed("notlsrpt.test")).toEqual([]);
+    expect(reports.get("notlsrpt.test")!.ok).toBe(true);
+  });
+
+  it("still fails two TLS-RPT records (reporters ignore both) and an invalid one", async () => {
+    const both = await startDns({ ...zone, "_smtp._tls.notlsrpt.test": { TXT: [["v=TLSRPTv1; rua=mailto:a@notlsrpt.test"], ["v=TLSRPTv1; rua=mailto:b@notlsrpt.test"]] }, "_smtp._tls.good.test": { TXT: [["v=TLSRPTv1; rua=ftp://x"]] } });
+    try {
+      const [two, bad] = await runChecks(["notlsrpt.test", "good.test"], options({ resolver: both.address, smtp: false }));
+      expect(two.checks.find((c) => c.id === "tlsrpt-record")).toMatchObject({ status: "fail", message: expect.stringContaining("2 v=TLSRPTv1 records") });
+      expect(bad.checks.find((c) => c.id === "tlsrpt-record")).toMatchObject({ status: "fail", message: expect.stringContaining("is invalid") });
+    } finally {
+      await both.close();
+    }
+  });
+
+  it("checks no MX coverage and no STARTTLS under mode none, as senders apply no policy", () => {
+    const r = reports.get("none.test")!;
+    expect(r.checks.map((c) => [c.id, c.status])).toEqual([
+      ["sts-record", "pass"],
+      ["policy-fetch", "pass"],
+      ["policy-valid", "pass"],
+      ["policy-id", "pass"],
+      ["mx-coverage", "pass"],
+      ["tlsrpt-record", "pass"],
+    ]);
+    expect(status("none.test", "policy-valid")!.message).toBe("mode none, max_age 604800, mx (none)");
+    expect(status("none.test", "mx-coverage")!.message).toBe("mode none: senders apply no policy, so the MX hosts (mx.elsewhere.test) are not checked");
+    expect(r.ok).toBe(true);
+    // An MX the policy does not list, at a dead address: still nothing to check.
+    expect(reports.get("none-mx.test")!.checks.filter((c) => c.status !== "pass")).toEqual([]);
+  });
+
+  it("tries each address of the policy host and of an MX in turn, as senders do, and says which did not answer", () => {
+    const r = reports.get("second-address.test")!;
+    expect(r.ok).toBe(true);
+    expect(failed("second-address.test")).toEqual([]);
+    const fetch = status("second-address.test", "policy-fetch")!;
+    expect(fetch.status).toBe("warn");
+    expect(fetch.message).toContain("200 text/plain");
+    expect(fetch.message).toContain(`(from 127.0.0.1); no answer from ${DEAD}: `);
+    expect(fetch.message).toContain("ECONNREFUSED");
+    expect(status("second-address.test", "policy-id")!.status).toBe("pass");
+    const mx = status("second-address.test", "starttls:mx.second-address.test")!;
+    expect(mx.status).toBe("warn");
+    expect(mx.message).toContain(`STARTTLS`);
+    expect(mx.message).toContain(`(from ${MX_GOOD}); no answer from ${DEAD}: `);
+    // A good first address: the others are never tried.
+    expect(reports.get("first-address.test")!.checks.filter((c) => c.status !== "pass")).toEqual([]);
+  });
+
+  it("fails when no address answers, naming each, and judges the first address that does answer", () => {
+    const fetch = status("all-dead.test", "policy-fetch")!;
+    expect(fetch.status).toBe("fail");
+    expect(fetch.message).toMatch(new RegExp(`${DEAD}: .*ECONNREFUSED.*; ${DEAD_TOO}: .*ECONNREFUSED`));
+    const mx = status("all-dead.test", "starttls:mx.all-dead.test")!;
+    expect(mx.status).toBe("fail");
+    expect(mx.message).toContain(`${DEAD}: `);
+    expect(mx.message).toContain(`${DEAD_TOO}: `);
+    expect(mx.message).toContain("fix: make the MX accept connections on port 25");
+    // An answer is an answer: a 404 or a missing STARTTLS from the second address fails as such.
+    expect(status("dead-then-bad.test", "policy-fetch")).toMatchObject({ status: "fail", message: expect.stringContaining("answered 404") });
+    expect(status("dead-then-bad.test", "starttls:mx.dead-then-bad.test")).toMatchObject({ status: "fail", message: expect.stringContaining("does not offer STARTTLS") });
   });
 
   it("times out a slow policy host and still reports everything else", () => {
@@ -229,10 +305,10 @@ describe("mtasts check on the command line", () => {
   });
 
   it("prints the JSON contract and exits 1 when something fails", async () => {
-    const res = await cli([...flags(), "--format", "json", "good.test", "notlsrpt.test"]);
+    const res = await cli([...flags(), "--format", "json", "good.test", "notfound.test"]);
     expect(res.status).toBe(1);
     const json = JSON.parse(res.stdout) as { domains: DomainReport[] };
-    expect(json.domains.map((d) => [d.domain, d.ok])).toEqual([["good.test", true], ["notlsrpt.test", false]]);
+    expect(json.domains.map((d) => [d.domain, d.ok])).toEqual([["good.test", true], ["notfound.test", false]]);
     for (const c of json.domains.flatMap((d) => d.checks)) expect(Object.keys(c).sort()).toEqual(["id", "message", "status"]);
   });
 

@@ -5,7 +5,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { diffPlans, type Plan, type PlanRecord, renderMarkdown, renderText } from "../cli/plan";
+import { PLAN_VERSION, type Plan, type PlanRecord, renderMarkdown, renderText } from "../cli/plan";
+import { diffPlans as diffAgainst } from "../cli/plan-diff";
+
+const diffPlans = (ref: string, before: Plan, after: Plan) => diffAgainst(ref, { plan: before, version: PLAN_VERSION }, after);
 
 const root = path.resolve(__dirname, "..");
 const dirs: string[] = [];
@@ -20,9 +23,11 @@ const record = (name: string, extra: Partial<PlanRecord> = {}): PlanRecord => ({
   purpose: "MTA-STS policy id",
   alias: false,
   known: true,
+  zone: "023e105f4ecef8ad9ca31a8372d0c353",
   ...extra,
 });
 const planWith = (records: PlanRecord[]): Plan => ({
+  version: PLAN_VERSION,
   stack: "s",
   domains: [
     {
@@ -64,14 +69,14 @@ describe("rendering records the stack takes over", () => {
     const before = planWith([record("_mta-sts.example.org")]);
     const after = planWith([record("_mta-sts.example.org", { adopt: true }), record("mta-sts.example.org", { type: "CNAME", values: ["d1.cloudfront.net"], adopt: true })]);
     const diff = diffPlans("main", before, after);
-    expect(diff.changed).toEqual([{ name: "_mta-sts.example.org", type: "TXT", before: ["v=STSv1; id=abc;"], after: ["v=STSv1; id=abc;"], adopt: true }]);
+    expect(diff.records.changed).toMatchObject([{ name: "_mta-sts.example.org", type: "TXT", before: { values: ["v=STSv1; id=abc;"] }, after: { values: ["v=STSv1; id=abc;"], adopt: true }, fields: ["adopt"] }]);
     const text = renderText({ ...after, diff });
     expect(text).toContain("~ _mta-sts.example.org TXT: takes over an existing record (adopt turned on)");
-    expect(text).toContain("+ mta-sts.example.org. 300 IN CNAME d1.cloudfront.net.  ; takes over an existing record");
+    expect(text).toContain("+ mta-sts.example.org. 300 IN CNAME d1.cloudfront.net. ; MTA-STS policy id; cloudflare zone 023e105f4ecef8ad9ca31a8372d0c353; takes over an existing record");
     const md = renderMarkdown({ ...after, diff });
     expect(md).not.toContain("No DNS changes.");
-    expect(md).toContain('+ _mta-sts.example.org TXT v=STSv1; id=abc; ; takes over an existing record (adopt turned on)');
-    expect(diffPlans("main", after, before).changed[0]).toMatchObject({ adopt: false });
+    expect(md).toContain("~ _mta-sts.example.org TXT: takes over an existing record (adopt turned on)");
+    expect(diffPlans("main", after, before).records.changed[0]).toMatchObject({ after: { name: "_mta-sts.example.org" }, fields: ["adopt"] });
     expect(renderText({ ...before, diff: diffPlans("main", after, before) })).toContain("~ _mta-sts.example.org TXT: no longer takes over an existing record (adopt turned off)");
   });
 });

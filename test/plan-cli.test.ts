@@ -10,8 +10,11 @@ import { policyId } from "../protocol";
 const root = path.resolve(__dirname, "..");
 const bin = path.join(root, "bin", "mtasts.cjs");
 
+// The --diff base's worktree cache, inside a directory the suite removes.
+const cache = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-plan-cache-"));
+
 function mtasts(args: string[], cwd = root) {
-  const res = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const res = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true", MTASTS_BASE_CACHE: cache } });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -23,7 +26,7 @@ function tempProject(stackText: string) {
   return dir;
 }
 const exampleText = fs.readFileSync(path.join(root, "Pulumi.example.yaml"), "utf8");
-const dirs: string[] = [];
+const dirs: string[] = [cache];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 describe("mtasts plan --stack example", () => {
@@ -145,36 +148,49 @@ describe("mtasts plan --diff", () => {
     const res = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "json", "--diff", "HEAD"]);
     expect(res.stderr).toBe("");
     const plan: Plan = JSON.parse(res.stdout);
+    expect(plan.version).toBe(2);
     const diff = plan.diff!;
-    expect(diff.ref).toBe("HEAD");
-    expect(diff.added.map((r) => `${r.name} ${r.type}`).sort()).toEqual(
+    expect(diff.base).toBe("HEAD");
+    expect(diff.newStack).toBe(false);
+    expect(diff.records.added.map((r) => `${r.name} ${r.type}`).sort()).toEqual(
       ["_mta-sts.example.info TXT", "_smtp._tls.example.info TXT", "mta-sts.example.info A", "mta-sts.example.info AAAA", "(known after deploy) CNAME"].sort(),
     );
+    expect(diff.records.added.find((r) => r.type === "TXT")).toMatchObject({ provider: "route53", zone: "Z0123456789ABD", domain: "example.info", ttl: 300 });
     // example.net keeps a _smtp._tls record (the receiver's addresses); only its own rua goes
-    expect(diff.removed).toEqual([]);
-    expect(diff.changed.map((c) => `${c.name} ${c.type}`)).toEqual(["_mta-sts.example.com TXT", "_smtp._tls.example.net TXT"]);
-    expect(diff.changed[0].before[0]).not.toBe(diff.changed[0].after[0]);
-    expect(diff.changed[0].after[0]).toBe(`v=STSv1; id=${plan.domains[0].policy.id};`);
-    expect(diff.changed[1]).toMatchObject({
-      before: ["v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt"],
-      after: ["v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt"],
+    expect(diff.records.removed).toEqual([]);
+    const changed = diff.records.changed;
+    expect(changed.map((c) => `${c.name} ${c.type}`)).toEqual(["_mta-sts.example.com TXT", "_smtp._tls.example.net TXT"]);
+    expect(changed[0].fields).toEqual(["values"]);
+    expect(changed[0].before.values[0]).not.toBe(changed[0].after.values[0]);
+    expect(changed[0].after.values[0]).toBe(`v=STSv1; id=${plan.domains[0].policy.id};`);
+    expect(changed[1]).toMatchObject({
+      before: { values: ["v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt"], provider: "manual", zone: null },
+      after: { values: ["v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt"] },
     });
+    expect(diff.policies.map((p) => [p.domain, p.before?.mx, p.after?.mx])).toEqual([
+      ["example.com", ["*.mail.example.net", "mx1.example.com"], ["*.mail.example.net", "mx1.example.com", "mx2.example.com"]],
+      ["example.info", undefined, ["mx.example.info"]],
+    ]);
   });
 
   it("renders the diff for a pull request comment in markdown", () => {
     const md = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "markdown", "--diff", "HEAD"]).stdout;
-    expect(md).toContain("### DNS changes against `HEAD`");
+    expect(md.startsWith("<!-- mtasts-plan: stack example -->\n## MTA-STS plan: stack `example` against `HEAD`")).toBe(true);
+    expect(md).toContain("### DNS record changes (2 changed, 5 added, 0 removed)");
     expect(md).toContain('+ _mta-sts.example.info. 300 IN TXT "v=STSv1; id=');
-    expect(md).toContain("- _smtp._tls.example.net TXT v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt");
-    expect(md).toContain("+ _smtp._tls.example.net TXT v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt");
+    expect(md).toContain('- _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt" ; manual DNS: change by hand');
+    expect(md).toContain('+ _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt" ; manual DNS: change by hand');
+    expect(md).toContain("+ mx: mx2.example.com");
   });
 
-  it("treats a stack file that did not exist at the ref as all new", () => {
-    const res = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "json", "--diff", "HEAD"], dir);
-    expect(JSON.parse(res.stdout).diff.changed).toHaveLength(2);
+  it("treats a stack file that did not exist at the ref as all new, and says so", () => {
     fs.copyFileSync(path.join(dir, "Pulumi.example.yaml"), path.join(dir, "Pulumi.other.yaml"));
     const other = JSON.parse(mtasts(["plan", "--stack", "other", "--dir", dir, "--format", "json", "--diff", "HEAD"]).stdout) as Plan;
-    expect(other.diff!.removed).toEqual([]);
-    expect(other.diff!.added).toHaveLength(other.domains.flatMap((d) => d.records).length + other.receiverRecords.length);
+    expect(other.diff!.newStack).toBe(true);
+    expect(other.diff!.records.removed).toEqual([]);
+    expect(other.diff!.records.added).toHaveLength(other.domains.flatMap((d) => d.records).length + other.receiverRecords.length);
+    expect(other.diff!.resources.create).toHaveLength(other.totals.cloudResources);
+    const text = mtasts(["plan", "--stack", "other", "--dir", dir, "--diff", "HEAD"]).stdout;
+    expect(text).toContain("Pulumi.other.yaml does not exist at HEAD: a new stack, so everything is added");
   });
 });

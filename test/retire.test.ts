@@ -60,9 +60,9 @@ describe("removing a domain", () => {
     const plan = JSON.parse(res.stdout) as Plan;
     expect(plan.domains.map((d) => d.domain)).toEqual(["keep.test"]);
     expect(plan.resources.some((r) => r.name.includes("gone.test"))).toBe(false);
-    expect(plan.diff!.added).toEqual([]);
-    expect(plan.diff!.changed).toEqual([]);
-    expect(plan.diff!.removed.map((r) => `${r.name} ${r.type}`).sort()).toEqual(
+    expect(plan.diff!.records.added).toEqual([]);
+    expect(plan.diff!.records.changed).toEqual([]);
+    expect(plan.diff!.records.removed.map((r) => `${r.name} ${r.type}`).sort()).toEqual(
       ["(known after deploy) CNAME", "_mta-sts.gone.test TXT", "_smtp._tls.gone.test TXT", "mta-sts.gone.test CNAME"].sort(),
     );
   });

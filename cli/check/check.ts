@@ -69,7 +69,8 @@ async function tlsRptCheck(domain: string, deps: CheckDeps): Promise<CheckItem> 
     return fail("tlsrpt-record", `${name}: ${errorText(err)}`, "check the resolver and the zone's name servers");
   }
   const rpt = values.filter(isTlsRptRecord);
-  if (rpt.length === 0) return fail("tlsrpt-record", `${name}: no v=TLSRPTv1 TXT record, so delivery failures go unreported`, `publish "v=TLSRPTv1; rua=mailto:..." at ${name}`);
+  // Optional (RFC 8460 3): senders deliver the same without it; only the reports are lost.
+  if (rpt.length === 0) return warn("tlsrpt-record", `${name}: no v=TLSRPTv1 TXT record, so delivery failures go unreported`, `publish "v=TLSRPTv1; rua=mailto:..." at ${name}`);
   if (rpt.length > 1) return fail("tlsrpt-record", `${name}: ${rpt.length} v=TLSRPTv1 records; reporters ignore them all`, "merge them into one");
   try {
     const { rua } = parseTlsRptRecord(rpt[0]);
@@ -88,6 +89,36 @@ function certificateItem(id: string, subject: string, c: CertificateReport, warn
   return undefined;
 }
 
+interface Attempt<T> {
+  /** The first answer, from `address`; undefined when no address answered. */
+  readonly result?: T;
+  readonly address?: string;
+  /** "<address>: <error>" for each address that did not answer before it. */
+  readonly failures: string[];
+}
+
+/**
+ * Tries a host's addresses in order until one answers, as sending MTAs do (an MX or policy
+ * host with one dead address still gets mail). An answer is anything but a thrown error.
+ */
+async function firstAnswer<T>(addresses: readonly string[], attempt: (address: string) => Promise<T>): Promise<Attempt<T>> {
+  const failures: string[] = [];
+  for (const address of addresses) {
+    try {
+      return { result: await attempt(address), address, failures };
+    } catch (err) {
+      failures.push(`${address}: ${errorText(err)}`);
+    }
+  }
+  return { failures };
+}
+
+/** A warning when an answer came only after other addresses failed (senders lose time there). */
+function deadAddresses(id: string, answered: string, a: Attempt<unknown>): CheckItem | undefined {
+  if (a.failures.length === 0) return undefined;
+  return warn(id, `${answered} (from ${a.address}); no answer from ${a.failures.join("; ")}`, "senders skip these addresses after a delay: fix or remove them");
+}
+
 interface FetchOutcome {
   item: CheckItem;
   body?: Buffer;
@@ -104,12 +135,9 @@ async function policyFetchCheck(domain: string, deps: CheckDeps): Promise<FetchO
     return { item: fail("policy-fetch", `${host}: ${errorText(err)}`, "check DNS for the policy host") };
   }
   if (addresses.length === 0) return { item: fail("policy-fetch", `${host} has no A/AAAA record`, `point ${host} at the policy host (mtasts plan lists the record)`) };
-  let res: FetchResult;
-  try {
-    res = await deps.fetch(host, addresses[0]);
-  } catch (err) {
-    return { item: fail("policy-fetch", `${url}: ${errorText(err)}`, "make the policy host answer HTTPS on port 443") };
-  }
+  const attempt = await firstAnswer(addresses, (address) => deps.fetch(host, address));
+  if (!attempt.result) return { item: fail("policy-fetch", `${url}: ${attempt.failures.join("; ")}`, "make the policy host answer HTTPS on port 443") };
+  const res = attempt.result;
   const certItem = certificateItem("policy-fetch", host, res.certificate, warnDays);
   if (certItem?.status === "fail") return { item: certItem };
   if (res.status >= 300 && res.status < 400) {
@@ -119,7 +147,8 @@ async function policyFetchCheck(domain: string, deps: CheckDeps): Promise<FetchO
   const type = (res.contentType ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "text/plain") return { item: fail("policy-fetch", `${url} has Content-Type "${res.contentType ?? "(none)"}"`, "serve it as text/plain") };
   if (res.oversized) return { item: fail("policy-fetch", `${url} is over ${MAX_POLICY_BYTES} bytes; senders stop reading there`, "shorten the policy (wildcard mx patterns)") };
-  return { item: certItem ?? pass("policy-fetch", `${url}: 200 text/plain, ${res.body.length} bytes, certificate valid ${res.certificate.daysLeft ?? "?"} more days`), body: res.body };
+  const served = `${url}: 200 text/plain, ${res.body.length} bytes, certificate valid ${res.certificate.daysLeft ?? "?"} more days`;
+  return { item: certItem ?? deadAddresses("policy-fetch", served, attempt) ?? pass("policy-fetch", served), body: res.body };
 }
 
 async function mxChecks(domain: string, policy: Policy | undefined, deps: CheckDeps): Promise<CheckItem[]> {
@@ -130,6 +159,8 @@ async function mxChecks(domain: string, policy: Policy | undefined, deps: CheckD
     return [fail("mx-coverage", `MX of ${domain}: ${errorText(err)}`, "check the resolver and the zone's name servers")];
   }
   const items: CheckItem[] = [];
+  // RFC 8461 5: with mode none senders apply no policy, so neither coverage nor STARTTLS matters.
+  if (policy?.mode === "none") return [pass("mx-coverage", `mode none: senders apply no policy, so the MX hosts${hosts.length > 0 ? ` (${hosts.join(", ")})` : ""} are not checked`)];
   if (hosts.length === 0) items.push(fail("mx-coverage", `${domain} has no MX records`, "publish MX records (MTA-STS protects delivery to them)"));
   else if (!policy) items.push(fail("mx-coverage", `MX ${hosts.join(", ")} not checked: no valid policy`, "fix the policy first"));
   else {
@@ -148,15 +179,18 @@ async function mxChecks(domain: string, policy: Policy | undefined, deps: CheckD
 async function starttlsCheck(host: string, policy: Policy | undefined, deps: CheckDeps): Promise<CheckItem> {
   const id = `starttls:${host}`;
   try {
-    const [address] = await deps.resolver.addresses(host);
-    if (!address) return fail(id, `${host} has no A/AAAA record`, "fix the MX host's address records");
-    const probe = await deps.smtp(host, address);
+    const addresses = await deps.resolver.addresses(host);
+    if (addresses.length === 0) return fail(id, `${host} has no A/AAAA record`, "fix the MX host's address records");
+    const attempt = await firstAnswer(addresses, (address) => deps.smtp(host, address));
+    if (!attempt.result) return fail(id, `${host}: ${attempt.failures.join("; ")}`, "make the MX accept connections on port 25 and answer EHLO/STARTTLS");
+    const probe = attempt.result;
     if (!probe.starttlsOffered) return fail(id, `${host} does not offer STARTTLS`, "enable STARTTLS with a certificate for the MX host name");
     const c = probe.certificate!;
     const certItem = certificateItem(id, host, c, deps.expiryWarningDays ?? 14);
     if (certItem?.status === "fail") return certItem;
     if (policy && !policy.mx.some((p) => mxMatches(p, host))) return fail(id, `${host} is not covered by a policy mx pattern`, "add it to the policy's mx");
-    return certItem ?? pass(id, `${host}: STARTTLS, ${probe.tlsVersion ?? "TLS"}, certificate valid for ${host}`);
+    const offered = `${host}: STARTTLS, ${probe.tlsVersion ?? "TLS"}, certificate valid for ${host}`;
+    return certItem ?? deadAddresses(id, offered, attempt) ?? pass(id, offered);
   } catch (err) {
     return fail(id, `${host}: ${errorText(err)}`, "make the MX accept connections on port 25 and answer EHLO/STARTTLS");
   }
@@ -174,7 +208,7 @@ export async function checkDomain(domain: string, deps: CheckDeps): Promise<Doma
     try {
       const parsed = parsePolicy(fetched.body);
       policy = parsed.policy;
-      const summary = `mode ${policy.mode}, max_age ${policy.maxAge}, mx ${policy.mx.join(" ")}`;
+      const summary = `mode ${policy.mode}, max_age ${policy.maxAge}, mx ${policy.mx.join(" ") || "(none)"}`;
       const lf = parsed.warnings.find((w) => w.includes("LF only"));
       if (lf) checks.push(warn("policy-valid", `${summary}; ${lf}`, "end lines with CRLF"));
       else if (policy.mode === "enforce" && policy.maxAge < 86_400) checks.push(warn("policy-valid", `${summary}; max_age under a day in enforce`, "raise max_age to at least 86400 (604800 is usual)"));
