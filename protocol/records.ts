@@ -120,12 +120,42 @@ export function parseTlsRptRecord(value: string): TlsRptRecord {
   return { rua, extensions };
 }
 
+/** Bytes in one TXT character-string at most (RFC 1035 3.3: a length octet, then the bytes). */
+export const TXT_STRING_BYTES = 255;
+
+const utf8 = new TextEncoder();
+
 /**
- * Splits a TXT value into character-strings of at most 255 bytes (RFC 1035 3.3.14).
- * Resolvers hand them back as a list that readers concatenate.
+ * Splits a TXT value into character-strings of at most 255 bytes of UTF-8 (RFC 1035 3.3.14),
+ * never inside a character. Resolvers hand them back as a list that readers concatenate.
  */
 export function txtStrings(value: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i < value.length; i += 255) out.push(value.slice(i, i + 255));
-  return out.length > 0 ? out : [""];
+  let current = "";
+  let bytes = 0;
+  for (const char of value) {
+    const size = utf8.encode(char).length;
+    if (bytes + size > TXT_STRING_BYTES) {
+      out.push(current);
+      current = "";
+      bytes = 0;
+    }
+    current += char;
+    bytes += size;
+  }
+  out.push(current);
+  return out;
+}
+
+/**
+ * A TXT value in zone-file syntax (RFC 1035 5.1), as a person pastes it into a DNS console:
+ * each character-string of txtStrings in double quotes, `"` and `\` escaped with `\`, control
+ * characters as `\DDD`, separated by a space. The 255 bytes count the value, not the escapes.
+ */
+export function zoneTxt(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it finds
+  const escape = (s: string) => s.replace(/["\\]/g, "\\$&").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`);
+  return txtStrings(value)
+    .map((s) => `"${escape(s)}"`)
+    .join(" ");
 }

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { promiseOf, recordingMocks, settled } from "./helpers/pulumi";
 
 const lines: string[] = [];
+// A TLS-RPT value over 255 bytes: one zone-file character-string cannot hold it.
+const LONG_RUA = Array.from({ length: 9 }, (_, i) => `mailto:tlsrpt-${i}@reports.example.org`);
 let restore: () => void;
 
 beforeAll(async () => {
@@ -13,7 +15,13 @@ beforeAll(async () => {
   const { MtaStsFleet } = await import("../components/mta-sts-fleet");
   const { parseStackConfig } = await import("../config");
   const fleet = new MtaStsFleet("hand", {
-    ...parseStackConfig({ domains: [{ domain: "example.net", dns: { provider: "manual" }, mx: ["mx.example.net"], rua: ["mailto:tls@example.net"] }], receiver: { enabled: false } }),
+    ...parseStackConfig({
+      domains: [
+        { domain: "example.net", dns: { provider: "manual" }, mx: ["mx.example.net"], rua: ["mailto:tls@example.net"] },
+        { domain: "example.org", dns: { provider: "manual" }, mx: ["mx.example.org"], rua: LONG_RUA },
+      ],
+      receiver: { enabled: false },
+    }),
     mxResolver: "offline",
   });
   await promiseOf(fleet.domains[0].stsRecord);
@@ -30,4 +38,11 @@ it("logs the policy host and both TXT records too, in zone-file form", () => {
   expect(hand.some((l) => /add by hand: mta-sts\.example\.net\. 300 IN CNAME hand-site-group-0-cdn\.cloudfront\.net\. ; policy host/.test(l))).toBe(true);
   expect(hand.some((l) => /add by hand: _mta-sts\.example\.net\. 300 IN TXT "v=STSv1; id=[0-9a-f]+;"/.test(l))).toBe(true);
   expect(hand.some((l) => l.includes('add by hand: _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tls@example.net" ; TLS-RPT reporting addresses'))).toBe(true);
+});
+
+it("splits a TXT value over 255 bytes into quoted 255-byte strings, as a DNS console takes them", () => {
+  const value = `v=TLSRPTv1; rua=${LONG_RUA.join(",")}`;
+  expect(value.length).toBeGreaterThan(255);
+  const line = lines.find((l) => l.includes("add by hand: _smtp._tls.example.org."))!;
+  expect(line).toContain(`_smtp._tls.example.org. 300 IN TXT "${value.slice(0, 255)}" "${value.slice(255)}" ; TLS-RPT reporting addresses`);
 });

@@ -1,5 +1,6 @@
 // The two TXT records (protocol/records.ts) rule by rule: names, the id's and the extensions'
 // character rules at their edges, field separators, rua URIs, and the messages a user reads.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   buildStsRecord,
@@ -11,8 +12,10 @@ import {
   RecordError,
   stsRecordName,
   tlsRptRecordName,
+  TXT_STRING_BYTES,
   txtStrings,
   validateRuaUri,
+  zoneTxt,
 } from "../protocol";
 
 /** The message of the RecordError that `fn` throws. */
@@ -182,11 +185,64 @@ describe("_smtp._tls values", () => {
 });
 
 describe("TXT character-strings", () => {
-  it("are at most 255 characters each, in order", () => {
+  it("are at most 255 bytes each, in order", () => {
+    expect(TXT_STRING_BYTES).toBe(255);
     expect(txtStrings("")).toEqual([""]);
     expect(txtStrings("abc")).toEqual(["abc"]);
     expect(txtStrings("a".repeat(255))).toEqual(["a".repeat(255)]);
     expect(txtStrings(`${"a".repeat(255)}b`)).toEqual(["a".repeat(255), "b"]);
     expect(txtStrings(`${"a".repeat(255)}${"b".repeat(255)}c`)).toEqual(["a".repeat(255), "b".repeat(255), "c"]);
+  });
+
+  it("count UTF-8 bytes and never split a character", () => {
+    expect(txtStrings("é".repeat(127))).toEqual(["é".repeat(127)]); // 254 bytes
+    expect(txtStrings("é".repeat(128))).toEqual(["é".repeat(127), "é"]); // 256 bytes
+    expect(txtStrings(`${"a".repeat(253)}é`)).toEqual([`${"a".repeat(253)}é`]); // 255 bytes
+    expect(txtStrings(`${"a".repeat(254)}é`)).toEqual(["a".repeat(254), "é"]);
+    expect(txtStrings(`${"a".repeat(251)}😀`)).toEqual([`${"a".repeat(251)}😀`]); // 4 bytes, 2 UTF-16 units
+    expect(txtStrings(`${"a".repeat(252)}😀b`)).toEqual(["a".repeat(252), "😀b"]);
+  });
+});
+
+/** Reads zone-file character-strings back (the inverse of zoneTxt): what a DNS console stores. */
+function fromZone(text: string): string[] {
+  const strings = [...text.matchAll(/"((?:[^"\\]|\\\d{3}|\\.)*)"/g)].map((m) => m[1]);
+  expect(strings.map((s) => `"${s}"`).join(" ")).toBe(text); // nothing but quoted strings, one space apart
+  return strings.map((s) => s.replace(/\\(\d{3}|.)/g, (_, e: string) => (e.length === 3 ? String.fromCharCode(Number(e)) : e)));
+}
+
+describe("TXT values as zone-file lines", () => {
+  it("quote a short value as one character-string", () => {
+    expect(zoneTxt("v=STSv1; id=abc;")).toBe('"v=STSv1; id=abc;"');
+    expect(zoneTxt("")).toBe('""');
+  });
+
+  it("print a value over 255 bytes as several quoted 255-byte strings, separated by spaces", () => {
+    const rua = `v=TLSRPTv1; rua=${Array.from({ length: 12 }, (_, i) => `mailto:tlsrpt-${i}@reports.example.com`).join(",")}`;
+    expect(rua.length).toBe(449);
+    expect(zoneTxt(rua)).toBe(`"${rua.slice(0, 255)}" "${rua.slice(255)}"`);
+    expect(zoneTxt("x".repeat(600))).toBe(`"${"x".repeat(255)}" "${"x".repeat(255)}" "${"x".repeat(90)}"`);
+    expect(zoneTxt("x".repeat(255))).toBe(`"${"x".repeat(255)}"`);
+  });
+
+  it("escape quotes, backslashes and control characters, which do not count toward the 255 bytes", () => {
+    expect(zoneTxt('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(zoneTxt("a\tb\nc\x7f")).toBe('"a\\009b\\010c\\127"');
+    expect(zoneTxt(`${"a".repeat(254)}"b`)).toBe(`"${"a".repeat(254)}\\"" "b"`);
+    expect(zoneTxt(`${"a".repeat(254)}\\b`)).toBe(`"${"a".repeat(254)}\\\\" "b"`);
+    expect(zoneTxt("é")).toBe('"é"');
+  });
+
+  it("read back, give the value, in strings of at most 255 bytes", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 700 }), (value) => {
+        const strings = fromZone(zoneTxt(value));
+        expect(strings.join("")).toBe(value);
+        expect(strings).toEqual(txtStrings(value));
+        for (const s of strings) expect(new TextEncoder().encode(s).length).toBeLessThanOrEqual(255);
+        // Full strings until the last: a DNS console gets no more strings than needed.
+        for (const s of strings.slice(0, -1)) expect(new TextEncoder().encode(s).length).toBeGreaterThan(251);
+      }),
+    );
   });
 });

@@ -1,6 +1,7 @@
 // Manual adapter: for zones this stack may not write to. Nothing is created; the records
 // are collected so `mtasts plan` and the stack output `domains` print them for a person to add.
 import * as pulumi from "@pulumi/pulumi";
+import { zoneTxt } from "../../protocol/records";
 import { type DnsRecordSpec, type DnsZone, type RecordArgs, withoutDot } from "./zone";
 
 export class ManualZone extends pulumi.ComponentResource implements DnsZone {
@@ -26,7 +27,7 @@ export class ManualZone extends pulumi.ComponentResource implements DnsZone {
     // Stack outputs appear only when `pulumi up` ends, but up waits for the certificate, whose
     // validation record a person must add first: say each record as soon as its value is known.
     // Only during an update: previews and `mtasts plan` print the records themselves.
-    if (!pulumi.runtime.isDryRun()) pulumi.all([spec.name, spec.values]).apply(([n, v]) => pulumi.log.info(`add by hand: ${n}. ${spec.ttl} IN ${type} ${type === "TXT" ? `"${v[0]}"` : `${v[0]}.`} ; ${args.purpose}`, this));
+    if (!pulumi.runtime.isDryRun()) pulumi.all([spec.name, spec.values]).apply(([n, v]) => pulumi.log.info(`add by hand: ${n}. ${spec.ttl} IN ${type} ${type === "TXT" ? zoneTxt(v[0]) : `${v[0]}.`} ; ${args.purpose}`, this));
     return spec;
   }
 
