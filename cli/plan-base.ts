@@ -165,9 +165,13 @@ function baseBin(treePackage: string | undefined, treeProject: string, notes: st
 
 /** The base's complaint in one line, with the worktree's paths said as `REF:path`. */
 export function oneLine(stderr: string, tree: string, ref: string): string {
-  const text = stderr
-    .split("\n")
-    .filter((l) => l.trim() !== "" && !/^\s+at\s/.test(l))
+  let lines = stderr.split("\n").filter((l) => l.trim() !== "" && !/^\s+at\s/.test(l));
+  // A crash prints where (and a frame of source) before what: start at what.
+  const what = lines.findIndex((l) => /^(mtasts\b|(?:[A-Z]\w*)?Error\b)/.test(l.trim()));
+  if (what > 0) lines = lines.slice(what);
+  const dump = lines.findIndex((l) => l.trim() === "{");
+  if (dump > 0) lines = lines.slice(0, dump);
+  const text = lines
     .map((l) => l.trim().replace(/^mtasts( plan)?:\s*/, ""))
     .join(" ")
     .split(`${tree}${path.sep}`)
