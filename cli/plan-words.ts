@@ -18,7 +18,8 @@ export function zoneLine(r: { name: string; type: string; ttl: number; values: s
   return `${name} ${r.ttl} IN ${r.type} ${values.join(" ")}`;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const count = (n: number) => n.toLocaleString("en-US");
+const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
 
 /** Where a record lives; manual records are a person's job, and say so. */
 function where(r: DiffRecord, verb: "add" | "remove" | "change"): string {
@@ -33,9 +34,9 @@ export function summaryLine(diff: PlanDiff): string {
   const r = diff.records;
   const s = diff.resources;
   return (
-    `${plural(r.changed.length, "record")} changed, ${r.added.length} added, ${r.removed.length} removed; ` +
+    `${plural(r.changed.length, "record")} changed, ${count(r.added.length)} added, ${count(r.removed.length)} removed; ` +
     `${plural(diff.policies.length, "policy", "policies")} changed; ` +
-    `resources: ${s.create.length} to create, ${s.update.length} to update, ${s.replace.length} to replace, ${s.delete.length} to delete`
+    `resources: ${count(s.create.length)} to create, ${count(s.update.length)} to update, ${count(s.replace.length)} to replace, ${count(s.delete.length)} to delete`
   );
 }
 
