@@ -6,10 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- no typings
-const S3rver = require("s3rver");
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- no typings
-const dynalite = require("dynalite");
+import { requireOptional } from "./optional-deps";
 
 const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
@@ -33,6 +30,10 @@ export async function ensureTable(dynamodb: DynamoDBClient, table: string): Prom
 export async function startAwsLocal(opts: { bucket?: string; table?: string; dataDir?: string; s3?: boolean } = {}) {
   const bucket = opts.bucket ?? "reports";
   const table = opts.table ?? "tlsrpt";
+  // Optional peers of the installed package, so loaded only here (no typings).
+  type Untyped = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const S3rver = requireOptional<Untyped>("s3rver", "local S3 (--local)");
+  const dynalite = requireOptional<Untyped>("dynalite", "local DynamoDB (--local)");
   const temp = opts.dataDir ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-aws-"));
   const root = opts.dataDir ?? temp!;
   fs.mkdirSync(path.join(root, "s3"), { recursive: true });
