@@ -1,5 +1,6 @@
-// The stack configuration (`mta-sts:domains`, `mta-sts:hosting`), parsed once with zod.
+// The stack configuration (`mta-sts:domains`, `mta-sts:hosting`, ...), parsed once with zod.
 // Every mistake becomes one line naming the key path and the fix; nothing is declared until all pass.
+// The program (index.ts) and every CLI command read the stack through parseStackConfigMap.
 import { z } from "zod";
 import { DEFAULT_MAX_AGE, MAX_AGE_LIMIT, MODES, type Mode } from "./protocol/mta-sts";
 import { toALabels } from "./protocol/dns-name";
@@ -97,9 +98,40 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A zod error function: `message` for a value of the wrong type (never zod's "Invalid input:
+ * expected number, received string"), `required` when the key is missing, and a hint when the
+ * value is a number or boolean written in quotes (`ttl: "300"`).
+ */
+function mustBe(message: string, required = message) {
+  return (iss: { code?: string; input?: unknown; expected?: string }): string => {
+    if (iss.input === undefined) return required;
+    if (iss.code === "invalid_type" && typeof iss.input === "string") {
+      const t = iss.input.trim();
+      if (iss.expected === "number" && /^-?\d+(\.\d+)?$/.test(t)) return `${message}; "${iss.input}" is quoted text: write ${t} without quotes`;
+      if (iss.expected === "boolean" && /^(true|false)$/i.test(t)) return `${message}; "${iss.input}" is quoted text: write ${t.toLowerCase()} without quotes`;
+    }
+    return message;
+  };
+}
+
+/** A whole number within min..max (max omitted: no upper bound), with the same message for every way of missing it. */
+function wholeNumber(what: string, min: number, max?: number, why = "") {
+  const range = max === undefined ? `${min} or more` : `${min}..${max}`;
+  const message = `must be a whole number of ${what}, ${range}${why}`;
+  const n = z.number({ error: mustBe(message) }).int({ error: message }).min(min, { error: message });
+  return max === undefined ? n : n.max(max, { error: message });
+}
+
+/** A fraction within 0..1, e.g. 0.05 for 5%. */
+const fraction = (example: string) => {
+  const message = `must be a fraction within 0..1, e.g. ${example}`;
+  return z.number({ error: mustBe(message) }).min(0, { error: message }).max(1, { error: message });
+};
+
 /** Wraps a protocol/ normaliser so its error becomes a zod issue at the right path. */
-function normalised(fn: (value: string) => string) {
-  return z.string().transform((value, ctx) => {
+function normalised(fn: (value: string) => string, typeMessage: string, required = typeMessage) {
+  return z.string({ error: mustBe(typeMessage, required) }).transform((value, ctx) => {
     try {
       return fn(value);
     } catch (err) {
@@ -110,15 +142,18 @@ function normalised(fn: (value: string) => string) {
 }
 
 const route53ZoneId = z
-  .string({ error: 'is required for provider route53; give the hosted zone id, e.g. "Z0123456789ABC"' })
+  .string({ error: mustBe('must be a Route53 hosted zone id in quotes, e.g. "Z0123456789ABC"', 'is required for provider route53; give the hosted zone id, e.g. "Z0123456789ABC"') })
   .transform((v) => v.replace(/^\/hostedzone\//, ""))
   .refine((v) => /^Z[A-Z0-9]{1,32}$/.test(v), { error: 'is not a Route53 hosted zone id; it looks like "Z0123456789ABC"' });
 const cloudflareZoneId = z
-  .string({ error: "is required for provider cloudflare; copy the 32-hex-digit Zone ID from the dashboard" })
+  .string({ error: mustBe("must be a Cloudflare zone id in quotes (32 hex digits)", "is required for provider cloudflare; copy the 32-hex-digit Zone ID from the dashboard") })
   .refine((v) => /^[0-9a-f]{32}$/.test(v), { error: "is not a Cloudflare zone id; it is 32 hex digits" });
 
 const dnsSchema = z
-  .object({ provider: z.string({ error: "is required: route53, cloudflare or manual" }) }, { error: "is required, e.g. { provider: route53, zoneId: Z0123456789ABC }" })
+  .object(
+    { provider: z.string({ error: mustBe("must be route53, cloudflare or manual", "is required: route53, cloudflare or manual") }) },
+    { error: mustBe("must be a mapping, e.g. { provider: route53, zoneId: Z0123456789ABC }", "is required, e.g. { provider: route53, zoneId: Z0123456789ABC }") },
+  )
   .passthrough()
   .transform((dns, ctx): DnsConfig => {
     const check = <T>(schema: z.ZodType<T>): T => {
@@ -145,103 +180,139 @@ const dnsSchema = z
   });
 
 const ADOPT_ERROR = "must be true or false; true lets the stack take over records that already exist at its names (see the README, Migrating)";
+const BOOLEAN = mustBe("must be true or false");
+const DOMAIN_NAME = "must be a domain name, e.g. example.com";
 
-const domainSchema = z
-  .strictObject({
-    domain: normalised(toALabels),
+const promotionObject = z.strictObject(
+  {
+    minDays: wholeNumber("days", 1, 365).default(14),
+    minSessions: wholeNumber("sessions", 0).default(1000),
+    maxFailureRate: fraction("0.001 for 0.1%").default(0.001),
+    minReporters: wholeNumber("reporting organisations", 1).default(2),
+    apply: z.enum(["propose", "auto"], { error: mustBe('must be "propose" (mtasts promote rewrites the stack file) or "auto" (pulumi up promotes)') }).default("propose"),
+    evidence: z
+      .enum(["known", "signed", "any"], {
+        error: mustBe('must be "known" (email reports DKIM-signed by a known reporter), "signed" (any aligned DKIM signature) or "any" (unsigned HTTPS reports too, which anyone can forge)'),
+      })
+      .default("known"),
+  },
+  { error: mustBe("must be a mapping of minDays, minSessions, maxFailureRate, minReporters, apply and evidence (see the README, Rolling out)") },
+);
+
+const domainObject = z.strictObject(
+  {
+    domain: normalised(toALabels, DOMAIN_NAME, "is required: the mail domain, e.g. example.com"),
     dns: dnsSchema,
-    mx: z.array(normalised(normaliseMxPattern), { error: "must be a list of host names or patterns" }).default([]),
-    mode: z.enum(MODES, { error: "must be none, testing or enforce" }).default("testing"),
+    mx: z
+      .array(normalised(normaliseMxPattern, 'must be a host name or pattern, e.g. mx1.example.com or "*.mail.example.net"'), { error: mustBe("must be a list of host names or patterns") })
+      .default([]),
+    mode: z.enum(MODES, { error: mustBe("must be none, testing or enforce") }).default("testing"),
     maxAge: z
-      .number({ error: "must be a whole number of seconds" })
+      .number({ error: mustBe("must be a whole number of seconds") })
       .int({ error: "must be a whole number of seconds" })
       .min(1, { error: `must be within 1..${MAX_AGE_LIMIT} seconds (RFC 8461 3.2)` })
       .max(MAX_AGE_LIMIT, { error: `must be within 1..${MAX_AGE_LIMIT} seconds (RFC 8461 3.2); ${MAX_AGE_LIMIT} is a year` })
       .optional(),
-    rua: z.array(normalised(validateRuaUri), { error: "must be a list of mailto: or https: URIs" }).default([]),
-    ttl: z.number().int().min(60, { error: "must be at least 60 seconds" }).max(86_400, { error: "must be at most 86400 seconds" }).default(300),
-    retireAfter: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date, YYYY-MM-DD (mtasts retire sets it)" }).optional(),
-    remove: z.boolean({ error: "must be true or false" }).default(false),
-    adopt: z.boolean({ error: ADOPT_ERROR }).optional(),
-    promotion: z
-      .strictObject({
-        minDays: z.number().int().min(1, { error: "must be at least 1" }).max(365, { error: "must be at most 365" }).default(14),
-        minSessions: z.number().int().min(0, { error: "must be 0 or more" }).default(1000),
-        maxFailureRate: z.number().min(0, { error: "must be within 0..1" }).max(1, { error: "must be within 0..1" }).default(0.001),
-        minReporters: z.number().int().min(1, { error: "must be at least 1" }).default(2),
-        apply: z.enum(["propose", "auto"], { error: 'must be "propose" (mtasts promote rewrites the stack file) or "auto" (pulumi up promotes)' }).default("propose"),
-        evidence: z
-          .enum(["known", "signed", "any"], {
-            error: 'must be "known" (email reports DKIM-signed by a known reporter), "signed" (any aligned DKIM signature) or "any" (unsigned HTTPS reports too, which anyone can forge)',
-          })
-          .default("known"),
-      })
+    rua: z.array(normalised(validateRuaUri, 'must be a mailto: or https: URI, e.g. "mailto:tlsrpt@example.com"'), { error: mustBe("must be a list of mailto: or https: URIs") }).default([]),
+    ttl: wholeNumber("seconds", 60, 86_400).default(300),
+    retireAfter: z
+      .string({ error: mustBe("must be a date, YYYY-MM-DD (mtasts retire sets it)") })
+      .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date, YYYY-MM-DD (mtasts retire sets it)" })
       .optional(),
-  })
+    remove: z.boolean({ error: BOOLEAN }).default(false),
+    adopt: z.boolean({ error: mustBe(ADOPT_ERROR) }).optional(),
+    promotion: promotionObject.optional(),
+  },
+  { error: mustBe("must be a mapping with domain, dns and mx, e.g. { domain: example.com, dns: { provider: manual }, mx: [mx1.example.com] }") },
+);
+
+const domainSchema = domainObject
   // adopt stays undefined here: the stack-wide mta-sts:adopt fills it in (stackSchema).
   .transform((d): Omit<DomainConfig, "adopt"> & { adopt?: boolean } => ({ ...d, maxAge: d.maxAge ?? DEFAULT_MAX_AGE[d.mode], maxAgeSet: d.maxAge !== undefined }));
 
-const hostingSchema = z
-  .strictObject({
-    domainsPerDistribution: z
-      .number()
-      .int()
-      .min(1, { error: "must be at least 1" })
-      .max(100, { error: "must be at most 100 (ACM's hard limit of names per certificate)" })
-      .default(10),
-    priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"]).default("PriceClass_100"),
-  })
-  .default({ domainsPerDistribution: 10, priceClass: "PriceClass_100" });
+const hostingObject = z.strictObject(
+  {
+    domainsPerDistribution: wholeNumber("domains", 1, 100, " (100 is ACM's hard limit of names per certificate)").default(10),
+    priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"], { error: mustBe("must be PriceClass_100, PriceClass_200 or PriceClass_All") }).default("PriceClass_100"),
+  },
+  { error: mustBe("must be a mapping, e.g. { domainsPerDistribution: 10 }; leave it out for the defaults") },
+);
+const hostingSchema = hostingObject.default({ domainsPerDistribution: 10, priceClass: "PriceClass_100" });
 
 const receiverDefaults = { enabled: true, https: true, retentionDays: 400, onDestroy: "keep" as const, failureRateThreshold: 0.05, limits: {}, reporters: [] };
-const limit = z.number({ error: "must be a positive whole number" }).int({ error: "must be a positive whole number" }).min(1, { error: "must be a positive whole number" }).optional();
-const receiverSchema = z
-  .strictObject({
-    enabled: z.boolean({ error: "must be true or false" }).default(true),
-    email: z
-      .strictObject({
-        domain: normalised(toALabels),
-        dns: dnsSchema,
-        ruleSetName: z
-          .string()
-          .regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$/, { error: "must be the name of the region's active SES receipt rule set (letters, digits, _ and -; at most 64)" })
-          .optional(),
-        identity: z.enum(["create", "existing"], { error: 'must be "create" (the stack verifies the domain in SES) or "existing" (it is an SES identity already; mtasts preflight tells)' }).default("create"),
-      })
+const limit = z
+  .number({ error: mustBe("must be a positive whole number") })
+  .int({ error: "must be a positive whole number" })
+  .min(1, { error: "must be a positive whole number" })
+  .optional();
+const RULE_SET_NAME = "must be the name of the region's active SES receipt rule set (letters, digits, _ and -; at most 64)";
+const emailObject = z.strictObject(
+  {
+    domain: normalised(toALabels, DOMAIN_NAME, "is required: the domain that receives report mail, e.g. tlsrpt.example.com"),
+    dns: dnsSchema,
+    ruleSetName: z
+      .string({ error: mustBe(RULE_SET_NAME) })
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$/, { error: RULE_SET_NAME })
       .optional(),
-    https: z.boolean({ error: "must be true or false" }).default(true),
-    alarmEmail: z.email({ error: "must be an email address" }).optional(),
-    retentionDays: z.number().int().min(1, { error: "must be at least 1 day" }).max(3650, { error: "must be at most 3650 days" }).default(400),
+    identity: z
+      .enum(["create", "existing"], { error: mustBe('must be "create" (the stack verifies the domain in SES) or "existing" (it is an SES identity already; mtasts preflight tells)') })
+      .default("create"),
+  },
+  { error: mustBe("must be a mapping, e.g. { domain: tlsrpt.example.com, dns: { provider: route53, zoneId: Z0123456789ABC } }") },
+);
+const limitsObject = z.strictObject(
+  { maxBodyBytes: limit, maxDecompressedBytes: limit, maxMimeDepth: limit, maxReportsPerEmail: limit, maxPolicies: limit, maxFailureDetails: limit },
+  { error: mustBe("must be a mapping of limit names to whole numbers, e.g. { maxBodyBytes: 1048576 }") },
+);
+const reporterObject = z.strictObject(
+  {
+    name: z
+      .string({ error: mustBe("must be text: how the reporter is counted, e.g. Example Mail", "is required: how the reporter is counted, e.g. Example Mail") })
+      .min(1, { error: "must not be empty" })
+      .max(64, { error: "must be at most 64 characters" }),
+    domains: z
+      .array(normalised(toALabels, DOMAIN_NAME), { error: mustBe("must be a list of DKIM signing domains, e.g. [mail.example]") })
+      .min(1, { error: "must list at least one DKIM signing domain" }),
+  },
+  { error: mustBe("must be a mapping { name, domains }, e.g. { name: Example Mail, domains: [mail.example] }") },
+);
+const receiverObject = z.strictObject(
+  {
+    enabled: z.boolean({ error: BOOLEAN }).default(true),
+    email: emailObject.optional(),
+    https: z.boolean({ error: BOOLEAN }).default(true),
+    alarmEmail: z.email({ error: mustBe("must be an email address") }).optional(),
+    retentionDays: wholeNumber("days", 1, 3650, " (3650 is ten years)").default(400),
     reservedConcurrency: z
-      .number({ error: "must be a whole number of executions; leave it out to reserve none" })
+      .number({ error: mustBe("must be a whole number of executions; leave it out to reserve none") })
       .int({ error: "must be a whole number of executions; leave it out to reserve none" })
       .min(1, { error: "must be at least 1; leave it out to reserve none" })
       .max(1000, { error: "must be at most 1000" })
       .optional(),
-    onDestroy: z.enum(["keep", "delete"], { error: 'must be "keep" (pulumi destroy leaves the reports bucket and table) or "delete" (destroys them with every report)' }).default("keep"),
-    failureRateThreshold: z.number().min(0, { error: "must be within 0..1" }).max(1, { error: "must be within 0..1" }).default(0.05),
-    limits: z
-      .strictObject({ maxBodyBytes: limit, maxDecompressedBytes: limit, maxMimeDepth: limit, maxReportsPerEmail: limit, maxPolicies: limit, maxFailureDetails: limit })
-      .default({})
-      .transform((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as Record<string, number>),
-    reporters: z
-      .array(
-        z.strictObject({
-          name: z.string({ error: "is required: how the reporter is counted, e.g. Example Mail" }).min(1, { error: "must not be empty" }).max(64, { error: "must be at most 64 characters" }),
-          domains: z.array(normalised(toALabels), { error: "must be a list of DKIM signing domains, e.g. [mail.example]" }).min(1, { error: "must list at least one DKIM signing domain" }),
-        }),
-        { error: "must be a list of { name, domains } (reporters whose DKIM-signed reports count as evidence)" },
-      )
-      .default([]),
-  })
-  .default(receiverDefaults);
+    onDestroy: z
+      .enum(["keep", "delete"], { error: mustBe('must be "keep" (pulumi destroy leaves the reports bucket and table) or "delete" (destroys them with every report)') })
+      .default("keep"),
+    failureRateThreshold: fraction("0.05 for 5%").default(0.05),
+    limits: limitsObject.default({}).transform((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as Record<string, number>),
+    reporters: z.array(reporterObject, { error: mustBe("must be a list of { name, domains } (reporters whose DKIM-signed reports count as evidence)") }).default([]),
+  },
+  { error: mustBe("must be a mapping, e.g. { enabled: true, https: true }; leave it out for the defaults") },
+);
+const receiverSchema = receiverObject.default(receiverDefaults);
+
+/** A stack without domains: the list is missing (e.g. a typo in the key) or empty. */
+const noDomains = (what: string) =>
+  `${what}, so the stack has nothing to publish; add a domain under config: in Pulumi.<stack>.yaml, e.g. ` +
+  "mta-sts:domains: [{ domain: example.com, dns: { provider: route53, zoneId: Z0123456789ABC }, mx: [mx1.example.com] }] (see Pulumi.example.yaml)";
 
 const stackSchema = z
   .object({
-    domains: z.array(domainSchema, { error: "must be a list of domains (see Pulumi.example.yaml)" }),
+    domains: z
+      .array(domainSchema, { error: mustBe("must be a list of domains (see Pulumi.example.yaml)", noDomains("is not set")) })
+      .min(1, { error: noDomains("is empty") }),
     hosting: hostingSchema,
     receiver: receiverSchema,
-    adopt: z.boolean({ error: ADOPT_ERROR }).default(false),
+    adopt: z.boolean({ error: mustBe(ADOPT_ERROR) }).default(false),
   })
   // A domain's own adopt wins over the stack-wide one.
   .transform(({ adopt, ...s }) => ({ ...s, domains: s.domains.map((d): DomainConfig => ({ ...d, adopt: d.adopt ?? adopt })) }));
@@ -309,29 +380,86 @@ function receiverChecks(receiver: unknown, domains: unknown): { path: PropertyKe
   ];
 }
 
-function keyPath(path: readonly PropertyKey[]): string {
+/**
+ * `mta-sts:domains[2] (acme.com).mode`: the domain is named beside its index, so a person finds
+ * the entry in a long list without counting.
+ */
+function keyPath(path: readonly PropertyKey[], domains: unknown): string {
   let out = `mta-sts:${String(path[0])}`;
-  for (const p of path.slice(1)) out += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
+  path.slice(1).forEach((p, i) => {
+    out += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
+    if (i === 0 && path[0] === "domains" && typeof p === "number") {
+      const entry: unknown = Array.isArray(domains) ? domains[p] : undefined;
+      const name = typeof entry === "string" ? entry : (entry as { domain?: unknown } | null | undefined)?.domain;
+      if (typeof name === "string" && name.length > 0 && name.length <= 253 && !/[\s()]/.test(name)) out += ` (${name})`;
+    }
+  });
   return out;
 }
 
-function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys") {
-    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; check the spelling against the README's configuration reference`;
+/** The keys allowed at each place (list indexes left out), for "did you mean" on unknown keys. */
+const KEYS_AT: Readonly<Record<string, readonly string[]>> = {
+  domains: Object.keys(domainObject.shape),
+  "domains.promotion": Object.keys(promotionObject.shape),
+  "domains.dns": ["provider", "zoneId"],
+  hosting: Object.keys(hostingObject.shape),
+  receiver: Object.keys(receiverObject.shape),
+  "receiver.email": Object.keys(emailObject.shape),
+  "receiver.email.dns": ["provider", "zoneId"],
+  "receiver.limits": Object.keys(limitsObject.shape),
+  "receiver.reporters": Object.keys(reporterObject.shape),
+};
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions), case-insensitive. */
+export function editDistance(a: string, b: string): number {
+  const s = a.toLowerCase();
+  const t = b.toLowerCase();
+  const d = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= s.length; i++) {
+    for (let j = 1; j <= t.length; j++) {
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
   }
-  return issue.message;
+  return d[s.length][t.length];
+}
+
+/** The known key nearest to `key`, when it is near enough to be a typo (one edit for keys of up to 3 letters, else two). */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const k of known) {
+    const distance = editDistance(key, k);
+    if (distance <= (k.length <= 3 ? 1 : 2) && (!best || distance < best.distance)) best = { key: k, distance };
+  }
+  return best?.key;
+}
+
+function unknownKey(key: string, known: readonly string[] | undefined): string {
+  const near = known && nearestKey(key, known);
+  if (near) return `unknown key; did you mean ${near}?`;
+  return known ? `unknown key; the keys here are ${known.join(", ")} (see the README, Configuration reference)` : "unknown key; check the spelling against the README's configuration reference";
+}
+
+/** One line per problem; an object with several unknown keys gives one line per key. */
+function describe(issue: z.core.$ZodIssue, domains: unknown): string[] {
+  if (issue.code === "unrecognized_keys") {
+    const known = KEYS_AT[issue.path.filter((p) => typeof p !== "number").map(String).join(".")];
+    return issue.keys.map((k) => `${keyPath([...issue.path, k], domains)}: ${unknownKey(k, known)}`);
+  }
+  return [`${keyPath(issue.path, domains)}: ${issue.message}`];
 }
 
 /**
  * Parses the raw values of `mta-sts:domains`, `mta-sts:hosting`, `mta-sts:receiver` and `mta-sts:adopt` (as
- * YAML/JSON gives them). Throws ConfigError with every problem found.
+ * YAML/JSON gives them). Throws ConfigError with every problem found, a missing or empty domain list included.
  */
 export function parseStackConfig(raw: { domains: unknown; hosting?: unknown; receiver?: unknown; adopt?: unknown }): StackConfig {
-  const domains = raw.domains ?? [];
+  const domains = raw.domains;
   const result = stackSchema.safeParse({ domains, hosting: raw.hosting, receiver: raw.receiver, adopt: raw.adopt });
   const problems = [
-    ...(result.success ? [] : result.error.issues.map((i) => `${keyPath(i.path)}: ${describe(i)}`)),
-    ...[...crossChecks(domains), ...receiverChecks(raw.receiver, domains)].map((i) => `${keyPath(i.path)}: ${i.message}`),
+    ...(result.success ? [] : result.error.issues.flatMap((i) => describe(i, domains))),
+    ...[...crossChecks(domains), ...receiverChecks(raw.receiver, domains)].map((i) => `${keyPath(i.path, domains)}: ${i.message}`),
   ];
   if (!result.success || problems.length > 0) {
     const byPath = [...new Set(problems)].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
@@ -350,8 +478,71 @@ export function domainsToDeclare(config: StackConfig, today: string): DomainConf
     .filter(({ d }) => d.remove && d.retireAfter !== undefined && today < d.retireAfter)
     .map(
       ({ d, i }) =>
-        `mta-sts:domains[${i}].remove: refusing to remove ${d.domain} before ${d.retireAfter}: senders may still hold its old policy until then (RFC 8461 8.3); keep remove: false until that day`,
+        `mta-sts:domains[${i}] (${d.domain}).remove: refusing to remove ${d.domain} before ${d.retireAfter}: senders may still hold its old policy until then (RFC 8461 8.3); keep remove: false until that day`,
     );
   if (early.length > 0) throw new ConfigError(early);
   return config.domains.filter((d) => !d.remove);
+}
+
+/** The `mta-sts:*` keys the program reads, each with what it is for (the README's configuration reference says more). */
+export const CONFIG_KEYS: Readonly<Record<string, string>> = {
+  domains: "the mail domains: a list of { domain, dns, mx, mode, ... }",
+  hosting: "how the policy files are served: { domainsPerDistribution, priceClass }",
+  receiver: "the TLS-RPT report receiver: { enabled, email, https, alarmEmail, ... }",
+  adopt: "true lets the stack take over records that already exist at its names, for every domain that does not say",
+  mxResolver: "HOST:PORT of the DNS server for the live MX check before enforce (default: the system resolver)",
+};
+
+/** What a stack's `mta-sts:*` keys give the program. */
+export interface StackSettings {
+  readonly config: StackConfig;
+  /** `mta-sts:mxResolver`: HOST:PORT, or "system". */
+  readonly mxResolver?: string;
+}
+
+/** A value as the Pulumi CLI passes it (objects, lists, numbers and booleans as JSON text), decoded as config.getObject would. */
+function decode(value: string | undefined): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value; // a plain string: the schema says what it should have been
+  }
+}
+
+/**
+ * The one reader of a stack's config, for `pulumi up` (index.ts, from pulumi.runtime.allConfig())
+ * and for every CLI command (from the stack file): keys "namespace:key", values as the Pulumi CLI
+ * passes them. Unknown `mta-sts:*` keys are errors, with the nearest known key when there is one;
+ * other namespaces (aws:, cloudflare:) are not ours to judge. Throws ConfigError with every problem.
+ */
+export function parseStackConfigMap(all: Readonly<Record<string, string>>): StackSettings {
+  const known = Object.keys(CONFIG_KEYS);
+  const problems: string[] = [];
+  const ours = Object.keys(all)
+    .filter((k) => k.startsWith("mta-sts:"))
+    .map((k) => k.slice("mta-sts:".length));
+  const suggestions = new Set<string>();
+  for (const key of ours.filter((k) => !known.includes(k))) {
+    const near = nearestKey(key, known);
+    if (near) suggestions.add(near);
+    problems.push(
+      `mta-sts:${key}: unknown key; ${near ? `did you mean mta-sts:${near}?` : `the keys this program reads are ${known.map((k) => `mta-sts:${k}`).join(", ")} (see the README, Configuration reference)`}`,
+    );
+  }
+  const get = (key: string) => decode(all[`mta-sts:${key}`]);
+  const mxResolver = all["mta-sts:mxResolver"];
+  if (mxResolver !== undefined && mxResolver !== "system" && !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(mxResolver)) {
+    problems.push(`mta-sts:mxResolver: "${mxResolver}" is not HOST:PORT, e.g. 10.0.0.2:53; leave it out to use the system resolver`);
+  }
+  let config: StackConfig | undefined;
+  try {
+    config = parseStackConfig({ domains: get("domains"), hosting: get("hosting"), receiver: get("receiver"), adopt: get("adopt") });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // "mta-sts:domain" already says "did you mean mta-sts:domains?": a second line about the missing list adds nothing.
+    problems.push(...err.problems.filter((p) => !(suggestions.has("domains") && p.startsWith("mta-sts:domains: is not set"))));
+  }
+  if (problems.length > 0 || !config) throw new ConfigError([...new Set(problems)].sort((a, b) => a.localeCompare(b, "en", { numeric: true })));
+  return { config, ...(mxResolver !== undefined ? { mxResolver } : {}) };
 }

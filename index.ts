@@ -1,17 +1,20 @@
 // The Pulumi program: stack config -> components, nothing else. The library API is in
 // lib.ts (the package root re-exports it when imported as a dependency).
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, domainsToDeclare, parseStackConfig } from "./config";
+import { ConfigError, domainsToDeclare, parseStackConfigMap } from "./config";
 import { MtaStsFleet } from "./components/mta-sts-fleet";
 import { awsClientConfig } from "./world/aws";
 import { evidenceReader } from "./world/evidence";
 import { findExistingRecords } from "./world/existing-records";
 import { lookUpActiveRuleSet } from "./world/ses";
 
-const config = new pulumi.Config("mta-sts");
 let parsed;
+let mxResolver: string | undefined;
 try {
-  const all = parseStackConfig({ domains: config.getObject("domains"), hosting: config.getObject("hosting"), receiver: config.getObject("receiver"), adopt: config.getObject("adopt") });
+  // Every mta-sts:* key, through the same reader as the CLI: unknown keys and an empty stack are errors.
+  const settings = parseStackConfigMap(pulumi.runtime.allConfig());
+  const all = settings.config;
+  mxResolver = settings.mxResolver;
   // MTASTS_TODAY pins the date for plans and tests; otherwise today, UTC.
   // Refuses `remove: true` before its retireAfter date; the fleet leaves removed domains out.
   domainsToDeclare(all, process.env.MTASTS_TODAY ?? new Date().toISOString().slice(0, 10));
@@ -44,7 +47,7 @@ const fleet = new MtaStsFleet("mta-sts", {
   // Records already at the names the stack writes in Cloudflare zones: refused, or taken over with adopt.
   existingRecords: offline ? undefined : findExistingRecords(parsed),
   // mtasts plan sets MTASTS_OFFLINE; a stack can name a resolver (mta-sts:mxResolver HOST:PORT).
-  mxResolver: offline ? "offline" : config.get("mxResolver"),
+  mxResolver: offline ? "offline" : mxResolver,
   today: process.env.MTASTS_TODAY,
 });
 

@@ -5,7 +5,7 @@ import { ACMClient } from "@aws-sdk/client-acm";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { SESClient } from "@aws-sdk/client-ses";
-import { ConfigError, parseStackConfig, type StackConfig } from "../config";
+import { ConfigError, parseStackConfigMap, type StackConfig } from "../config";
 import { makeResolver, parseResolverAddress } from "../net/resolver";
 import { makeZoneRecords } from "../net/zone-records";
 import { awsClientConfig } from "../world/aws";
@@ -62,8 +62,7 @@ export async function preflightCommand(opts: PreflightOptions): Promise<number> 
 
   let config: StackConfig;
   try {
-    const parse = (k: string) => (raw[k] === undefined ? undefined : JSON.parse(raw[k]));
-    config = parseStackConfig({ domains: parse("mta-sts:domains"), hosting: parse("mta-sts:hosting"), receiver: parse("mta-sts:receiver") });
+    config = parseStackConfigMap(raw).config;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`mtasts preflight: ${err.message}\n`);

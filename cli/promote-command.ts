@@ -4,7 +4,7 @@
 // scheduled pipeline can open a pull request whose diff is the promotion.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError, type DomainConfig, parseStackConfig, type ReceiverConfig } from "../config";
+import { ConfigError, type DomainConfig, parseStackConfigMap, type ReceiverConfig } from "../config";
 import { DEFAULT_MAX_AGE } from "../protocol/mta-sts";
 import { decidePromotion, type PromotionDecision } from "../protocol/promotion";
 import { toALabels } from "../protocol/dns-name";
@@ -15,9 +15,10 @@ import { evidenceReader } from "../world/evidence";
 import { currentPolicyIds, today as todayUtc, weighedEvidence } from "../world/promotion";
 import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
 import { makeResolver, parseResolverAddress } from "../net/resolver";
+import { assertDataDirFree } from "./data-dir";
 import { startAwsLocal } from "./local-aws";
 import { setEnforce } from "./stack-edit";
-import { configFromStackText, readProject, stackFileName, UsageError } from "./stack-file";
+import { configFromStackText, readProject, stackFileName, stackFilePath, UsageError } from "./stack-file";
 
 export interface PromoteOptions {
   stack: string;
@@ -46,6 +47,7 @@ async function openStore(opts: PromoteOptions, stackConfig: Record<string, strin
   if (opts.local) {
     const dir = path.resolve(opts.data);
     if (!fs.existsSync(path.join(dir, "dynamodb"))) throw new UsageError(`--data ${dir} holds no receiver data`);
+    await assertDataDirFree(dir, "promote"); // held by a running receiver: one line, not dynalite's late trace
     const aws = await startAwsLocal({ dataDir: dir, s3: false });
     return { store: new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table }), close: aws.close };
   }
@@ -56,16 +58,14 @@ async function openStore(opts: PromoteOptions, stackConfig: Record<string, strin
 
 export async function promoteCommand(opts: PromoteOptions): Promise<number> {
   const project = readProject(path.resolve(opts.dir));
-  const file = path.join(project.dir, stackFileName(opts.stack));
-  if (!fs.existsSync(file)) throw new UsageError(`no ${stackFileName(opts.stack)} in ${project.dir}`);
+  const file = stackFilePath(project.dir, opts.stack);
   if (opts.today && !/^\d{4}-\d{2}-\d{2}$/.test(opts.today)) throw new UsageError(`--today ${opts.today} must be YYYY-MM-DD`);
   const text = fs.readFileSync(file, "utf8");
   const raw = configFromStackText(text, project.name, file);
   let domains: readonly DomainConfig[];
   let receiver: ReceiverConfig;
   try {
-    const parse = (k: string) => (raw[k] === undefined ? undefined : JSON.parse(raw[k]));
-    ({ domains, receiver } = parseStackConfig({ domains: parse("mta-sts:domains"), hosting: parse("mta-sts:hosting"), receiver: parse("mta-sts:receiver"), adopt: parse("mta-sts:adopt") }));
+    ({ domains, receiver } = parseStackConfigMap(raw).config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`mtasts promote: ${err.message}\n`);

@@ -14,6 +14,8 @@ import { ingestEmail } from "../receiver/ingest-email";
 import { limitsFromEnv } from "../receiver/limits";
 import { oneLine, Rejection } from "../receiver/reject";
 import { ReceiverStore } from "../receiver/store";
+import { withDataDir } from "./data-dir";
+import { CommandFailure } from "./errors";
 import { startAwsLocal } from "./local-aws";
 
 export interface ReceiveOptions {
@@ -93,7 +95,12 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
       }
     });
   });
-  await new Promise<void>((resolve) => httpServer.listen(Number(opts.port), opts.host, resolve));
+  try {
+    await listening(httpServer, (done) => httpServer.listen(Number(opts.port), opts.host, done));
+  } catch (err) {
+    await aws.close();
+    throw listenFailure(err, "--port", opts);
+  }
 
   const smtp = new SMTPServer({
     secure: false,
@@ -126,7 +133,13 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
       });
     },
   });
-  await new Promise<void>((resolve) => smtp.listen(Number(opts.smtpPort), opts.host, () => resolve()));
+  try {
+    await listening(smtp, (done) => smtp.listen(Number(opts.smtpPort), opts.host, done));
+  } catch (err) {
+    httpServer.close();
+    await aws.close();
+    throw listenFailure(err, "--smtp-port", opts);
+  }
 
   const httpPort = (httpServer.address() as import("node:net").AddressInfo).port;
   const smtpPort = (smtp.server.address() as import("node:net").AddressInfo).port;
@@ -158,7 +171,8 @@ export async function receiveCommand(opts: ReceiveOptions & { local?: boolean })
   if (opts.dkim === "off") {
     process.stderr.write("WARNING: --dkim=off: email reports are counted WITHOUT checking DKIM. For local experiments only; RFC 8460 requires signed reports.\n");
   }
-  const receiver = await startLocalReceiver(opts, (line) => process.stderr.write(`${line}\n`));
+  const data = path.resolve(opts.data);
+  const receiver = await withDataDir(data, "receive", () => startLocalReceiver(opts, (line) => process.stderr.write(`${line}\n`)));
   process.stdout.write(`listening: http://${opts.host}:${receiver.httpPort}/ (POST reports) and smtp://${opts.host}:${receiver.smtpPort} (mail to any address); data in ${path.resolve(opts.data)}\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
@@ -166,6 +180,34 @@ export async function receiveCommand(opts: ReceiveOptions & { local?: boolean })
   });
   await receiver.close();
   return 0;
+}
+
+/** Resolves once `listen` has bound; rejects with the server's error (EADDRINUSE) instead of leaving it uncaught. */
+function listening(server: import("node:events").EventEmitter, listen: (done: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    listen(() => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** A listener that could not start, as one line with the fix. */
+function listenFailure(err: unknown, flag: "--port" | "--smtp-port", opts: ReceiveOptions): Error {
+  const port = flag === "--port" ? opts.port : opts.smtpPort;
+  const at = `${opts.host}:${port}`;
+  switch ((err as NodeJS.ErrnoException).code) {
+    case "EADDRINUSE":
+      return new CommandFailure(`${at} is already in use (another mtasts receive?); stop that process, or choose another port with ${flag} N (0: any free port)`);
+    case "EACCES":
+      return new CommandFailure(`not allowed to listen on ${at} (ports below 1024 need privileges); choose another with ${flag} N, e.g. ${flag === "--port" ? 8025 : 2525}`);
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+      return new CommandFailure(`--host ${opts.host} is not an address of this machine; give one of its addresses, e.g. 127.0.0.1 or 0.0.0.0`);
+    default:
+      return err as Error;
+  }
 }
 
 /** As the CloudFront Function on /tlsrpt does: the domain of https://mta-sts.<domain>/tlsrpt, from Host. */

@@ -3,9 +3,9 @@
 // one), the first day `remove: true` will be accepted.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError, parseStackConfig } from "../config";
+import { ConfigError, parseStackConfigMap } from "../config";
 import { toALabels } from "../protocol/dns-name";
-import { configFromStackText, readProject, stackFileName, UsageError } from "./stack-file";
+import { configFromStackText, readProject, stackFileName, stackFilePath, UsageError } from "./stack-file";
 import { setDomainKeys } from "./stack-edit";
 
 export interface RetireOptions {
@@ -19,8 +19,7 @@ export interface RetireOptions {
 
 export async function retireCommand(opts: RetireOptions): Promise<number> {
   const project = readProject(path.resolve(opts.dir));
-  const file = path.join(project.dir, stackFileName(opts.stack));
-  if (!fs.existsSync(file)) throw new UsageError(`no ${stackFileName(opts.stack)} in ${project.dir}`);
+  const file = stackFilePath(project.dir, opts.stack);
   const today = opts.today ?? new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today ${today} must be YYYY-MM-DD`);
   const maxAge = Number(opts.maxAge);
@@ -35,8 +34,7 @@ export async function retireCommand(opts: RetireOptions): Promise<number> {
   }
   let current;
   try {
-    const parse = (k: string) => (raw[k] === undefined ? undefined : JSON.parse(raw[k]));
-    current = parseStackConfig({ domains: parse("mta-sts:domains"), hosting: parse("mta-sts:hosting"), receiver: parse("mta-sts:receiver") }).domains.find((d) => d.domain === domain);
+    current = parseStackConfigMap(raw).config.domains.find((d) => d.domain === domain);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`mtasts retire: ${err.message}\n`);

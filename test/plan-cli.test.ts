@@ -115,8 +115,8 @@ describe("mtasts plan errors", () => {
     expect(res.code).toBe(1);
     expect(res.stdout).toBe("");
     expect(res.stderr).toContain("invalid stack config (2 problems)");
-    expect(res.stderr).toContain("mta-sts:domains[0].maxAge: must be within 1..31557600 seconds");
-    expect(res.stderr).toContain('mta-sts:domains[1].mx[0]: "mx.*.example.org" has a wildcard that is not the whole leftmost label');
+    expect(res.stderr).toContain("mta-sts:domains[0] (example.com).maxAge: must be within 1..31557600 seconds");
+    expect(res.stderr).toContain('mta-sts:domains[1] (example.org).mx[0]: "mx.*.example.org" has a wildcard that is not the whole leftmost label');
   });
 
   it("is a usage error (exit 2) to name a missing stack, an unknown format or a missing ref", () => {

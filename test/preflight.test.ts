@@ -373,7 +373,7 @@ describe("mtasts preflight on the command line", () => {
   it("exits 1 on an invalid stack config, naming the key", async () => {
     const res = await cli(flags("invalid"));
     expect(res.status).toBe(1);
-    expect(res.stderr).toContain("mta-sts:domains[0].mx");
+    expect(res.stderr).toContain("mta-sts:domains[0] (a.test).mx: is empty but mode is enforce");
   });
 
   it("exits 2 on usage errors", async () => {

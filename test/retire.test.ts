@@ -50,7 +50,7 @@ describe("removing a domain", () => {
     fs.writeFileSync(file, setDomainKeys(fs.readFileSync(file, "utf8"), "gone.test", { remove: true }));
     const res = run(["plan", "--stack", "r", "--dir", dir], "2026-11-27");
     expect(res.status).toBe(1);
-    expect(res.stderr).toContain("mta-sts:domains[1].remove: refusing to remove gone.test before 2026-11-28");
+    expect(res.stderr).toContain("mta-sts:domains[1] (gone.test).remove: refusing to remove gone.test before 2026-11-28");
     expect(res.stdout).toBe("");
   });
 
@@ -72,7 +72,7 @@ describe("removing a domain", () => {
     fs.writeFileSync(file, bad);
     const res = run(["plan", "--stack", "r", "--dir", dir], "2026-11-28");
     expect(res.status).toBe(1);
-    expect(res.stderr).toContain("mta-sts:domains[0].remove: needs retireAfter; run mtasts retire first");
-    expect(res.stderr).toContain("mta-sts:domains[1].retireAfter: needs mode: none");
+    expect(res.stderr).toContain("mta-sts:domains[0] (keep.test).remove: needs retireAfter; run mtasts retire first");
+    expect(res.stderr).toContain("mta-sts:domains[1] (gone.test).retireAfter: needs mode: none");
   });
 });
