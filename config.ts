@@ -397,18 +397,28 @@ function keyPath(path: readonly PropertyKey[], domains: unknown): string {
   return out;
 }
 
-/** The keys allowed at each place (list indexes left out), for "did you mean" on unknown keys. */
-const KEYS_AT: Readonly<Record<string, readonly string[]>> = {
-  domains: Object.keys(domainObject.shape),
-  "domains.promotion": Object.keys(promotionObject.shape),
-  "domains.dns": ["provider", "zoneId"],
-  hosting: Object.keys(hostingObject.shape),
-  receiver: Object.keys(receiverObject.shape),
-  "receiver.email": Object.keys(emailObject.shape),
-  "receiver.email.dns": ["provider", "zoneId"],
-  "receiver.limits": Object.keys(limitsObject.shape),
-  "receiver.reporters": Object.keys(reporterObject.shape),
-};
+/** The object shape under optional, default, transform and list wrappers, read from the schema's definition. */
+function shapeOf(schema: unknown): Record<string, unknown> | undefined {
+  let s = schema as { def?: { type: string; shape?: Record<string, unknown>; innerType?: unknown; in?: unknown; element?: unknown } } | undefined;
+  for (let depth = 0; s?.def && depth < 10; depth++) {
+    if (s.def.type === "object") return s.def.shape;
+    s = (s.def.innerType ?? s.def.in ?? s.def.element) as typeof s;
+  }
+  return undefined;
+}
+
+/** The keys allowed at `path` (list indexes left out), for "did you mean" on unknown keys; a new key is known here by itself. */
+function keysAt(path: readonly PropertyKey[]): readonly string[] | undefined {
+  const names = path.filter((p) => typeof p !== "number").map(String);
+  if (names[names.length - 1] === "dns") return ["provider", "zoneId"]; // checked per provider, inside a transform
+  let schema: unknown = stackSchema;
+  for (const name of names) {
+    schema = shapeOf(schema)?.[name];
+    if (schema === undefined) return undefined;
+  }
+  const shape = shapeOf(schema);
+  return shape && Object.keys(shape);
+}
 
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions), case-insensitive. */
 export function editDistance(a: string, b: string): number {
@@ -444,7 +454,7 @@ function unknownKey(key: string, known: readonly string[] | undefined): string {
 /** One line per problem; an object with several unknown keys gives one line per key. */
 function describe(issue: z.core.$ZodIssue, domains: unknown): string[] {
   if (issue.code === "unrecognized_keys") {
-    const known = KEYS_AT[issue.path.filter((p) => typeof p !== "number").map(String).join(".")];
+    const known = keysAt(issue.path);
     return issue.keys.map((k) => `${keyPath([...issue.path, k], domains)}: ${unknownKey(k, known)}`);
   }
   return [`${keyPath(issue.path, domains)}: ${issue.message}`];

@@ -209,7 +209,8 @@ describe("the suggestion's distance", () => {
 
 /**
  * Every key of the stack config, with a valid value; the completeness test below keeps it in step
- * with the schema, so the walk after it covers every key there is.
+ * with the schema, so the walk after it covers every key there is. Keys that cannot go together
+ * (one setting per mode) go in another entry of VARIANTS.
  */
 const FULL = {
   domains: [
@@ -242,6 +243,7 @@ const FULL = {
   },
   adopt: false,
 };
+const VARIANTS: Json[] = [FULL];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
@@ -274,31 +276,40 @@ function pathPattern(path: (string | number)[]): RegExp {
 }
 
 describe("every key, given a value of the wrong type, gets a message of its own", () => {
-  it("FULL is valid and lists every key the schema knows (add a new key to FULL, with a valid value)", () => {
-    expect(() => parseStackConfigMap(stackMap(FULL))).not.toThrow();
-    // An unknown key at each place makes the message list the keys known there.
-    for (const { path, value } of [{ path: [], value: FULL as Json }, ...nodes(FULL as Json)]) {
-      if (kind(value) !== "object" || path[path.length - 1] === "dns") continue;
-      const probe = path.length === 0 ? stackMap({ ...FULL, zzzz: 1 }) : stackMap(withValue(FULL as Json, [...path, "zzzz"], 1) as Record<string, unknown>);
-      const line = mapProblems(probe).find((p) => p.includes("zzzz"))!;
-      const known = path.length === 0 ? Object.keys(CONFIG_KEYS).filter((k) => k !== "mxResolver") : /the keys here are (.*) \(see/.exec(line)![1].split(", ");
-      expect({ at: path.join("."), keys: Object.keys(value as object).sort() }).toEqual({ at: path.join("."), keys: [...known].sort() });
+  it("VARIANTS are valid and together hold every key the schema knows (add a new key to FULL, or to a variant, with a valid value)", () => {
+    const keysByPlace = new Map<string, { known: string[]; given: Set<string> }>();
+    for (const variant of VARIANTS) {
+      expect(() => parseStackConfigMap(stackMap(variant as Record<string, unknown>))).not.toThrow();
+      // An unknown key at each place makes the message list the keys known there.
+      for (const { path, value } of [{ path: [], value: variant }, ...nodes(variant)]) {
+        if (kind(value) !== "object" || path[path.length - 1] === "dns") continue;
+        const probe = stackMap((path.length === 0 ? { ...(variant as object), zzzz: 1 } : withValue(variant, [...path, "zzzz"], 1)) as Record<string, unknown>);
+        const line = mapProblems(probe).find((p) => p.includes("zzzz"))!;
+        const at = path.filter((p) => typeof p === "string").join(".");
+        const known = path.length === 0 ? Object.keys(CONFIG_KEYS).filter((k) => k !== "mxResolver") : /the keys here are (.*) \(see/.exec(line)![1].split(", ");
+        const place = keysByPlace.get(at) ?? { known, given: new Set<string>() };
+        Object.keys(value as object).forEach((k) => place.given.add(k));
+        keysByPlace.set(at, place);
+      }
     }
+    for (const [at, { known, given }] of keysByPlace) expect({ at, keys: [...given].sort() }).toEqual({ at, keys: [...known].sort() });
   });
 
-  const cases: { path: (string | number)[]; value: Json }[] = [];
-  for (const { path, value: original } of nodes(FULL as Json)) {
-    const wrong: Json[] = ["forever", 7, true, null, [], {}].filter((w) => kind(w) !== kind(original) && !(kind(original) === "array" && kind(w) === "array"));
-    // Quoted numbers and booleans (ttl: "300"); at the top level the Pulumi CLI passes both forms as the same text.
-    if ((typeof original === "number" || typeof original === "boolean") && path.length > 1) wrong.push(String(original));
-    for (const value of wrong) cases.push({ path, value });
+  const cases: { variant: Json; path: (string | number)[]; value: Json }[] = [];
+  for (const variant of VARIANTS) {
+    for (const { path, value: original } of nodes(variant)) {
+      const wrong: Json[] = ["forever", 7, true, null, [], {}].filter((w) => kind(w) !== kind(original) && !(kind(original) === "array" && kind(w) === "array"));
+      // Quoted numbers and booleans (ttl: "300"); at the top level the Pulumi CLI passes both forms as the same text.
+      if ((typeof original === "number" || typeof original === "boolean") && path.length > 1) wrong.push(String(original));
+      for (const value of wrong) cases.push({ variant, path, value });
+    }
   }
 
   it(`${cases.length} wrong values over every key: no zod wording, always the key path`, () => {
     expect(cases.length).toBeGreaterThan(200);
     const seen: string[] = [];
-    for (const { path, value } of cases) {
-      const found = mapProblems(stackMap(withValue(FULL as Json, path, value) as Record<string, unknown>));
+    for (const { variant, path, value } of cases) {
+      const found = mapProblems(stackMap(withValue(variant, path, value) as Record<string, unknown>));
       const at = `${path.join(".")} = ${JSON.stringify(value)}`;
       for (const line of found) expect(line, at).not.toMatch(/Invalid (input|option|email)|expected .* received|Unrecognized key|Too (small|big)/);
       expect(found.some((line) => pathPattern(path).test(line)), `${at}: ${found.join(" | ")}`).toBe(true);
