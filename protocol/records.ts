@@ -24,7 +24,6 @@ export const isTlsRptRecord = (value: string) => value.startsWith("v=TLSRPTv1");
 function splitFields(value: string, version: string): string[] {
   const fields = value.split(/[ \t]*;[ \t]*/);
   if (fields[0] !== version) throw new RecordError(`record must start with "${version}"`);
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent; fields[0] is the version here, never "", so the length test changes nothing
   if (fields.length > 1 && fields[fields.length - 1] === "") fields.pop();
   return fields.slice(1);
 }
