@@ -2,7 +2,8 @@
 // `npm run test:mutation` runs it incrementally (only mutants whose code or tests changed are
 // run again) and fails when a file's score is under its target (scripts/mutation-check.mjs).
 // protocol/promotion.ts, receiver/evidence.ts and config.ts are left out while they are being
-// redesigned; add them to `mutate` and to TARGETS in scripts/mutation-check.mjs afterwards.
+// redesigned; add them to TARGETS afterwards (`mutate` is TARGETS' files). A cold run
+// (`npm run test:mutation -- --force`) takes about 40 minutes here; a warm one about a minute.
 
 /** Files mutated, each with the score it must keep (percent; no-coverage mutants count as survivors). */
 export const TARGETS = {
