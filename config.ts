@@ -54,8 +54,21 @@ export interface PromotionConfig {
 }
 
 export interface HostingConfig {
+  /**
+   * grouped (the default, and the layout of every stack from before modes): CloudFront distributions
+   * shared by groups of domains, one ACM certificate each. tenants: one multi-tenant distribution and
+   * a distribution tenant per domain, each with a CloudFront-managed certificate of its own.
+   */
+  readonly mode: "grouped" | "tenants";
+  /** Hosts per group distribution: grouped, or the groups still being left (tenants with migration). */
   readonly domainsPerDistribution: number;
+  /** Price class of the group distributions; tenants have none (CloudFront serves them from every edge location). */
   readonly priceClass: "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
+  /**
+   * tenants, while a grouped stack moves (see the README, Moving to tenants): the domains still on
+   * their group distribution, and those leaving it in this pulumi up (their tenant comes in the next).
+   */
+  readonly migration?: { readonly grouped: readonly string[]; readonly releasing: readonly string[] };
 }
 
 export interface ReceiverConfig {
@@ -230,14 +243,72 @@ const domainSchema = domainObject
   // adopt stays undefined here: the stack-wide mta-sts:adopt fills it in (stackSchema).
   .transform((d): Omit<DomainConfig, "adopt"> & { adopt?: boolean } => ({ ...d, maxAge: d.maxAge ?? DEFAULT_MAX_AGE[d.mode], maxAgeSet: d.maxAge !== undefined }));
 
+const PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
+const perDistribution = () => wholeNumber("domains", 1, 100, " (100 is ACM's hard limit of names per certificate)");
+const priceClass = () => z.enum(PRICE_CLASSES, { error: mustBe("must be PriceClass_100, PriceClass_200 or PriceClass_All") });
+const migrationList = (what: string) => z.array(normalised(toALabels, DOMAIN_NAME), { error: mustBe(`must be a list of the stack's domains ${what}`) }).default([]);
+
+/** Moving a grouped stack to tenants, batch by batch (README, Moving to tenants). */
+const migrationObject = z.strictObject(
+  {
+    domainsPerDistribution: perDistribution().default(10),
+    priceClass: priceClass().default("PriceClass_100"),
+    grouped: migrationList("still served by their group distribution"),
+    releasing: migrationList("leaving their group distribution in this pulumi up"),
+  },
+  {
+    error: mustBe(
+      "must be a mapping: the grouped stack's domainsPerDistribution (and priceClass), and the domains still on their group (grouped) or leaving it (releasing), e.g. { domainsPerDistribution: 10, grouped: [example.com], releasing: [] }",
+    ),
+  },
+);
+
 const hostingObject = z.strictObject(
   {
-    domainsPerDistribution: wholeNumber("domains", 1, 100, " (100 is ACM's hard limit of names per certificate)").default(10),
-    priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"], { error: mustBe("must be PriceClass_100, PriceClass_200 or PriceClass_All") }).default("PriceClass_100"),
+    mode: z
+      .enum(["grouped", "tenants"], {
+        error: mustBe('must be "grouped" (distributions shared by groups of domains; the default) or "tenants" (one multi-tenant distribution, a tenant per domain)'),
+      })
+      .default("grouped"),
+    domainsPerDistribution: perDistribution().optional(),
+    priceClass: priceClass().optional(),
+    migration: migrationObject.optional(),
   },
-  { error: mustBe("must be a mapping, e.g. { domainsPerDistribution: 10 }; leave it out for the defaults") },
+  { error: mustBe("must be a mapping, e.g. { mode: tenants } or { domainsPerDistribution: 10 }; leave it out for the defaults") },
 );
-const hostingSchema = hostingObject.default({ domainsPerDistribution: 10, priceClass: "PriceClass_100" });
+
+/** Settings that mean nothing in the chosen mode are refused with what to do instead. */
+const hostingSchema = hostingObject.optional().transform((raw, ctx): HostingConfig => {
+  const h = raw ?? { mode: "grouped" as const };
+  const refuse = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  if (h.mode === "grouped") {
+    if (h.migration) refuse(["migration"], "only goes with mode: tenants (moving a grouped stack to tenants); set mode: tenants, or remove it");
+    return { mode: "grouped", domainsPerDistribution: h.domainsPerDistribution ?? 10, priceClass: h.priceClass ?? "PriceClass_100" };
+  }
+  if (h.domainsPerDistribution !== undefined) {
+    refuse(
+      ["domainsPerDistribution"],
+      "means nothing with mode: tenants, where every domain has a distribution tenant of its own; remove it (while domains are still on their groups, it goes under migration.domainsPerDistribution)",
+    );
+  }
+  if (h.priceClass !== undefined) {
+    refuse(
+      ["priceClass"],
+      "means nothing with mode: tenants: a multi-tenant distribution and its connection group have no price class, and CloudFront serves tenants from every edge location; remove it, or keep mode: grouped to choose one",
+    );
+  }
+  const m = h.migration;
+  if (!m) return { mode: "tenants", domainsPerDistribution: 10, priceClass: "PriceClass_100" };
+  m.releasing.forEach((d, i) => {
+    if (m.grouped.includes(d)) refuse(["migration", "releasing", i], `${d} is also under migration.grouped; a domain is either still on its group or leaving it: keep it in one list`);
+  });
+  for (const [key, list] of [["grouped", m.grouped], ["releasing", m.releasing]] as const) {
+    list.forEach((d, i) => {
+      if (list.indexOf(d) !== i) refuse(["migration", key, i], `${d} is listed twice; list it once`);
+    });
+  }
+  return { mode: "tenants", domainsPerDistribution: m.domainsPerDistribution, priceClass: m.priceClass, migration: { grouped: m.grouped, releasing: m.releasing } };
+});
 
 const receiverDefaults = { enabled: true, https: true, retentionDays: 400, onDestroy: "keep" as const, failureRateThreshold: 0.05, limits: {}, reporters: [] };
 const limit = z

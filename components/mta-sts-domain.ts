@@ -44,7 +44,7 @@ export class MtaStsDomain extends pulumi.ComponentResource {
   readonly stsRecord: pulumi.Output<string>;
   /** Value of `_smtp._tls.<domain>`, or undefined when there is no rua. */
   readonly tlsRptRecord: pulumi.Output<string | undefined>;
-  /** Every record declared in this domain's zone (its TXT records, certificate validation, host). */
+  /** Every record declared in this domain's zone (certificate validation and host, then its TXT records). */
   readonly records: readonly DnsRecordSpec[];
   readonly mxCheck: pulumi.Output<{ status: string; message: string }>;
 
@@ -80,11 +80,11 @@ export class MtaStsDomain extends pulumi.ComponentResource {
     );
 
     // RFC 8461 8.1: senders fetch the policy when they see a new id. The value depends, as
-    // data, on the uploaded object and on the deployed distribution, so the engine cannot
-    // write the record before the new body is served.
-    this.stsRecord = pulumi
-      .all([this.policyId, object.id, args.site.servedFor(args.domain)])
-      .apply(([id]) => buildStsRecord(id));
+    // data, on the uploaded object and on the deployed distribution (or this domain's tenant,
+    // with its certificate), so the engine cannot write the record before the new body is served.
+    // In mode tenants, serve() declares the tenant and its host record here, as this domain's own.
+    const served = args.site.serve(args.domain, { parent: this, name });
+    this.stsRecord = pulumi.all([this.policyId, object.id, served]).apply(([id]) => buildStsRecord(id));
     args.zone.txt("sts-txt", { name: stsRecordName(args.domain), value: this.stsRecord, ttl, purpose: "MTA-STS policy id" });
 
     this.tlsRptRecord = pulumi.output(args.rua ?? []).apply((rua) => (rua.length > 0 ? buildTlsRptRecord(rua) : undefined));

@@ -13,7 +13,7 @@ import { limitsToEnv } from "../receiver/limits";
 import { ReportReceiver } from "./report-receiver";
 import type { DnsRecordSpec } from "./dns/zone";
 import { MtaStsDomain } from "./mta-sts-domain";
-import { PolicySite } from "./policy-site";
+import { type Placement, PolicySite } from "./policy-site";
 
 export interface MtaStsFleetArgs {
   /** Parsed domains (see config.ts); order decides distribution groups, so append new ones. Those with `remove: true` are left out. */
@@ -53,7 +53,10 @@ export interface DomainSummary {
   readonly domain: string;
   readonly mode: pulumi.Output<string>;
   readonly dnsProvider: string;
+  /** Index of the distribution group serving the domain; -1 when none does (a tenant of its own, or releasing). */
   readonly group: number;
+  /** What serves the domain: its group's distribution, its own tenant, or nothing while it leaves its group. */
+  readonly hosting: Placement;
   readonly policy: { readonly id: pulumi.Output<string>; readonly text: pulumi.Output<string>; readonly url: string };
   /** RFC 8461 8.3: the day from which the domain may be removed, when it is retiring. */
   readonly retireAfter?: string;
@@ -114,12 +117,22 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       if (!resolver) return Promise.resolve({ status: "not-run", message: "not run: offline plan (pulumi up checks the live MX hosts)" });
       return liveMxCoverage(d.domain, d.mx, resolver);
     };
+    const hosting = args.hosting;
+    if (hosting.migration) {
+      // A name left in the migration lists would keep a group (or a gap) for nothing: say so.
+      const declared = new Set(domains.map((d) => d.domain));
+      const stale = (["grouped", "releasing"] as const).flatMap((key) => hosting.migration![key].filter((d) => !declared.has(d)).map((d) => `mta-sts:hosting.migration.${key}: ${d}`));
+      if (stale.length > 0) throw new pulumi.RunError(`${stale.join(", ")}: not among the domains this stack declares (mta-sts:domains, without remove: true); take it out of the list`);
+    }
     this.site = new PolicySite(
       `${name}-site`,
       {
         hosts: slots.map(({ d, slot }, i) => ({ domain: d.domain, zone: zones[i], slot })),
-        domainsPerDistribution: args.hosting.domainsPerDistribution,
-        priceClass: args.hosting.priceClass,
+        // Stacks from before modes have no mode in their config, which parses as grouped: never rebuilt.
+        mode: hosting.mode ?? "grouped",
+        migration: hosting.migration,
+        domainsPerDistribution: hosting.domainsPerDistribution,
+        priceClass: hosting.mode === "tenants" && !hosting.migration ? undefined : hosting.priceClass,
         reportOriginHost: https ? this.receiver?.functionUrlHost : undefined,
       },
       { parent: this },
@@ -151,7 +164,8 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       domain: d.domain,
       mode: d.mode,
       dnsProvider: domains[i].dns.provider,
-      group: this.site.groupIndex(d.domain),
+      group: this.site.placementOf(d.domain) === "group" ? this.site.groupIndex(d.domain) : -1,
+      hosting: this.site.placementOf(d.domain),
       policy: { id: d.policyId, text: d.policyText, url: d.policyUrl },
       records: d.records,
       mxCheck: d.mxCheck,

@@ -1,8 +1,10 @@
-// Serves https://mta-sts.<domain>/.well-known/mta-sts.txt for many domains: one private S3
-// bucket, and CloudFront distributions (each with one us-east-1 ACM certificate) for groups of domains.
+// Serves https://mta-sts.<domain>/.well-known/mta-sts.txt for many domains: one private S3 bucket,
+// and either CloudFront distributions (each with one us-east-1 ACM certificate) for groups of domains
+// (mode grouped) or one multi-tenant distribution with a tenant per domain (mode tenants, policy-tenants.ts).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsZone } from "./dns/zone";
+import { declarePolicyTenant, TenantDistribution } from "./policy-tenants";
 import { REPORT_PATH } from "./receiver-addresses";
 import { REPORT_FUNCTION_CODE, ROUTER_FUNCTION_CODE } from "./router-function";
 
@@ -199,13 +201,23 @@ export class PolicyDistribution extends pulumi.ComponentResource {
 
 export interface PolicySiteArgs {
   /**
-   * Every host to serve, in a stable order: hosts are grouped in this order, so append new
-   * domains at the end to leave the existing groups untouched.
+   * Every host to serve, in a stable order: in mode grouped, hosts are grouped in this order, so
+   * append new domains at the end to leave the existing groups untouched.
    */
   readonly hosts: readonly PolicyHost[];
+  /**
+   * grouped (default): distributions shared by groups of hosts. tenants: one multi-tenant
+   * distribution, and a tenant per host declared by `serve` under the host's own component.
+   */
+  readonly mode?: "grouped" | "tenants";
+  /**
+   * tenants, while moving a grouped site: hosts still served by their group distribution (same
+   * slots, same groups), and hosts leaving it now (served by nothing until their tenant exists).
+   */
+  readonly migration?: { readonly grouped: readonly string[]; readonly releasing: readonly string[] };
   /** Hosts per CloudFront distribution (1 = one each); at most 100, ACM's names per certificate. */
   readonly domainsPerDistribution?: number;
-  /** CloudFront price class for every distribution. */
+  /** CloudFront price class for every group distribution (tenants have none). */
   readonly priceClass?: pulumi.Input<string>;
   /** TTL of the validation and host records. */
   readonly ttl?: number;
@@ -213,17 +225,35 @@ export interface PolicySiteArgs {
   readonly reportOriginHost?: pulumi.Input<string>;
 }
 
+/** What serves a host: its group's distribution, its own tenant, or nothing while it leaves its group. */
+export type Placement = "group" | "tenant" | "releasing";
+
 /** The shared policy bucket, its access policy, the router function and the distributions. */
 export class PolicySite extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
   readonly bucketArn: pulumi.Output<string>;
   readonly distributions: readonly PolicyDistribution[];
+  /** Mode tenants: the multi-tenant distribution and its connection group. */
+  readonly tenants?: TenantDistribution;
   private readonly groupOf = new Map<string, number>();
+  private readonly placements = new Map<string, Placement>();
+  private readonly hostOf = new Map<string, PolicyHost>();
+  private readonly tenantServed = new Map<string, pulumi.Output<string>>();
   private readonly accessPolicyId: pulumi.Output<string>;
+  private readonly ttl: number;
 
   constructor(name: string, args: PolicySiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mta-sts:index:PolicySite", name, {}, opts);
     const perGroup = args.domainsPerDistribution ?? 10;
+    const mode = args.mode ?? "grouped";
+    if (mode === "grouped" && args.migration) throw new Error(`${name}: migration only goes with mode tenants`);
+    this.ttl = args.ttl ?? 300;
+    const stillGrouped = new Set(args.migration?.grouped ?? []);
+    const releasing = new Set(args.migration?.releasing ?? []);
+    for (const host of args.hosts) {
+      this.hostOf.set(host.domain, host);
+      this.placements.set(host.domain, mode === "grouped" || stillGrouped.has(host.domain) ? "group" : releasing.has(host.domain) ? "releasing" : "tenant");
+    }
     if (!Number.isInteger(perGroup) || perGroup < 1 || perGroup > 100) {
       throw new Error(`${name}: domainsPerDistribution is ${perGroup}; use a whole number in 1..100`);
     }
@@ -266,6 +296,7 @@ export class PolicySite extends pulumi.ComponentResource {
 
     const groups: PolicyHost[][] = [];
     args.hosts.forEach((host, i) => {
+      if (this.placements.get(host.domain) !== "group") return;
       const g = Math.floor((host.slot ?? i) / perGroup);
       (groups[g] ??= []).push(host);
       this.groupOf.set(host.domain, g);
@@ -290,13 +321,30 @@ export class PolicySite extends pulumi.ComponentResource {
     });
     this.distributions = distributions;
 
+    this.tenants =
+      mode === "tenants"
+        ? new TenantDistribution(
+            `${name}-tenants`,
+            {
+              bucketRegionalDomainName: bucket.bucketRegionalDomainName,
+              originAccessControlId: oac.id,
+              routerFunctionArn: router.arn,
+              reportOriginHost: args.reportOriginHost,
+              reportFunctionArn: reportFunction?.arn,
+            },
+            { parent: this },
+          )
+        : undefined;
+    // The multi-tenant distribution reads for all its tenants: adding a domain never changes this policy.
+    const readers = [...this.distributions.filter((d) => d !== undefined).map((d) => d.distributionArn), ...(this.tenants ? [this.tenants.distributionArn] : [])];
+
     // Only these distributions may read, and only over TLS. ListBucket turns a missing
     // object into 404 (not 403) for the sender.
     const access = new aws.s3.BucketPolicy(
       `${name}-policies-access`,
       {
         bucket: bucket.id,
-        policy: pulumi.all([bucket.arn, pulumi.all(this.distributions.filter((d) => d !== undefined).map((d) => d.distributionArn))]).apply(([arn, sources]) =>
+        policy: pulumi.all([bucket.arn, pulumi.all(readers)]).apply(([arn, sources]) =>
           JSON.stringify({
             Version: "2012-10-17",
             Statement: [
@@ -329,19 +377,51 @@ export class PolicySite extends pulumi.ComponentResource {
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }
 
+  /** What serves `domain`: its group's distribution, its own tenant, or nothing while it leaves its group. */
+  placementOf(domain: string): Placement {
+    const p = this.placements.get(domain);
+    if (p === undefined) throw new Error(`${domain} is not among this PolicySite's hosts; add it to hosts`);
+    return p;
+  }
+
   /** Index of the distribution group serving `domain`. */
   groupIndex(domain: string): number {
     const g = this.groupOf.get(domain);
-    if (g === undefined) throw new Error(`${domain} is not among this PolicySite's hosts; add it to hosts`);
+    if (g === undefined) throw new Error(`${domain} is not among this PolicySite's hosts${this.placements.has(domain) ? " served by a group distribution" : ""}; add it to hosts`);
     return g;
   }
 
   /**
-   * Resolves once `domain`'s distribution is deployed, the bucket lets it read and its host
-   * record points there: use it as data in anything that must wait until the policy is served
-   * (the `_mta-sts` id).
+   * Declares what `domain` needs to be served that belongs to the domain alone (mode tenants: its
+   * tenant and host record, under `parent`, named `<name>-tenant`), and resolves like `servedFor`.
+   */
+  serve(domain: string, opts: { readonly parent: pulumi.Resource; readonly name: string }): pulumi.Output<string> {
+    const placement = this.placementOf(domain);
+    if (placement === "group") return this.servedFor(domain);
+    // Leaving its group: nothing serves the host until the next pulumi up gives it a tenant. The
+    // policy (and so the id) must not change meanwhile (README, Moving to tenants).
+    if (placement === "releasing") return this.accessPolicyId;
+    if (this.tenantServed.has(domain)) throw new Error(`${domain}: its tenant is already declared; call serve once per domain`);
+    const host = this.hostOf.get(domain)!;
+    // The bucket policy lets the multi-tenant distribution read: part of being served.
+    const { served } = declarePolicyTenant(`${opts.name}-tenant`, { domain, zone: host.zone, site: this.tenants!, ttl: this.ttl }, { parent: opts.parent, after: [this.accessPolicyId] });
+    this.tenantServed.set(domain, served);
+    return served;
+  }
+
+  /**
+   * Resolves once `domain` is served: its distribution (group) or tenant (with its certificate)
+   * is deployed, the bucket lets it read and its host record points there. Use it as data in
+   * anything that must wait until the policy is served (the `_mta-sts` id).
    */
   servedFor(domain: string): pulumi.Output<string> {
+    const placement = this.placementOf(domain);
+    if (placement === "tenant") {
+      const served = this.tenantServed.get(domain);
+      if (!served) throw new Error(`${domain} is served by a tenant of its own: declare it first with serve(domain, { parent, name })`);
+      return served;
+    }
+    if (placement === "releasing") return this.accessPolicyId;
     const distribution = this.distributions[this.groupIndex(domain)];
     return pulumi.all([distribution.distributionId, this.accessPolicyId, distribution.hostWritten(domain)]).apply(([id]) => id);
   }

@@ -11,6 +11,7 @@ import { iamNames } from "./rules/iam";
 import { lambdaFunctionName, lambdaReservedConcurrencyCost } from "./rules/lambda";
 import { s3BucketName, s3LifecycleFilter } from "./rules/s3";
 import { sesReceiptNames, sesReceivingRegion, sesSingleActiveRuleSet } from "./rules/ses";
+import { mtaStsTenantCertificate } from "./tenants";
 import { mtaStsTxtRecord, mtaStsTxtUnique, tlsRptTxtRecord, tlsRptTxtUnique } from "./txt-records";
 
 /** The rules AWS and Cloudflare enforce that the mock runtime does not (policies/rules/). */
@@ -44,6 +45,7 @@ export const policies: readonly MtaStsPolicy[] = [
   mtaStsPolicyBucket,
   mtaStsPolicyHost,
   mtaStsCertificate,
+  mtaStsTenantCertificate,
   mtaStsCloudflareNotProxied,
   cloudflareTxtQuoted,
   receiverLambdaBounded,

@@ -5,6 +5,7 @@ import { POLICY_PATH } from "../protocol/mta-sts";
 import { bucketProblems } from "./lib/bucket";
 import { resourcePolicy, stackPolicy } from "./lib/define";
 import { ifKnown, isPolicyObject, normName, TYPES } from "./lib/resources";
+import { TENANT_TYPES, tenantHosts, tenantsOf } from "./tenants";
 
 /** AWS managed cache policy "Managed-CachingDisabled". */
 export const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -38,7 +39,7 @@ interface HostingConfig {
 export const mtaStsPolicyHost = stackPolicy({
   name: "mta-sts-policy-host-cloudfront",
   description:
-    "A CloudFront distribution serving mta-sts.* hosts serves the policy path over HTTPS only, TLS 1.2 (TLSv1.2_2021) or newer, SNI, without caching (or a TTL no longer than the TXT TTL), and never redirects it (no S3 website origin, no redirecting function).",
+    "A CloudFront distribution serving mta-sts.* hosts (by alias, or through its tenants when multi-tenant) serves the policy path over HTTPS only, TLS 1.2 (TLSv1.2_2021) or newer, SNI, without caching (or a TTL no longer than the TXT TTL), and never redirects it (no S3 website origin, no redirecting function).",
   enforcementLevel: "mandatory",
   severity: "high",
   remediationSteps:
@@ -51,11 +52,16 @@ export const mtaStsPolicyHost = stackPolicy({
   },
   validateStack: (args, reportViolation) => {
     const config = { maxPolicyCacheTtl: 300, allowedCachePolicyIds: [], ...args.getConfig<Partial<HostingConfig>>() } as HostingConfig;
-    for (const d of args.resources.filter((r) => r.type === TYPES.distribution)) {
-      const aliases = ifKnown(() => (d.props.aliases ?? []) as string[]) ?? [];
-      if (!aliases.some((a) => normName(a).startsWith("mta-sts."))) continue;
+    for (const d of args.resources.filter((r) => r.type === TYPES.distribution || r.type === TENANT_TYPES.multitenant)) {
+      // A multi-tenant distribution has no aliases: it serves the hosts of its tenants, each with
+      // a certificate of its own (mta-sts-tenant-certificate), so its default certificate is fine.
+      const multitenant = d.type === TENANT_TYPES.multitenant;
+      const hosts = multitenant
+        ? tenantsOf(args.resources, d.urn).flatMap((t) => ifKnown(() => tenantHosts(t.props)) ?? [])
+        : (ifKnown(() => (d.props.aliases ?? []) as string[]) ?? []).map(normName).filter((a) => a.startsWith("mta-sts."));
+      if (hosts.length === 0) continue;
       const report = (m: string) => reportViolation(m, d.urn);
-      const ordered = (ifKnown(() => d.props.orderedCacheBehaviors) ?? []) as Record<string, any>[];
+      const ordered = (ifKnown(() => (multitenant ? d.props.cacheBehaviors : d.props.orderedCacheBehaviors)) ?? []) as Record<string, any>[];
       const behaviour = ordered.find((b) => typeof b.pathPattern === "string" && patternMatches(b.pathPattern, POLICY_PATH)) ?? ifKnown(() => d.props.defaultCacheBehavior);
       if (behaviour) {
         const vpp = ifKnown(() => behaviour.viewerProtocolPolicy);
@@ -71,18 +77,18 @@ export const mtaStsPolicyHost = stackPolicy({
           }
         }
         const origins = (ifKnown(() => d.props.origins) ?? []) as Record<string, any>[];
-        const origin = origins.find((o) => ifKnown(() => o.originId) === ifKnown(() => behaviour.targetOriginId));
+        const origin = origins.find((o) => ifKnown(() => (multitenant ? o.id : o.originId)) === ifKnown(() => behaviour.targetOriginId));
         const originDomain = origin ? ifKnown(() => String(origin.domainName)) : undefined;
         if (originDomain && /\.s3-website[.-]/.test(originDomain)) report(`origin ${originDomain} is an S3 website endpoint, which redirects; use the bucket's REST endpoint with OAC`);
       }
-      const deps = [...(d.propertyDependencies.defaultCacheBehavior ?? []), ...(d.propertyDependencies.orderedCacheBehaviors ?? [])];
+      const deps = [...(d.propertyDependencies.defaultCacheBehavior ?? []), ...(d.propertyDependencies[multitenant ? "cacheBehaviors" : "orderedCacheBehaviors"] ?? [])];
       for (const fn of deps.filter((r) => r.type === TYPES.cloudfrontFunction)) {
         const code = ifKnown(() => String(fn.props.code));
         if (code && /statusCode\s*:\s*30[12378]\b/.test(code)) report(`CloudFront Function ${fn.name} can answer with a redirect; senders do not follow redirects for the policy`);
       }
       const cert = ifKnown(() => d.props.viewerCertificate) as Record<string, any> | undefined;
       if (cert) {
-        if (ifKnown(() => cert.cloudfrontDefaultCertificate) === true) report("uses the default *.cloudfront.net certificate, which cannot name mta-sts.<domain>");
+        if (!multitenant && ifKnown(() => cert.cloudfrontDefaultCertificate) === true) report("uses the default *.cloudfront.net certificate, which cannot name mta-sts.<domain>");
         const sni = ifKnown(() => cert.sslSupportMethod);
         if (sni !== undefined && sni !== "sni-only") report(`sslSupportMethod is "${sni}"; use sni-only`);
         const tls = ifKnown(() => cert.minimumProtocolVersion);

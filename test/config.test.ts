@@ -18,7 +18,7 @@ describe("stack config", () => {
     const cfg = parseStackConfig({ domains: [ok, { ...ok, domain: "example.org", mode: "enforce" }] });
     expect(cfg.domains[0]).toMatchObject({ mode: "testing", maxAge: 86400, ttl: 300 });
     expect(cfg.domains[1]).toMatchObject({ mode: "enforce", maxAge: 604800 });
-    expect(cfg.hosting).toEqual({ domainsPerDistribution: 10, priceClass: "PriceClass_100" });
+    expect(cfg.hosting).toEqual({ mode: "grouped", domainsPerDistribution: 10, priceClass: "PriceClass_100" });
   });
 
   it("converts IDNs to A-labels instead of rejecting them", () => {
@@ -243,7 +243,11 @@ const FULL = {
   },
   adopt: false,
 };
-const VARIANTS: Json[] = [FULL];
+const VARIANTS: Json[] = [
+  FULL,
+  // Hosting mode tenants takes neither domainsPerDistribution nor priceClass, but migration (which takes both).
+  { ...FULL, hosting: { mode: "tenants", migration: { domainsPerDistribution: 10, priceClass: "PriceClass_100", grouped: ["example.com"], releasing: [] } } },
+];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);

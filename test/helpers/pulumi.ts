@@ -44,6 +44,10 @@ export async function recordingMocks(opts: { preview?: boolean; delay?: (r: Regi
           state.hostedZoneId = "Z2FDTNDATAQYW2";
           state.arn = `arn:aws:cloudfront::123456789012:distribution/${args.name}`;
         }
+        if (args.type === "aws:cloudfront/connectionGroup:ConnectionGroup") state.routingEndpoint = `${args.name}.cloudfront.net`;
+        if (args.type === "aws:cloudfront/multitenantDistribution:MultitenantDistribution") {
+          state.arn = `arn:aws:cloudfront::123456789012:distribution/${args.name}`;
+        }
         if (args.type === "aws:cloudfront/function:Function") {
           state.arn = `arn:aws:cloudfront::123456789012:function/${args.name}`;
         }
