@@ -1,6 +1,5 @@
 // Reads a Pulumi project and one of its stack files the way the Pulumi CLI would, so the
 // offline plan sees the same config as `pulumi up` (minus secrets, which need the CLI).
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
@@ -122,16 +121,4 @@ export function resolveStack(dir: string, given: string | undefined, opts: { com
   throw new UsageError(`no stack given: pass -s/--stack NAME or set PULUMI_STACK (${stacksHere(dir)})`);
 }
 
-/** The stack file's text at a git ref, or undefined when it did not exist there. */
-export function stackTextAtRef(project: Project, stack: string, ref: string): string | undefined {
-  try {
-    execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: project.dir, stdio: "pipe" });
-  } catch {
-    throw new UsageError(`--diff ${ref}: no such git ref here (fetch it first, e.g. git fetch origin main)`);
-  }
-  try {
-    return execFileSync("git", ["show", `${ref}:./${stackFileName(stack)}`], { cwd: project.dir, stdio: "pipe", encoding: "utf8" });
-  } catch {
-    return undefined;
-  }
-}
+// Reading the stack file (and the code) at a git ref is plan-base.ts's: the base of plan --diff.
