@@ -5,7 +5,10 @@
 /** What `mtasts receive --local` and `mtasts report --local` run on. */
 export const LOCAL_MODE_PACKAGES = ["s3rver", "dynalite", "smtp-server", "mailauth", "postal-mime", "@aws-lambda-powertools/metrics"] as const;
 
-export class MissingPackageError extends Error {}
+/** Printed by cli/main.ts as one line, exit status 1. */
+export class MissingPackageError extends Error {
+  override name = "MissingPackageError";
+}
 
 /** The packages of `names` that cannot be resolved from here. */
 export function missingPackages(names: readonly string[], resolve: (name: string) => string = require.resolve): string[] {
