@@ -30,6 +30,12 @@ export function toALabels(input: string): string {
         `"${input}" has an invalid label "${label}"; labels are 1-63 letters, digits or hyphens and do not start or end with a hyphen`,
       );
     }
+    // An A-label is punycode of a U-label (RFC 5890); domainToASCII gives "" when it does not decode.
+    if (label.startsWith("xn--") && domainToASCII(label) === "") {
+      throw new NameError(
+        `"${input}" has a label "${label}" that is not valid punycode; an "xn--" label must decode to a Unicode name (give the name in Unicode, e.g. "bücher.example", or check the spelling)`,
+      );
+    }
   }
   return ascii;
 }

@@ -261,12 +261,17 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") || "(report)";
 }
 
-/** RFC 3339 date-time; a missing zone is read as UTC (Microsoft, 2023). */
+/**
+ * RFC 3339 date-time; a missing zone is read as UTC (Microsoft, 2023). Space around the value
+ * is ignored, and so is an RFC 2822 comment after its zone ("+0200 (CEST)"): the zone is the
+ * one before the comment, and a value is only read as UTC when it has none.
+ */
 function parseDate(value: string, quirks: Set<Quirk>): Date | undefined {
   if (value.length > 64) return undefined; // no date-time is longer; not worth the Date parser's time
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(value.trim());
+  const text = value.trim().replace(/\s*\([^()]*\)$/, "");
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text);
   if (!hasZone) quirks.add("date-without-timezone");
-  const d = new Date(hasZone ? value : `${value.trim()}Z`);
+  const d = new Date(hasZone ? text : `${text}Z`);
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
