@@ -1,7 +1,8 @@
 // Daily aggregates of a report: per policy domain and UTC day, counters keyed by who vouches
 // for the report, reporting organisation, policy type, policy id and metric (receiver/counters.ts).
 // STS and TLSA are kept apart (reporters list the same sessions under both), so nothing is
-// summed across policy types.
+// summed across policy types. Failed sessions are also counted by the receiving MX the details
+// name (`mx:<host>`), at most MAX_MX_NAMES per policy, for the report's "by MX" chart.
 import type { TlsReport } from "../protocol/tls-rpt";
 import { addTo, counterMap, encodeCounter, UNSIGNED } from "./counters";
 
@@ -31,6 +32,28 @@ export function aggregateRows(report: TlsReport, auth: string = UNSIGNED): Aggre
     const byType = new Map<string, number>();
     for (const f of p.failures) byType.set(f["result-type"], (byType.get(f["result-type"]) ?? 0) + f["failed-session-count"]);
     for (const [type, n] of byType) add(`result:${type}`, n);
+    for (const [host, n] of failuresByMx(p.failures)) add(`mx:${host}`, n);
   }
   return [...byDomain.values()];
+}
+
+/** Receiving MX names counted per policy; the rest add up under OTHER_MX (a row stays well under MAX_COUNTERS_PER_ROW). */
+export const MAX_MX_NAMES = 20;
+/** The counter of failures at MX hosts beyond the first MAX_MX_NAMES (by sessions); no host name has brackets. */
+export const OTHER_MX = "(other hosts)";
+
+/**
+ * Failed sessions by the receiving MX a detail names (details without one are left out: the
+ * report shows them as the difference), the MAX_MX_NAMES largest (ties by name), the rest as OTHER_MX.
+ * Names are sender text: white space folded, at most 253 characters (a DNS name's length).
+ */
+export function failuresByMx(failures: TlsReport["policies"][number]["failures"]): [string, number][] {
+  const byMx = new Map<string, number>();
+  for (const f of failures) {
+    const host = f["receiving-mx-hostname"]?.replace(/\s+/g, " ").trim().slice(0, 253);
+    if (host && f["failed-session-count"] > 0) byMx.set(host, (byMx.get(host) ?? 0) + f["failed-session-count"]);
+  }
+  const sorted = [...byMx].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const other = sorted.slice(MAX_MX_NAMES).reduce((n, [, v]) => n + v, 0);
+  return other > 0 ? [...sorted.slice(0, MAX_MX_NAMES), [OTHER_MX, other]] : sorted;
 }
