@@ -97,10 +97,23 @@ export interface ReceiverConfig {
   readonly reporters: readonly { readonly name: string; readonly domains: readonly string[] }[];
 }
 
+/** The scheduled self-check (watch/): `mtasts check` on every domain, from a Lambda, with metrics and alarms. */
+export interface WatchConfig {
+  /** On by default; it runs only with the receiver on (its table keeps the findings, its topic carries the alarms). */
+  readonly enabled: boolean;
+  /** EventBridge schedule expression: `rate(1 day)` by default, or `cron(...)` (UTC). */
+  readonly schedule: string;
+  /** Probe each MX's STARTTLS from Lambda; an MX that cannot be reached from there is reported, never alarmed. */
+  readonly smtp: boolean;
+  /** The certificate alarm fires when the policy host's certificate has fewer days left than this. */
+  readonly certificateDays: number;
+}
+
 export interface StackConfig {
   readonly domains: readonly DomainConfig[];
   readonly hosting: HostingConfig;
   readonly receiver: ReceiverConfig;
+  readonly watch: WatchConfig;
 }
 
 /** All problems with a stack config, one line each: `<key path>: <problem>; <fix>`. */
@@ -371,6 +384,44 @@ const receiverObject = z.strictObject(
 );
 const receiverSchema = receiverObject.default(receiverDefaults);
 
+/**
+ * EventBridge schedule expressions: rate(value unit), the unit singular for 1 and plural above
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html), or
+ * cron with six fields. Runs at most hourly: a run over thousands of domains takes minutes.
+ */
+const SCHEDULE = 'must be an EventBridge schedule at most hourly, e.g. "rate(1 day)", "rate(12 hours)" or "cron(0 6 * * ? *)" (06:00 UTC daily)';
+export function scheduleProblem(expression: string): string | undefined {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (rate) {
+    const n = Number(rate[1]);
+    const unit = rate[2];
+    if (n < 1) return `"${expression}": the rate must be 1 or more`;
+    if (n === 1 && unit.endsWith("s")) return `"${expression}": EventBridge wants the singular for 1; write rate(1 ${unit.slice(0, -1)})`;
+    if (n > 1 && !unit.endsWith("s")) return `"${expression}": EventBridge wants the plural above 1; write rate(${n} ${unit}s)`;
+    if (unit.startsWith("minute") && n < 60) return `"${expression}" is more often than hourly; a run over every domain takes minutes, so use rate(1 hour) or longer`;
+    return undefined;
+  }
+  if (/^cron\(\S+( \S+){5}\)$/.test(expression)) return undefined;
+  return `"${expression}" ${SCHEDULE}`;
+}
+const watchObject = z.strictObject(
+  {
+    enabled: z.boolean({ error: mustBe("must be true or false; false turns the scheduled self-check off") }).default(true),
+    schedule: z
+      .string({ error: mustBe(SCHEDULE) })
+      .superRefine((v, ctx) => {
+        const problem = scheduleProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .default("rate(1 day)"),
+    smtp: z.boolean({ error: mustBe("must be true or false; false skips the STARTTLS probes of the MX hosts") }).default(true),
+    certificateDays: wholeNumber("days", 1, 60, " (ACM renews 60 days before expiry)").default(14),
+  },
+  { error: mustBe('must be a mapping, e.g. { enabled: true, schedule: "rate(1 day)" }; leave it out for the defaults') },
+);
+const watchDefaults = { enabled: true, schedule: "rate(1 day)", smtp: true, certificateDays: 14 };
+const watchSchema = watchObject.default(watchDefaults);
+
 /** A stack without domains: the list is missing (e.g. a typo in the key) or empty. */
 const noDomains = (what: string) =>
   `${what}, so the stack has nothing to publish; add a domain under config: in Pulumi.<stack>.yaml, e.g. ` +
@@ -383,6 +434,7 @@ const stackSchema = z
       .min(1, { error: noDomains("is empty") }),
     hosting: hostingSchema,
     receiver: receiverSchema,
+    watch: watchSchema,
     adopt: z.boolean({ error: mustBe(ADOPT_ERROR) }).default(false),
   })
   // A domain's own adopt wins over the stack-wide one.
@@ -447,6 +499,19 @@ function receiverChecks(receiver: unknown, domains: unknown): { path: PropertyKe
     {
       path: ["receiver", "email", "domain"],
       message: `"${email.domain}" is a mail domain of this stack (mta-sts:domains[${i}]); an SES MX there would take a share of its mail. Use a dedicated subdomain, e.g. tlsrpt.${name}`,
+    },
+  ];
+}
+
+/** The self-check keeps its findings in the receiver's table and alarms on its topic: asking for it without the receiver is a mistake. */
+function watchChecks(watch: unknown, receiver: unknown): { path: PropertyKey[]; message: string }[] {
+  const asked = (watch as { enabled?: unknown } | null | undefined)?.enabled === true;
+  const receiverOff = (receiver as { enabled?: unknown } | null | undefined)?.enabled === false;
+  if (!asked || !receiverOff) return [];
+  return [
+    {
+      path: ["watch", "enabled"],
+      message: "needs the receiver (its table keeps the findings, its topic carries the alarms), which mta-sts:receiver.enabled turns off; turn the receiver on, or set watch.enabled: false",
     },
   ];
 }
@@ -532,15 +597,15 @@ function describe(issue: z.core.$ZodIssue, domains: unknown): string[] {
 }
 
 /**
- * Parses the raw values of `mta-sts:domains`, `mta-sts:hosting`, `mta-sts:receiver` and `mta-sts:adopt` (as
+ * Parses the raw values of `mta-sts:domains`, `mta-sts:hosting`, `mta-sts:receiver`, `mta-sts:watch` and `mta-sts:adopt` (as
  * YAML/JSON gives them). Throws ConfigError with every problem found, a missing or empty domain list included.
  */
-export function parseStackConfig(raw: { domains: unknown; hosting?: unknown; receiver?: unknown; adopt?: unknown }): StackConfig {
+export function parseStackConfig(raw: { domains: unknown; hosting?: unknown; receiver?: unknown; watch?: unknown; adopt?: unknown }): StackConfig {
   const domains = raw.domains;
-  const result = stackSchema.safeParse({ domains, hosting: raw.hosting, receiver: raw.receiver, adopt: raw.adopt });
+  const result = stackSchema.safeParse({ domains, hosting: raw.hosting, receiver: raw.receiver, watch: raw.watch, adopt: raw.adopt });
   const problems = [
     ...(result.success ? [] : result.error.issues.flatMap((i) => describe(i, domains))),
-    ...[...crossChecks(domains), ...receiverChecks(raw.receiver, domains)].map((i) => `${keyPath(i.path, domains)}: ${i.message}`),
+    ...[...crossChecks(domains), ...receiverChecks(raw.receiver, domains), ...watchChecks(raw.watch, raw.receiver)].map((i) => `${keyPath(i.path, domains)}: ${i.message}`),
   ];
   if (!result.success || problems.length > 0) {
     const byPath = [...new Set(problems)].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
@@ -570,6 +635,7 @@ export const CONFIG_KEYS: Readonly<Record<string, string>> = {
   domains: "the mail domains: a list of { domain, dns, mx, mode, ... }",
   hosting: "how the policy files are served: { domainsPerDistribution, priceClass }",
   receiver: "the TLS-RPT report receiver: { enabled, email, https, alarmEmail, ... }",
+  watch: 'the scheduled self-check of every domain: { enabled, schedule: "rate(1 day)", smtp, certificateDays }',
   adopt: "true lets the stack take over records that already exist at its names, for every domain that does not say",
   mxResolver: "HOST:PORT of the DNS server for the live MX check before enforce (default: the system resolver)",
 };
@@ -618,7 +684,7 @@ export function parseStackConfigMap(all: Readonly<Record<string, string>>): Stac
   }
   let config: StackConfig | undefined;
   try {
-    config = parseStackConfig({ domains: get("domains"), hosting: get("hosting"), receiver: get("receiver"), adopt: get("adopt") });
+    config = parseStackConfig({ domains: get("domains"), hosting: get("hosting"), receiver: get("receiver"), watch: get("watch"), adopt: get("adopt") });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // "mta-sts:domain" already says "did you mean mta-sts:domains?": a second line about the missing list adds nothing.

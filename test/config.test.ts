@@ -123,7 +123,7 @@ describe("the stack's mta-sts:* keys (parseStackConfigMap: pulumi up and every C
     expect(read.config.domains.map((d) => [d.domain, d.adopt])).toEqual([["example.com", true]]);
     expect(read.config.hosting.domainsPerDistribution).toBe(3);
     expect(read.config.receiver.enabled).toBe(false);
-    expect(Object.keys(CONFIG_KEYS)).toEqual(["domains", "hosting", "receiver", "adopt", "mxResolver"]);
+    expect(Object.keys(CONFIG_KEYS)).toEqual(["domains", "hosting", "receiver", "watch", "adopt", "mxResolver"]);
     expect(parseStackConfigMap(stackMap({ domains, mxResolver: "[2001:db8::53]:53" })).mxResolver).toBe("[2001:db8::53]:53");
     expect(parseStackConfigMap(stackMap({ domains })).mxResolver).toBeUndefined();
   });
@@ -140,7 +140,7 @@ describe("the stack's mta-sts:* keys (parseStackConfigMap: pulumi up and every C
 
   it("lists the known keys when nothing is near, and reports the rest of the config too", () => {
     expect(mapProblems(stackMap({ domains: [{ ...ok, mode: "strict" }], certificates: {} }))).toEqual([
-      "mta-sts:certificates: unknown key; the keys this program reads are mta-sts:domains, mta-sts:hosting, mta-sts:receiver, mta-sts:adopt, mta-sts:mxResolver (see the README, Configuration reference)",
+      "mta-sts:certificates: unknown key; the keys this program reads are mta-sts:domains, mta-sts:hosting, mta-sts:receiver, mta-sts:watch, mta-sts:adopt, mta-sts:mxResolver (see the README, Configuration reference)",
       "mta-sts:domains[0] (example.com).mode: must be none, testing or enforce",
     ]);
   });
@@ -241,6 +241,7 @@ const FULL = {
     limits: { maxBodyBytes: 1, maxDecompressedBytes: 1, maxMimeDepth: 1, maxReportsPerEmail: 1, maxPolicies: 1, maxFailureDetails: 1 },
     reporters: [{ name: "Example Mail", domains: ["mail.example"] }],
   },
+  watch: { enabled: true, schedule: "rate(1 day)", smtp: true, certificateDays: 14 },
   adopt: false,
 };
 const VARIANTS: Json[] = [
