@@ -1,14 +1,14 @@
-// `mtasts check` wiring: options -> resolver, fetcher and SMTP probe -> checks per domain
-// (bounded concurrency) -> output and exit status (0 nothing failed, 1 something failed).
+// `mtasts check` wiring: options -> the live checks of check/ (the same code the self-check's
+// Lambda runs) -> output and exit status (0 nothing failed, 1 something failed).
 import * as fs from "node:fs";
 import { toALabels } from "../protocol/dns-name";
-import { MAX_POLICY_BYTES, POLICY_PATH } from "../protocol/mta-sts";
-import { checkDomain, type DomainReport } from "./check/check";
-import { fetchPolicy } from "./check/https-fetch";
+import { checkDomain, type DomainReport } from "../check/check";
+import { liveCheckDeps, mapBounded } from "../check/run";
 import { renderCheckJson, renderCheckText } from "./check/render";
-import { makeResolver, parseResolverAddress } from "../net/resolver";
-import { probeStartTls } from "./check/smtp-probe";
+import { parseResolverAddress } from "../net/resolver";
 import { UsageError } from "./stack-file";
+
+export { mapBounded };
 
 export interface CheckOptions {
   format: "text" | "json";
@@ -25,20 +25,6 @@ function positive(name: string, value: string, max: number): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`${name} ${value} must be a number in (0, ${max}]`);
   return n;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; keeps the order of `items`. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Checks the domains and returns the reports (the command prints them). Throws UsageError on bad options. */
@@ -63,15 +49,8 @@ export async function runChecks(domains: string[], opts: CheckOptions): Promise<
   if (opts.ca && !fs.existsSync(opts.ca)) throw new UsageError(`--ca ${opts.ca}: no such file`);
   const ca = opts.ca ? fs.readFileSync(opts.ca) : undefined;
 
-  const resolver = makeResolver({ server, timeoutMs });
-  return mapBounded(names, concurrency, (domain) =>
-    checkDomain(domain, {
-      resolver,
-      smtpEnabled: opts.smtp,
-      fetch: (host, address) => fetchPolicy({ host, address, port: httpsPort, path: POLICY_PATH, ca, timeoutMs, maxBytes: MAX_POLICY_BYTES }),
-      smtp: (host, address) => probeStartTls({ host, address, port: smtpPort, ca, timeoutMs }),
-    }),
-  );
+  const deps = liveCheckDeps({ resolver: server, ca, httpsPort, smtpPort, timeoutMs, smtp: opts.smtp });
+  return mapBounded(names, concurrency, (domain) => checkDomain(domain, deps));
 }
 
 export async function checkCommand(domains: string[], opts: CheckOptions): Promise<number> {

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../cli/plan";
-import type { DomainReport } from "../cli/check/check";
+import type { DomainReport } from "../check/check";
 import { runChecks, type CheckOptions } from "../cli/check-command";
 import { policyId, renderPolicy } from "../protocol";
 import { leaf, type Leaf, rootCa } from "./helpers/pki";

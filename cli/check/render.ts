@@ -1,5 +1,5 @@
 // Output of `mtasts check`: a line per check and a summary per domain for people; JSON for pipelines.
-import type { DomainReport } from "./check";
+import type { DomainReport } from "../../check/check";
 
 export function renderCheckText(reports: readonly DomainReport[]): string {
   const out: string[] = [];

@@ -1,11 +1,12 @@
-// `mtasts check`: one domain looked at the way a sending MTA sees it. Each check gives
-// pass / warn / fail with a one-line reason and, when not a pass, the fix.
-import { coveringPattern, mxMatches } from "../../protocol/mx";
-import { MAX_POLICY_BYTES, parsePolicy, PolicyError, policyId, POLICY_PATH, type Policy } from "../../protocol/mta-sts";
-import { isStsRecord, isTlsRptRecord, parseStsRecord, parseTlsRptRecord } from "../../protocol/records";
+// One domain looked at the way a sending MTA sees it, for `mtasts check` and the scheduled
+// self-check (one implementation, two adapters). Each check gives pass / warn / fail with a
+// one-line reason and, when not a pass, the fix; the facts behind them feed the self-check's metrics.
+import { coveringPattern, mxMatches } from "../protocol/mx";
+import { MAX_POLICY_BYTES, parsePolicy, PolicyError, policyId, POLICY_PATH, type Mode, type Policy } from "../protocol/mta-sts";
+import { isStsRecord, isTlsRptRecord, parseStsRecord, parseTlsRptRecord } from "../protocol/records";
 import type { CertificateReport } from "./certificate";
 import type { FetchResult } from "./https-fetch";
-import type { CheckResolver } from "../../net/resolver";
+import type { CheckResolver } from "../net/resolver";
 import type { SmtpProbe } from "./smtp-probe";
 
 export type Status = "pass" | "warn" | "fail";
@@ -20,6 +21,18 @@ export interface DomainReport {
   readonly domain: string;
   readonly ok: boolean;
   readonly checks: CheckItem[];
+}
+
+/** What the checks found, as values (the self-check's metrics are read from these, never from messages). */
+export interface DomainFacts {
+  /** The served policy, when it could be fetched and parsed. */
+  policy?: { readonly mode: Mode; readonly mx: readonly string[] };
+  /** Days until the policy host's certificate expires, when it answered. */
+  policyCertificateDaysLeft?: number;
+  /** Live MX hosts no policy mx pattern covers (with a valid policy). */
+  uncoveredMx: string[];
+  /** Per MX probed: STARTTLS with a matching certificate (ok), reached but wrong (failed), or no address answered (unreachable). */
+  starttls: { readonly host: string; readonly outcome: "ok" | "failed" | "unreachable" }[];
 }
 
 export interface CheckDeps {
@@ -124,7 +137,7 @@ interface FetchOutcome {
   body?: Buffer;
 }
 
-async function policyFetchCheck(domain: string, deps: CheckDeps): Promise<FetchOutcome> {
+async function policyFetchCheck(domain: string, deps: CheckDeps, facts: DomainFacts): Promise<FetchOutcome> {
   const host = `mta-sts.${domain}`;
   const url = `https://${host}${POLICY_PATH}`;
   const warnDays = deps.expiryWarningDays ?? 14;
@@ -138,6 +151,7 @@ async function policyFetchCheck(domain: string, deps: CheckDeps): Promise<FetchO
   const attempt = await firstAnswer(addresses, (address) => deps.fetch(host, address));
   if (!attempt.result) return { item: fail("policy-fetch", `${url}: ${attempt.failures.join("; ")}`, "make the policy host answer HTTPS on port 443") };
   const res = attempt.result;
+  if (res.certificate.daysLeft !== undefined) facts.policyCertificateDaysLeft = res.certificate.daysLeft;
   const certItem = certificateItem("policy-fetch", host, res.certificate, warnDays);
   if (certItem?.status === "fail") return { item: certItem };
   if (res.status >= 300 && res.status < 400) {
@@ -151,7 +165,7 @@ async function policyFetchCheck(domain: string, deps: CheckDeps): Promise<FetchO
   return { item: certItem ?? deadAddresses("policy-fetch", served, attempt) ?? pass("policy-fetch", served), body: res.body };
 }
 
-async function mxChecks(domain: string, policy: Policy | undefined, deps: CheckDeps): Promise<CheckItem[]> {
+async function mxChecks(domain: string, policy: Policy | undefined, deps: CheckDeps, facts: DomainFacts): Promise<CheckItem[]> {
   let hosts: string[];
   try {
     hosts = await deps.resolver.mx(domain);
@@ -165,6 +179,7 @@ async function mxChecks(domain: string, policy: Policy | undefined, deps: CheckD
   else if (!policy) items.push(fail("mx-coverage", `MX ${hosts.join(", ")} not checked: no valid policy`, "fix the policy first"));
   else {
     const uncovered = hosts.filter((h) => !coveringPattern(policy.mx, h));
+    facts.uncoveredMx = uncovered;
     items.push(
       uncovered.length === 0
         ? pass("mx-coverage", `every MX (${hosts.join(", ")}) is covered by the policy`)
@@ -172,33 +187,48 @@ async function mxChecks(domain: string, policy: Policy | undefined, deps: CheckD
     );
   }
   if (!deps.smtpEnabled) return items;
-  const probes = await Promise.all(hosts.map((h) => starttlsCheck(h, policy, deps)));
+  const probes = await Promise.all(
+    hosts.map(async (host) => {
+      const { item, reached } = await starttlsCheck(host, policy, deps);
+      facts.starttls.push({ host, outcome: !reached ? "unreachable" : item.status === "fail" ? "failed" : "ok" });
+      return item;
+    }),
+  );
   return [...items, ...probes];
 }
 
-async function starttlsCheck(host: string, policy: Policy | undefined, deps: CheckDeps): Promise<CheckItem> {
+/** `reached`: an address of the MX answered (a failure then is the MX's, not the network's). */
+async function starttlsCheck(host: string, policy: Policy | undefined, deps: CheckDeps): Promise<{ item: CheckItem; reached: boolean }> {
+  const reached = (item: CheckItem) => ({ item, reached: true });
   const id = `starttls:${host}`;
   try {
     const addresses = await deps.resolver.addresses(host);
-    if (addresses.length === 0) return fail(id, `${host} has no A/AAAA record`, "fix the MX host's address records");
+    if (addresses.length === 0) return reached(fail(id, `${host} has no A/AAAA record`, "fix the MX host's address records"));
     const attempt = await firstAnswer(addresses, (address) => deps.smtp(host, address));
-    if (!attempt.result) return fail(id, `${host}: ${attempt.failures.join("; ")}`, "make the MX accept connections on port 25 and answer EHLO/STARTTLS");
+    if (!attempt.result) return { item: fail(id, `${host}: ${attempt.failures.join("; ")}`, "make the MX accept connections on port 25 and answer EHLO/STARTTLS"), reached: false };
     const probe = attempt.result;
-    if (!probe.starttlsOffered) return fail(id, `${host} does not offer STARTTLS`, "enable STARTTLS with a certificate for the MX host name");
+    if (!probe.starttlsOffered) return reached(fail(id, `${host} does not offer STARTTLS`, "enable STARTTLS with a certificate for the MX host name"));
     const c = probe.certificate!;
     const certItem = certificateItem(id, host, c, deps.expiryWarningDays ?? 14);
-    if (certItem?.status === "fail") return certItem;
-    if (policy && !policy.mx.some((p) => mxMatches(p, host))) return fail(id, `${host} is not covered by a policy mx pattern`, "add it to the policy's mx");
+    if (certItem?.status === "fail") return reached(certItem);
+    if (policy && !policy.mx.some((p) => mxMatches(p, host))) return reached(fail(id, `${host} is not covered by a policy mx pattern`, "add it to the policy's mx"));
     const offered = `${host}: STARTTLS, ${probe.tlsVersion ?? "TLS"}, certificate valid for ${host}`;
-    return certItem ?? deadAddresses(id, offered, attempt) ?? pass(id, offered);
+    return reached(certItem ?? deadAddresses(id, offered, attempt) ?? pass(id, offered));
   } catch (err) {
-    return fail(id, `${host}: ${errorText(err)}`, "make the MX accept connections on port 25 and answer EHLO/STARTTLS");
+    // The address lookup failed: a DNS fault, which senders meet too.
+    return reached(fail(id, `${host}: ${errorText(err)}`, "make the MX accept connections on port 25 and answer EHLO/STARTTLS"));
   }
 }
 
 /** Runs every check for one domain; never throws (each failure is an item). */
 export async function checkDomain(domain: string, deps: CheckDeps): Promise<DomainReport> {
-  const [sts, fetched, tlsrpt] = await Promise.all([stsRecordCheck(domain, deps), policyFetchCheck(domain, deps), tlsRptCheck(domain, deps)]);
+  return (await checkDomainFacts(domain, deps)).report;
+}
+
+/** The checks of one domain and the facts behind them; never throws. */
+export async function checkDomainFacts(domain: string, deps: CheckDeps): Promise<{ report: DomainReport; facts: DomainFacts }> {
+  const facts: DomainFacts = { uncoveredMx: [], starttls: [] };
+  const [sts, fetched, tlsrpt] = await Promise.all([stsRecordCheck(domain, deps), policyFetchCheck(domain, deps, facts), tlsRptCheck(domain, deps)]);
   const checks: CheckItem[] = [sts.item, fetched.item];
   let policy: Policy | undefined;
   if (!fetched.body) {
@@ -208,6 +238,7 @@ export async function checkDomain(domain: string, deps: CheckDeps): Promise<Doma
     try {
       const parsed = parsePolicy(fetched.body);
       policy = parsed.policy;
+      facts.policy = { mode: policy.mode, mx: policy.mx };
       const summary = `mode ${policy.mode}, max_age ${policy.maxAge}, mx ${policy.mx.join(" ") || "(none)"}`;
       const lf = parsed.warnings.find((w) => w.includes("LF only"));
       if (lf) checks.push(warn("policy-valid", `${summary}; ${lf}`, "end lines with CRLF"));
@@ -228,6 +259,6 @@ export async function checkDomain(domain: string, deps: CheckDeps): Promise<Doma
       );
     }
   }
-  checks.push(...(await mxChecks(domain, policy, deps)), tlsrpt);
-  return { domain, ok: checks.every((c) => c.status !== "fail"), checks };
+  checks.push(...(await mxChecks(domain, policy, deps, facts)), tlsrpt);
+  return { report: { domain, ok: checks.every((c) => c.status !== "fail"), checks }, facts };
 }
