@@ -69,6 +69,10 @@ describe("HTTPS reports", () => {
       "sts:result:certificate-expired": 40,
       "sts:result:starttls-not-supported": 15,
       "sts:result:validation-failure": 5,
+      // the same failures by the receiving MX each detail names
+      "sts:mx:mx1.mail.alpha.example": 40,
+      "sts:mx:mx2.mail.alpha.example": 15,
+      "sts:mx:mx3.mail.alpha.example": 5,
     });
     expect(await keys(r.rawKey)).toEqual([r.rawKey]);
     expect((await d.store.getObject(r.rawKey)).equals(gzipSync(rfc))).toBe(true);
@@ -87,6 +91,8 @@ describe("HTTPS reports", () => {
       "sts:result:validation-failure": 4 + 3,
       "sts:result:certificate-host-mismatch": 2,
       "sts:result:sts-policy-fetch-error": 2 + 1,
+      // by receiving MX: Mail.ru's details name none, so its 3 are not here
+      "sts:mx:mx.bravo.example": 4 + 3 + 2,
     });
   });
 
@@ -102,6 +108,8 @@ describe("HTTPS reports", () => {
       "tlsa:successful": 14,
       "tlsa:failed": 1,
       "tlsa:result:tlsa-invalid": 1,
+      "sts:mx:mx2.delta.example": 1,
+      "tlsa:mx:mx2.delta.example": 1,
     });
   });
 
@@ -301,8 +309,8 @@ describe("email reports", () => {
       expect((await ingestEmail(fixture(name), off)).outcome).toBe("counted");
     }
     // hand counts: Google-shaped 88 successful + 2 certificate-host-mismatch; DKIM-signed 5 + 1 starttls-not-supported
-    expect(await totals(off, "kilo.example")).toEqual({ "sts:reports": 1, "sts:successful": 88, "sts:failed": 2, "sts:result:certificate-host-mismatch": 2 });
-    expect(await totals(off, "lima.example")).toEqual({ "sts:reports": 1, "sts:successful": 5, "sts:failed": 1, "sts:result:starttls-not-supported": 1 });
+    expect(await totals(off, "kilo.example")).toEqual({ "sts:reports": 1, "sts:successful": 88, "sts:failed": 2, "sts:result:certificate-host-mismatch": 2, "sts:mx:mx2.kilo.example": 2 });
+    expect(await totals(off, "lima.example")).toEqual({ "sts:reports": 1, "sts:successful": 5, "sts:failed": 1, "sts:result:starttls-not-supported": 1, "sts:mx:mx.lima.example": 1 });
 
     const on = await deps({ resolver });
     const kept = await ingestEmail(fixture("dkim-unknown-key.eml"), on);
