@@ -63,7 +63,7 @@ describe("mtasts receive --local", () => {
     expect(summary.duplicates).toBe(1);
     expect(summary.domains.map((d) => d.domain)).toEqual(["alpha.example", "bravo.example"]);
     expect(summary.domains[0].days).toEqual([
-      { day: "2025-03-10", policyIds: [expect.stringMatching(/^[0-9a-f]{32}$/)], successful: 1200, failed: 60, failureRate: 0.047619, byResultType: { "certificate-expired": 40, "starttls-not-supported": 15, "validation-failure": 5 }, organisations: ["Relay Alpha"], byTrust: { known: 0, signed: 0, unsigned: 1260 } },
+      { day: "2025-03-10", policyIds: [expect.stringMatching(/^[0-9a-f]{32}$/)], successful: 1200, failed: 60, failureRate: 0.047619, byResultType: { "certificate-expired": 40, "starttls-not-supported": 15, "validation-failure": 5 }, organisations: ["Relay Alpha"], byOrganisation: { "Relay Alpha": { successful: 1200, failed: 60 } }, byMx: { "mx1.mail.alpha.example": 40, "mx2.mail.alpha.example": 15, "mx3.mail.alpha.example": 5 }, byTrust: { known: 0, signed: 0, unsigned: 1260 } },
     ]);
     expect(summary.domains[1].days[0]).toMatchObject({ day: "2025-02-24", successful: 410, failed: 2, organisations: ["Reporter Golf Weekly"] });
 
