@@ -113,7 +113,8 @@ export function decidePromotion(rule: PromotionRule, currentPolicyId: string | r
   if (days.length < evidence.length) reasons.push(`today (${today}) is not counted until it is over`);
   if (windowDays.length < rule.minDays) reasons.push(`${windowDays.length} of ${rule.minDays} days with reports under policy ${label}`);
   if (sessions < rule.minSessions) reasons.push(`${sessions} of ${rule.minSessions} sessions`);
-  if (sessions > 0 && failureRate > rule.maxFailureRate) reasons.push(`failure rate ${formatRate(failureRate)} above ${formatRate(rule.maxFailureRate)} (${stsFailures} STS failures)`);
+  // With no sessions the rate is 0, never above a maximum (0..1); the line after says why.
+  if (failureRate > rule.maxFailureRate) reasons.push(`failure rate ${formatRate(failureRate)} above ${formatRate(rule.maxFailureRate)} (${stsFailures} STS failures)`);
   if (sessions === 0 && rule.maxFailureRate < 1) reasons.push("no sessions: the failure rate is unknown");
   if (reporters.size < rule.minReporters) reasons.push(`${reporters.size} of ${rule.minReporters} reporting organisations`);
   const blocking = reasons.filter((r) => !r.startsWith("reporters saw another policy") && !r.startsWith("today ("));
@@ -125,4 +126,8 @@ export function decidePromotion(rule: PromotionRule, currentPolicyId: string | r
   };
 }
 
-const formatRate = (r: number) => `${(r * 100).toFixed(3).replace(/\.?0+$/, "")}%`;
+/** Up to three decimals; a rate above 0 that rounds to nothing must not read as "0%". */
+function formatRate(r: number): string {
+  const text = (r * 100).toFixed(3).replace(/\.?0+$/, "");
+  return text === "0" && r > 0 ? "under 0.001%" : `${text}%`;
+}

@@ -15,7 +15,8 @@ type Entry = { org: string; policyType: string; policyId: string; successful: nu
 
 export function evidenceFromAggregates(
   rows: readonly { day: string; counters: Record<string, number> }[],
-  trust: { readonly accept: EvidenceTrust; readonly reporters?: readonly KnownReporter[] } = { accept: "known" },
+  // No default: every caller says which trust its rule accepts (world/promotion.ts).
+  trust: { readonly accept: EvidenceTrust; readonly reporters?: readonly KnownReporter[] },
 ): WeighedEvidence {
   const setAside = { signed: 0, unsigned: 0, known: 0 };
   const byDay = new Map<string, Map<string, Entry>>();
