@@ -197,16 +197,26 @@ export function buildCli(): Command {
     .option("--bucket <name>", "S3 bucket of the deployed receiver (stack output reportBucket)")
     .option("--domain <domain>", "only this domain (IDNs and capitals are fine: example.com, EXAMPLE.com and bücher.example are normalised)")
     .option("--since <YYYY-MM-DD>", "only days from this one")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--format <format>", "text, json, csv (one row per domain, day, measure and name) or html (one self-contained page with charts)").choices(["text", "json", "html", "csv"]).default("text"))
+    .option("--out <file>", "write the report to this file (replaced if it exists) instead of stdout")
+    .option("-s, --stack <name>", "also read Pulumi.<name>.yaml: each domain's mode, and for testing domains with a rule what promotion still needs")
+    .addOption(dirOption())
+    .addOption(new Option("--today <YYYY-MM-DD>", "the date promotion is decided on (default: today, UTC)").hideHelp())
     .addHelpText(
       "after",
       help(
-        ["mtasts report --local", "mtasts report --local --domain example.com --since 2024-03-01 --format json", "mtasts report --table <reportTable> --bucket <reportBucket>"],
-        "0 printed; 1 the data could not be read (e.g. the data directory is held by a running receiver); 2 usage error.",
+        [
+          "mtasts report --local",
+          "mtasts report --local --domain example.com --since 2024-03-01 --format json",
+          "mtasts report --local -s dev --format html --out report.html",
+          "mtasts report --table <reportTable> --bucket <reportBucket> --format csv > report.csv",
+        ],
+        "0 printed; 1 the data could not be read (e.g. the data directory is held by a running receiver) or an invalid stack config; 2 usage error (e.g. an unknown --format, --out naming a directory).",
       ),
     )
     .action(async (opts) => {
-      process.exitCode = await commands.report().reportCommand(opts);
+      const stack = opts.stack === undefined ? undefined : stackFor("report", opts, false);
+      process.exitCode = await commands.report().reportCommand({ ...opts, stack });
     });
   program
     .command("promote")
