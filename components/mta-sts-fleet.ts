@@ -1,7 +1,7 @@
 // Every domain of a stack: one DNS adapter and one MtaStsDomain per domain, all served by
 // one PolicySite. This is what index.ts declares; platform teams can use it or the parts.
 import * as pulumi from "@pulumi/pulumi";
-import type { DomainConfig, HostingConfig, ReceiverConfig } from "../config";
+import type { DomainConfig, HostingConfig, ReceiverConfig, WatchConfig } from "../config";
 import { type CloudflareTakeovers, zoneFor } from "./dns";
 import { receiverRua } from "./receiver-addresses";
 import { DEFAULT_MAX_AGE } from "../protocol/mta-sts";
@@ -11,6 +11,7 @@ import { liveMxCoverage, type MxCoverage } from "../net/mx-coverage";
 import { makeResolver } from "../net/resolver";
 import { limitsToEnv } from "../receiver/limits";
 import { ReportReceiver } from "./report-receiver";
+import { SelfCheck } from "./self-check";
 import type { DnsRecordSpec } from "./dns/zone";
 import { MtaStsDomain } from "./mta-sts-domain";
 import { type Placement, PolicySite } from "./policy-site";
@@ -22,6 +23,8 @@ export interface MtaStsFleetArgs {
   readonly hosting: HostingConfig;
   /** Parsed receiver settings; no receiver when absent or disabled. */
   readonly receiver?: ReceiverConfig;
+  /** The scheduled self-check (on by default; it runs only with the receiver, whose table and topic it uses). */
+  readonly watch?: WatchConfig;
   /** The stack's AWS region (the receiver's dashboard and SES inbound). Required with the receiver on. */
   readonly region?: string;
   /**
@@ -72,6 +75,8 @@ export class MtaStsFleet extends pulumi.ComponentResource {
   readonly domains: readonly MtaStsDomain[];
   readonly summary: readonly DomainSummary[];
   readonly receiver?: ReportReceiver;
+  /** The scheduled self-check, when the receiver is on and mta-sts:watch is not turned off. */
+  readonly selfCheck?: SelfCheck;
   /** Records of the receiver's mail domain (empty without email reports). */
   readonly receiverRecords: readonly DnsRecordSpec[];
 
@@ -99,12 +104,33 @@ export class MtaStsFleet extends pulumi.ComponentResource {
           limits: limitsToEnv(r.limits),
           enforcedDomains: domains.filter((d) => d.mode === "enforce").map((d) => d.domain),
           servedDomains: domains.map((d) => d.domain),
+          selfCheck: args.watch?.enabled ?? true,
           ...(r.email && emailZone
             ? { email: { domain: r.email.domain, zone: emailZone, ruleSetName: r.email.ruleSetName, identity: r.email.identity, activeRuleSet: args.activeRuleSet } }
             : {}),
         },
         { parent: this },
       );
+      const w = args.watch;
+      if ((w?.enabled ?? true) && this.receiver.servedDomainsKey) {
+        this.selfCheck = new SelfCheck(
+          `${name}-watch`,
+          {
+            tableName: this.receiver.tableName,
+            tableArn: this.receiver.tableArn,
+            bucketName: this.receiver.bucketName,
+            bucketArn: this.receiver.bucketArn,
+            servedDomainsKey: this.receiver.servedDomainsKey,
+            alarmTopicArn: this.receiver.alarmTopicArn,
+            domainCount: domains.length,
+            schedule: w?.schedule,
+            smtp: w?.smtp,
+            certificateDays: w?.certificateDays,
+            retentionDays: r.retentionDays,
+          },
+          { parent: this },
+        );
+      }
     }
     this.receiverRecords = emailZone?.records ?? [];
     const https = receiverOn && r.https;

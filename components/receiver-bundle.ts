@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BuildOptions } from "esbuild";
 
 export const LAMBDA_RUNTIME = "nodejs24.x";
-export const HANDLERS = ["http", "email"] as const;
+export const HANDLERS = ["http", "email", "watch"] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 /** The esbuild options of every receiver bundle: pack time and program time give the same bytes. */

@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { METRICS_NAMESPACE, metricDimensions, RECEIVER_METRICS, searchSchema } from "../receiver/metric-names";
+import { WATCH_METRICS, watchSearchSchema } from "../watch/metric-names";
 import type { DnsZone } from "./dns/zone";
 import { MAILBOX } from "./receiver-addresses";
 import { handlerArchive, LAMBDA_RUNTIME } from "./receiver-bundle";
@@ -67,6 +68,8 @@ export interface ReportReceiverArgs {
   readonly servedDomains?: readonly string[];
   /** Environment for the functions' limits (MTASTS_MAX_BODY_BYTES, ...). */
   readonly limits?: Record<string, string>;
+  /** The scheduled self-check runs in this stack: the dashboard shows its figures per domain. */
+  readonly selfCheck?: boolean;
 }
 
 /**
@@ -101,7 +104,11 @@ const policyDocument = (statements: pulumi.Input<Record<string, unknown>>[]) =>
 
 export class ReportReceiver extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
   readonly tableName: pulumi.Output<string>;
+  readonly tableArn: pulumi.Output<string>;
+  /** Key of the served domains list in the bucket; undefined without servedDomains. */
+  readonly servedDomainsKey?: pulumi.Output<string>;
   /** Host of the Function URL (the origin the policy distributions route REPORT_PATH to). */
   readonly functionUrlHost: pulumi.Output<string>;
   /** mailto: address for rua, known from config before deploy; undefined without email. */
@@ -142,6 +149,8 @@ export class ReportReceiver extends pulumi.ComponentResource {
         serverSideEncryption: { enabled: true },
         // Kept on destroy (retainOnDelete) unless onDestroy is "delete"; protected from deletion outside Pulumi either way when kept.
         deletionProtectionEnabled: keep,
+        // The self-check's findings carry expiresAt (epoch seconds); nothing else does, so nothing else expires.
+        ttl: { attributeName: "expiresAt", enabled: true },
       },
       stored,
     );
@@ -341,6 +350,21 @@ export class ReportReceiver extends pulumi.ComponentResource {
       height: 6,
       properties: { title, region: args.region, stat: "Sum", period: 86400, metrics: [[{ expression: `SEARCH('${searchSchema(metric)} MetricName="${metric.name}"', 'Sum', 86400)`, id }]] },
     });
+    // The self-check's figures per domain: what failed on the last runs, and the certificate's days left.
+    const watchWidget = (x: number, y: number, title: string, metric: { name: string; dimensions: readonly string[] }, stat: "Maximum" | "Minimum", id: string) => ({
+      type: "metric",
+      x,
+      y,
+      width: 12,
+      height: 6,
+      properties: { title, region: args.region, stat, period: 86400, metrics: [[{ expression: `SEARCH('${watchSearchSchema(metric)} MetricName="${metric.name}"', '${stat}', 86400)`, id }]] },
+    });
+    const selfCheckWidgets = [
+      watchWidget(12, 6, "Self-check: policy not usable (1) by domain", WATCH_METRICS.policy, "Maximum", "wp"),
+      watchWidget(0, 12, "Self-check: MX not covered in enforce, by domain", WATCH_METRICS.mxNotCovered, "Maximum", "wm"),
+      watchWidget(12, 12, "Self-check: policy host certificate, days left", WATCH_METRICS.certificateDays, "Minimum", "wc"),
+      watchWidget(0, 18, "Self-check: MX failing STARTTLS, by domain", WATCH_METRICS.starttls, "Maximum", "ws"),
+    ];
     new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
@@ -350,6 +374,7 @@ export class ReportReceiver extends pulumi.ComponentResource {
             widget(0, 0, "Sessions by result type", RECEIVER_METRICS.sessions, "s"),
             widget(12, 0, "Failed sessions by domain", RECEIVER_METRICS.domainFailed, "f"),
             widget(0, 6, "Reports by outcome", RECEIVER_METRICS.reports, "r"),
+            ...(args.selfCheck ? selfCheckWidgets : []),
           ],
         }),
       },
@@ -357,7 +382,10 @@ export class ReportReceiver extends pulumi.ComponentResource {
     );
 
     this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
     this.tableName = table.name;
+    this.tableArn = table.arn;
+    if (served) this.servedDomainsKey = served.key;
     this.alarmTopicArn = topic.arn;
     this.registerOutputs({ bucketName: this.bucketName, tableName: this.tableName, functionUrlHost: this.functionUrlHost, alarmTopicArn: this.alarmTopicArn });
   }

@@ -7,6 +7,7 @@ import { mtaStsEnforceHasTlsRpt, mtaStsEnforceMaxAge, mtaStsIdMatchesPolicy, mta
 import { receiverBucketPrivate, receiverLambdaBounded, receiverLeastPrivilege, receiverMetricsDimensions, receiverSinglePublicEntry } from "./receiver";
 import { cloudwatchAlarmMetricMath, cloudwatchAlarmName, cloudwatchDashboardName, cloudwatchDashboardWidgetRegion } from "./rules/cloudwatch";
 import { dnsCnameExclusive } from "./rules/dns";
+import { cloudwatchMetricsInsightsAlarm } from "./rules/metrics-insights";
 import { iamNames } from "./rules/iam";
 import { lambdaFunctionName, lambdaReservedConcurrencyCost } from "./rules/lambda";
 import { s3BucketName, s3LifecycleFilter } from "./rules/s3";
@@ -20,6 +21,7 @@ export const serviceRules: readonly MtaStsPolicy[] = [
   cloudwatchDashboardName,
   cloudwatchAlarmMetricMath,
   cloudwatchAlarmName,
+  cloudwatchMetricsInsightsAlarm,
   receiverMetricsDimensions,
   lambdaFunctionName,
   lambdaReservedConcurrencyCost,

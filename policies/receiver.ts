@@ -5,6 +5,7 @@ import { bucketProblems } from "./lib/bucket";
 import { resourcePolicy, stackPolicy } from "./lib/define";
 import { ifKnown, isUnder, TYPES } from "./lib/resources";
 import { METRICS_NAMESPACE, RECEIVER_METRICS } from "../receiver/metric-names";
+import { WATCH_METRICS } from "../watch/metric-names";
 import { alarmMetrics, dashboardSearches, type EmittedMetrics, isEmitted, type MetricIdentity } from "./rules/cloudwatch";
 
 export const RECEIVER_TYPE = "mta-sts:index:ReportReceiver";
@@ -38,6 +39,17 @@ export const RECEIVER_EMITTED_METRICS: EmittedMetrics = {
   metrics: Object.values(RECEIVER_METRICS).reduce<Record<string, string[][]>>((acc, m) => ({ ...acc, [m.name]: [...(acc[m.name] ?? []), ["service", ...m.dimensions]] }), {}),
 };
 
+/**
+ * What the self-check's Lambda publishes into the same namespace (watch/metric-names.ts), which the
+ * receiver's dashboard also shows; test/watch-contract.test.ts checks it is what the handler emits.
+ */
+export const WATCH_EMITTED_METRICS: EmittedMetrics = {
+  namespace: METRICS_NAMESPACE,
+  metrics: Object.fromEntries(Object.values(WATCH_METRICS).map((m) => [m.name, [["service", ...m.dimensions]]])),
+};
+/** Everything the stack's Lambdas publish to the namespace: the receiver's metrics and the self-check's. */
+export const STACK_EMITTED_METRICS: EmittedMetrics = { namespace: METRICS_NAMESPACE, metrics: { ...RECEIVER_EMITTED_METRICS.metrics, ...WATCH_EMITTED_METRICS.metrics } };
+
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#dimension-combinations ("CloudWatch treats each unique combination of dimensions as a separate metric")
 export const receiverMetricsDimensions = stackPolicy({
   name: "receiver-metrics-dimensions",
@@ -49,11 +61,11 @@ export const receiverMetricsDimensions = stackPolicy({
     "Ask for the dimensions the Lambda publishes, all of them: Powertools Metrics adds service (= its serviceName) to every metric, so an alarm on FailedSessions needs dimensions { service, Domain } or { service }, and a SEARCH needs the schema {MtaSts,service,Domain}.",
   configSchema: {
     properties: {
-      emitted: { type: "object", default: RECEIVER_EMITTED_METRICS, description: "namespace and, per metric name, the dimension sets the receiver publishes" },
+      emitted: { type: "object", default: STACK_EMITTED_METRICS, description: "namespace and, per metric name, the dimension sets the receiver (and the self-check) publish" },
     },
   },
   validateStack: (args, reportViolation) => {
-    const emitted = args.getConfig<{ emitted?: EmittedMetrics }>().emitted ?? RECEIVER_EMITTED_METRICS;
+    const emitted = args.getConfig<{ emitted?: EmittedMetrics }>().emitted ?? STACK_EMITTED_METRICS;
     const show = (m: MetricIdentity) => `${m.namespace}/${m.metricName ?? "*"} {${m.dimensions.join(",")}}`;
     const published = (name?: string) =>
       Object.entries(emitted.metrics)

@@ -21,6 +21,7 @@ import {
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { AggregateRow } from "./aggregate";
 import { addTo, counterMap, UNSIGNED } from "./counters";
+import { boundFinding, type Finding, FINDING_PREFIX, findingKey } from "./findings";
 import { Rejection } from "./reject";
 
 export const sha256 = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");
@@ -236,6 +237,51 @@ export class ReceiverStore {
       start = res.LastEvaluatedKey;
     } while (start);
     return out;
+  }
+
+  /**
+   * Keeps what the self-check found for a domain on a day (receiver/findings.ts: key
+   * `finding#<domain>` / `<day>`, bounded); a rerun the same day replaces it. `expiresAt` (epoch
+   * seconds) is the table's TTL attribute: DynamoDB drops the item after `retentionDays`.
+   */
+  async putFinding(finding: Finding, retentionDays = 400): Promise<void> {
+    const f = boundFinding(finding);
+    const key = findingKey(f.domain, f.day);
+    const expiresAt = Math.floor(Date.parse(f.at) / 1000) + retentionDays * 86_400;
+    await this.cfg.dynamodb.send(
+      new PutItemCommand({
+        TableName: this.cfg.table,
+        Item: { pk: { S: key.pk }, sk: { S: key.sk }, ok: { BOOL: f.ok }, at: { S: f.at }, body: { S: JSON.stringify(f) }, expiresAt: { N: String(expiresAt) } },
+      }),
+    );
+  }
+
+  /** Self-check findings, by domain then day; optionally one domain, from one day on. */
+  async findings(domain?: string, since?: string): Promise<Finding[]> {
+    const out: Finding[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const res = domain
+        ? await this.cfg.dynamodb.send(
+            new QueryCommand({
+              TableName: this.cfg.table,
+              KeyConditionExpression: since ? "pk = :pk AND sk >= :since" : "pk = :pk",
+              ExpressionAttributeValues: { ":pk": { S: findingKey(domain, "").pk }, ...(since ? { ":since": { S: since } } : {}) },
+              ExclusiveStartKey: start,
+            }),
+          )
+        : await this.cfg.dynamodb.send(
+            new ScanCommand({ TableName: this.cfg.table, FilterExpression: "begins_with(pk, :f)", ExpressionAttributeValues: { ":f": { S: FINDING_PREFIX } }, ExclusiveStartKey: start }),
+          );
+      for (const item of res.Items ?? []) {
+        if (!item.pk?.S?.startsWith(FINDING_PREFIX) || !item.body?.S) continue;
+        const f = JSON.parse(item.body.S) as Finding;
+        if (since && f.day < since) continue;
+        out.push(f);
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.day.localeCompare(b.day));
   }
 
   async stats(): Promise<{ rejected: number; duplicates: number }> {

@@ -39,6 +39,8 @@ beforeAll(async () => {
         { domain: "bravo.example", dns: { provider: "route53", zoneId: "Z0123456789ABC" }, mx: ["mx.bravo.example"], mode: "testing" },
       ],
       receiver: { email: { domain: "tlsrpt.example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" } } },
+      // The receiver's contract; the self-check's is in test/self-check.test.ts.
+      watch: { enabled: false },
     }),
     region: "eu-west-1",
     mxResolver: "offline",

@@ -19,12 +19,14 @@ beforeAll(async () => {
     ...parseStackConfig({
       domains,
       receiver: { email: { domain: "tlsrpt.example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" } }, alarmEmail: "ops@example.com", retentionDays: 90, limits: { maxBodyBytes: 2000000 } },
+      // The receiver alone: the self-check has its own tests (test/self-check.test.ts).
+      watch: { enabled: false },
     }),
     region: "eu-west-1",
     mxResolver: "offline",
   });
   fleets.shared = new MtaStsFleet("shared", {
-    ...parseStackConfig({ domains, receiver: { email: { domain: "tlsrpt.example.net", dns: { provider: "manual" }, ruleSetName: "existing-rules" }, https: false } }),
+    ...parseStackConfig({ domains, receiver: { email: { domain: "tlsrpt.example.net", dns: { provider: "manual" }, ruleSetName: "existing-rules" }, https: false }, watch: { enabled: false } }),
     region: "eu-west-1",
     mxResolver: "offline",
   });
