@@ -196,7 +196,11 @@ ${charts4}
 </section>`;
 }
 
-/** The inline script: draws the charts from the JSON block; Chart.js puts text on canvas, never into the DOM. */
+/**
+ * The inline script: draws the charts from the JSON block; Chart.js puts text on canvas, never
+ * into the DOM. A domain's charts are drawn when its section nears the screen (a fleet's page
+ * would otherwise build hundreds of charts at once), and all of them before printing.
+ */
 const APP_SCRIPT = `(function () {
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
@@ -214,7 +218,9 @@ const APP_SCRIPT = `(function () {
     });
     drawn++;
   }
-  data.domains.forEach(function (d) {
+  function draw(d) {
+    if (d.drawn) return;
+    d.drawn = true;
     var daily = document.getElementById(d.id + "-daily");
     if (daily) {
       new Chart(daily, {
@@ -240,8 +246,21 @@ const APP_SCRIPT = `(function () {
     bars(d.id + "-types", d.byType, "failed sessions", C.bar);
     bars(d.id + "-orgs", d.byOrg, "failed sessions", C.org);
     bars(d.id + "-mx", d.byMx, "failed sessions", C.mx);
-  });
-  document.documentElement.setAttribute("data-charts-drawn", String(drawn));
+    document.documentElement.setAttribute("data-charts-drawn", String(drawn));
+  }
+  var byId = {};
+  data.domains.forEach(function (d) { byId[d.id] = d; });
+  function drawAll() { data.domains.forEach(draw); }
+  window.addEventListener("beforeprint", drawAll);
+  if (!("IntersectionObserver" in window)) return drawAll();
+  var seen = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (!e.isIntersecting) return;
+      seen.unobserve(e.target);
+      draw(byId[e.target.id]);
+    });
+  }, { rootMargin: "600px 0px" });
+  document.querySelectorAll("section.domain").forEach(function (s) { seen.observe(s); });
 })();`;
 
 const STYLE = `
@@ -267,6 +286,7 @@ figure { margin: 0; min-width: 0; }
 figcaption { font-weight: 600; margin: 8px 0 4px; }
 .chart { position: relative; width: 100%; }
 p.empty { color: var(--muted); font-style: italic; }
+p.note { background: #fff8e1; border: 1px solid #ffe082; border-radius: 6px; padding: 8px 12px; }
 details summary { color: var(--muted); cursor: pointer; font-size: 12px; }
 table { border-collapse: collapse; font-size: 13px; margin: 4px 0; max-width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; word-break: break-word; }
@@ -283,16 +303,29 @@ export function chartLibrary(): string {
   return text;
 }
 
+/** Domains that get a section of their own; a larger fleet's page keeps to those that need a look first (the overview lists all). */
+export const MAX_SECTIONS = 200;
+
+function withSections(domains: readonly DomainReport[]): Set<string> {
+  if (domains.length <= MAX_SECTIONS) return new Set(domains.map((d) => d.domain));
+  const failing = (d: DomainReport) => (d.selfCheck?.some((f) => f.status === "fail") ? 1 : 0);
+  const failed = (d: DomainReport) => d.days.reduce((n, x) => n + x.failed, 0);
+  const ranked = [...domains].sort((a, b) => failing(b) - failing(a) || failed(b) - failed(a) || (a.domain < b.domain ? -1 : 1));
+  return new Set(ranked.slice(0, MAX_SECTIONS).map((d) => d.domain));
+}
+
 const sha256 = (s: string) => `'sha256-${createHash("sha256").update(s, "utf8").digest("base64")}'`;
 
 export function renderHtml(summary: ReportSummary, opts: HtmlReportOptions): string {
   const charts: ChartData[] = [];
   const anyFindings = summary.domains.some((d) => d.selfCheck?.length);
-  const sections = summary.domains.map((d, i) => domainSection(d, i, anyFindings, charts));
+  const shown = withSections(summary.domains);
+  const sections = summary.domains.flatMap((d, i) => (shown.has(d.domain) ? [domainSection(d, i, anyFindings, charts)] : []));
   const overview = summary.domains.map((d, i) => {
     const t = domainTotals(d.days);
     const w = worst(d.selfCheck ?? []);
-    return `<tr><td><a href="#d${i}">${escapeHtml(d.domain)}</a></td><td class="num">${fmt(d.days.length)}</td><td class="num">${fmt(t.successful + t.failed)}</td><td class="num">${fmt(t.failed)}</td><td class="num">${pct(t.failureRate)}</td><td>${escapeHtml(d.status?.summary ?? "-")}</td><td class="${STATUS_CLASS[w] ?? ""}">${escapeHtml(w || "-")}</td></tr>`;
+    const name = shown.has(d.domain) ? `<a href="#d${i}">${escapeHtml(d.domain)}</a>` : escapeHtml(d.domain);
+    return `<tr><td>${name}</td><td class="num">${fmt(d.days.length)}</td><td class="num">${fmt(t.successful + t.failed)}</td><td class="num">${fmt(t.failed)}</td><td class="num">${pct(t.failureRate)}</td><td>${escapeHtml(d.status?.summary ?? "-")}</td><td class="${STATUS_CLASS[w] ?? ""}">${escapeHtml(w || "-")}</td></tr>`;
   });
   const lib = chartLibrary();
   // No network, no other script: a name that got past escaping still could not run. Styles
@@ -314,6 +347,7 @@ export function renderHtml(summary: ReportSummary, opts: HtmlReportOptions): str
 </header>
 <main>
 ${summary.domains.length === 0 ? `<p class="empty">No reports and no domains to show.</p>` : `<h2>Domains</h2>${`<table class="overview"><thead><tr><th>domain</th><th>days</th><th>sessions</th><th>failed</th><th>failure rate</th><th>promotion</th><th>self-check</th></tr></thead><tbody>${overview.join("")}</tbody></table>`}`}
+${shown.size < summary.domains.length ? `<p class="note">Charts for the ${fmt(shown.size)} domains with the most failed sessions (a self-check failure first); the other ${fmt(summary.domains.length - shown.size)} are in the table above. One domain's page: <code>mtasts report --domain NAME --format html</code>; every figure: <code>--format csv</code>.</p>` : ""}
 ${sections.join("\n")}
 </main>
 <script type="application/json" id="report-data">${jsonForScript({ domains: charts })}</script>

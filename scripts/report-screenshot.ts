@@ -25,7 +25,8 @@ async function main(): Promise<void> {
       const page = await browser.newPage();
       await page.setViewport({ width: 1100, height: 800, deviceScaleFactor: 1 });
       await page.goto(`file://${html}`, { waitUntil: "load" });
-      // The figure tables open, so the picture shows what they hold too.
+      // The first domain's four charts are drawn as its section comes into view.
+      await page.waitForFunction(() => Number(document.documentElement.getAttribute("data-charts-drawn")) >= 4);
       const section = await page.$("section.domain");
       if (!section) throw new Error("the report has no domain section");
       fs.mkdirSync(path.dirname(out), { recursive: true });

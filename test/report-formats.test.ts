@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CSV_COLUMNS, neutraliseFormula, renderCsv } from "../cli/report-csv";
-import { domainTotals, escapeHtml, jsonForScript, renderHtml } from "../cli/report-html";
+import { domainTotals, escapeHtml, jsonForScript, MAX_SECTIONS, renderHtml } from "../cli/report-html";
 import { annotate, type DaySummary, type ReportSummary } from "../receiver/report";
 import { EXAMPLE_TODAY, seedReports, writeExampleProject } from "./helpers/report-example";
 
@@ -123,6 +123,26 @@ describe("HTML text", () => {
     expect(page).toContain('<td>policy-fetch</td><td class="bad">fail</td>');
     // The overview names the worst status of each domain.
     expect(page).toMatch(/<a href="#d0">example.com<\/a>.*<td class="bad">fail<\/td><\/tr>/);
+  });
+});
+
+describe("HTML for a fleet", () => {
+  it(`gives sections to the ${MAX_SECTIONS} domains with the most failures (a failing self-check first) and lists all in the overview`, () => {
+    const n = MAX_SECTIONS + 2;
+    const domains = Array.from({ length: n }, (_, i) => ({ domain: `d${String(i).padStart(3, "0")}.example`, days: [day({ day: "2026-11-01", successful: 10, failed: i === 0 || i === 1 ? 0 : 1 })] }));
+    const page = renderHtml(
+      annotate({ domains, rejected: 0, duplicates: 0 }, { selfCheck: [{ domain: "d001.example", check: "policy-fetch", status: "fail", message: "404", at: "2026-11-02T00:00:00Z" }] }),
+      { generatedAt: "t", source: "s" },
+    );
+    const sections = [...page.matchAll(/<section class="domain" id="d(\d+)" data-domain="([^"]+)"/g)].map((m) => m[2]);
+    expect(sections).toHaveLength(MAX_SECTIONS);
+    // d000 has no failures and no finding: the one left out (d001 has none either, but its self-check failed).
+    expect(sections).not.toContain("d000.example");
+    expect(sections).toContain("d001.example");
+    expect(page.match(/<tr><td>(<a href="#d\d+">)?d\d{3}\.example/g)).toHaveLength(n);
+    expect(page).toContain("<tr><td>d000.example</td>");
+    expect(page).toContain(`Charts for the ${MAX_SECTIONS} domains with the most failed sessions (a self-check failure first); the other 2 are in the table above.`);
+    expect(JSON.parse(/<script type="application\/json" id="report-data">([^]*?)<\/script>/.exec(page)![1]).domains).toHaveLength(MAX_SECTIONS);
   });
 });
 

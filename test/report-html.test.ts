@@ -67,6 +67,10 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
     page.on("request", (r) => requests.push(r.url()));
     await page.setViewport({ width: 1200, height: 900 });
     await page.goto(`file://${htmlFile}`, { waitUntil: "load" });
+    // Charts are drawn as their section nears the screen: a screen as tall as the page sees them all.
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewport({ width: 1200, height });
+    await page.waitForFunction(() => document.documentElement.getAttribute("data-charts-drawn") === "12");
   }, 120_000);
 
   afterAll(async () => {
@@ -139,7 +143,7 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
   it("shows names senders chose as text, and runs none of them", async () => {
     expect(dialogs).toEqual([]);
     expect(consoleErrors).toEqual([]);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
     expect(await page.$$eval("img", (imgs) => imgs.length)).toBe(0);
     expect(await page.$$eval("[onerror]", (els) => els.length)).toBe(0);
     // Chart.js, the page's own script and the data block: nothing else became a script.
