@@ -91,6 +91,7 @@ export function buildCli(): Command {
     .option("--detailed-exitcode", "with --diff: exit 0 when nothing changed, 2 when something did, 1 on any error (usage errors too)")
     .option("--full-plan-url <url>", "markdown: where the full plan is (e.g. the workflow's artifact), named where the comment is cut")
     .addOption(dirOption())
+    .option("--program <path>", "the Pulumi program to run, if not Pulumi.yaml's main (any program that declares MtaStsFleet or MtaStsDomain)")
     .addOption(new Option("--config-file <path>", "read config from this file instead of the stack file").hideHelp())
     .option("--existing", "also look up DNS: records that already exist at the plan's names, and CAA that forbids Amazon, become violations with their fix")
     .option("--resolver <host:port>", "DNS server for --existing instead of the system resolver")
@@ -98,7 +99,7 @@ export function buildCli(): Command {
     .addHelpText(
       "after",
       help(
-        ["mtasts plan -s production", "mtasts plan -s production --format markdown --diff origin/main > plan.md", "PULUMI_STACK=staging mtasts plan --format json"],
+        ["mtasts plan -s production", "mtasts plan -s production --format markdown --diff origin/main > plan.md", "PULUMI_STACK=staging mtasts plan --format json", "mtasts plan -s dev --program src/mail.ts"],
         "0 planned; 1 an invalid stack config, a mandatory policy violation or a base (--diff) that cannot be planned; 2 usage error. With --detailed-exitcode: 0 no changes, 2 changes, 1 any error.",
       ),
     )

@@ -25,6 +25,8 @@ export interface PlanOptions {
   detailedExitcode?: boolean;
   /** Where the full plan is, for the markdown comment's cut notice. */
   fullPlanUrl?: string;
+  /** The program to run instead of Pulumi.yaml's main. */
+  program?: string;
 }
 
 export async function planCommand(opts: PlanOptions): Promise<number> {
@@ -46,6 +48,7 @@ async function plan(opts: PlanOptions): Promise<number> {
   const config = opts.configFile
     ? configFromStackText(fs.readFileSync(opts.configFile, "utf8"), project.name, opts.configFile)
     : readStackConfig(project, opts.stack);
+  const program = programPath(project.program, opts);
 
   // The base first: a bad ref or a base that cannot be planned stops before the long part.
   let base: Base | undefined;
@@ -65,7 +68,7 @@ async function plan(opts: PlanOptions): Promise<number> {
   process.setSourceMapsEnabled(false);
   let result: Plan;
   try {
-    const run = await runProgram({ programPath: project.program, project: project.name, stack: opts.stack, config });
+    const run = await runProgram({ programPath: program, project: project.name, stack: opts.stack, config });
     result = await buildPlan(opts.stack, run);
   } catch (err) {
     const cause = findConfigError(err);
@@ -87,6 +90,9 @@ async function plan(opts: PlanOptions): Promise<number> {
     for (const line of found.notChecked) process.stderr.write(`mtasts plan: not checked: ${line}\n`);
   }
 
+  if (result.domains.length === 0) {
+    process.stderr.write(`mtasts plan: ${path.relative(process.cwd(), program) || program} declared no MtaStsDomain (directly or through MtaStsFleet); if the components are used elsewhere, name that program with --program PATH or main: in Pulumi.yaml\n`);
+  }
   const out =
     opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : opts.format === "markdown" ? renderMarkdown(result, { fullPlanUrl: opts.fullPlanUrl }) : renderText(result);
   process.stdout.write(out);
@@ -98,6 +104,19 @@ async function plan(opts: PlanOptions): Promise<number> {
   }
   if (opts.detailedExitcode && result.diff) return hasChanges(result.diff) ? 2 : 0;
   return 0;
+}
+
+/** The program to run: --program, else the project's main (Pulumi.yaml), which must exist. */
+function programPath(main: string, opts: PlanOptions): string {
+  if (opts.program === undefined) {
+    if (!fs.existsSync(main)) throw new UsageError(`${main} does not exist: set main: in Pulumi.yaml to your program, or pass --program PATH`);
+    return main;
+  }
+  // The base of --diff runs `mtasts plan` at the ref with the project's own main.
+  if (opts.diff) throw new UsageError("--program cannot go with --diff: the base is planned from Pulumi.yaml's main at the ref; set main: in Pulumi.yaml to your program instead");
+  const file = path.resolve(opts.program);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`--program ${opts.program}: no such file (give the .ts or .js file that declares the components)`);
+  return file;
 }
 
 /** The program turns ConfigError into pulumi.RunError (clean output under the real CLI). */

@@ -2,6 +2,7 @@
 // versioned JSON contract) from a mock-runtime run and renders it as text; see plan-diff.ts for
 // the comparison with a base and plan-markdown.ts for the pull request comment.
 import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
 import type { DomainSummary } from "../components/mta-sts-fleet";
 import type { DnsRecordSpec } from "../components/dns/zone";
 import { policies } from "../policies/all";
@@ -127,20 +128,84 @@ function zonesByAdapter(run: ProgramRun): Map<string, string> {
   return out;
 }
 
-/** Builds the plan from a run of index.ts (its `domains` export and the recorded resources). */
-export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
-  const summary = (run.exports.domains ?? []) as readonly DomainSummary[];
-  // Attribution by component identity: the fleet names a domain's MtaStsDomain and its
-  // zone adapter "<fleet>-<domain>" and "<fleet>-<domain>-dns"; groups are PolicyDistributions.
-  const domainOf = new Map<string, string>();
-  for (const fleet of run.resources.filter((r) => r.type === "mta-sts:index:MtaStsFleet")) {
-    for (const s of summary) {
-      domainOf.set(`mta-sts:index:MtaStsDomain::${fleet.name}-${s.domain}`, s.domain);
-      for (const provider of ["Route53Zone", "CloudflareZone", "ManualZone"]) {
-        domainOf.set(`mta-sts:dns:${provider}::${fleet.name}-${s.domain}-dns`, s.domain);
-      }
-    }
+type Instance = ProgramRun["instances"][number];
+const ofType = (run: ProgramRun, type: string) => run.instances.filter((i: Instance) => i.type === type);
+
+/** The parts of a live MtaStsDomain / PolicySite / DNS adapter the plan reads (see components/). */
+interface DomainObject {
+  readonly domain: string;
+  readonly mode: DomainSummary["mode"];
+  readonly policyId: DomainSummary["policy"]["id"];
+  readonly policyText: DomainSummary["policy"]["text"];
+  readonly policyUrl: string;
+  readonly records: readonly DnsRecordSpec[];
+  readonly mxCheck: DomainSummary["mxCheck"];
+}
+interface SiteObject {
+  placementOf(domain: string): DomainSummary["hosting"];
+  groupIndex(domain: string): number;
+}
+
+/**
+ * What the plan shows per domain, whatever the program: its `domains` export if it has one
+ * (index.ts exports the fleet's summary), else the summary of each MtaStsFleet it declared, else
+ * one made from each MtaStsDomain it declared (the components used directly, as in the README).
+ */
+function domainSummaries(run: ProgramRun): readonly DomainSummary[] {
+  const exported = run.exports.domains;
+  if (Array.isArray(exported) && exported.length > 0 && exported.every((s) => typeof (s as DomainSummary)?.domain === "string" && Array.isArray((s as DomainSummary).records))) {
+    return exported as DomainSummary[];
   }
+  const fleets = ofType(run, "mta-sts:index:MtaStsFleet");
+  if (fleets.length > 0) return fleets.flatMap((f) => (f.resource as unknown as { summary: readonly DomainSummary[] }).summary);
+  const sites = ofType(run, "mta-sts:index:PolicySite").map((i) => i.resource as unknown as SiteObject);
+  return ofType(run, "mta-sts:index:MtaStsDomain").map(({ resource }) => {
+    const d = resource as unknown as DomainObject;
+    const site = sites.find((s) => {
+      try {
+        return s.placementOf(d.domain) !== undefined;
+      } catch {
+        return false;
+      }
+    });
+    const hosting = site?.placementOf(d.domain) ?? "group";
+    return {
+      domain: d.domain,
+      mode: d.mode,
+      // The _mta-sts record is always the domain's own: its zone's provider is the domain's.
+      dnsProvider: d.records.find((r) => r.purpose === "MTA-STS policy id")?.managedBy ?? d.records[0]?.managedBy ?? "manual",
+      group: site && hosting === "group" ? site.groupIndex(d.domain) : -1,
+      hosting,
+      policy: { id: d.policyId, text: d.policyText, url: d.policyUrl },
+      records: d.records,
+      mxCheck: d.mxCheck,
+      promotion: pulumi.output({ outcome: "not-run", reasons: ["no automatic promotion for this domain"] }) as DomainSummary["promotion"],
+    };
+  });
+}
+
+/**
+ * The domain each component belongs to, by its type and name: each MtaStsDomain, and the DNS
+ * adapter (a `mta-sts:dns:*` component) whose records the domain writes when no other domain
+ * writes to it (the fleet gives each domain its own adapter; a shared zone stays shared).
+ */
+function componentDomains(run: ProgramRun): Map<string, string> {
+  const out = new Map<string, string>();
+  const domains = ofType(run, "mta-sts:index:MtaStsDomain").map((i) => ({ ...i, object: i.resource as unknown as DomainObject }));
+  for (const d of domains) out.set(`${d.type}::${d.name}`, d.object.domain);
+  for (const adapter of run.instances.filter((i) => i.type.startsWith("mta-sts:dns:"))) {
+    const records = (adapter.resource as unknown as { records?: readonly DnsRecordSpec[] }).records;
+    const users = domains.filter((d) => d.object.records === records);
+    if (users.length === 1) out.set(`${adapter.type}::${adapter.name}`, users[0].object.domain);
+  }
+  return out;
+}
+
+/** Builds the plan from a run of a program that uses the components (index.ts, or a user's own). */
+export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
+  const summary = domainSummaries(run);
+  const domainOf = componentDomains(run);
+  const adapterOf = new Map([...domainOf].filter(([key]) => key.startsWith("mta-sts:dns:")).map(([key, domain]) => [domain, key.slice(key.indexOf("::") + 2)]));
   const resources: PlanResource[] = run.resources.map((r) => {
     const chain = [{ type: r.type, name: r.name }, ...r.ancestors];
     const domain = chain.map((a) => domainOf.get(`${a.type}::${a.name}`)).find((d) => d !== undefined);
@@ -157,7 +222,7 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
   });
   const zones = zonesByAdapter(run);
   const fleetName = run.resources.find((r) => r.type === "mta-sts:index:MtaStsFleet")?.name;
-  const zoneOf = (adapter: string) => zones.get(`${fleetName}-${adapter}-dns`) ?? null;
+  const zoneOf = (domain: string) => zones.get(adapterOf.get(domain) ?? `${fleetName}-${domain}-dns`) ?? null;
 
   const domains: PlanDomain[] = [];
   for (const s of summary) {
@@ -181,7 +246,8 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
     domains: domains.filter((d) => name.endsWith(`-group-${d.group}`)).map((d) => d.domain),
     resourceCount: resources.filter((r) => r.custom && r.group === name).length,
   }));
-  const receiverRecords = await Promise.all(((run.exports.receiverRecords ?? []) as readonly DnsRecordSpec[]).map((r) => planRecord(r, zoneOf("receiver"))));
+  const fleetReceiverRecords = ofType(run, "mta-sts:index:MtaStsFleet").flatMap((f) => (f.resource as unknown as { receiverRecords?: readonly DnsRecordSpec[] }).receiverRecords ?? []);
+  const receiverRecords = await Promise.all(((run.exports.receiverRecords as readonly DnsRecordSpec[] | undefined) ?? fleetReceiverRecords).map((r) => planRecord(r, zoneOf("receiver"))));
   const cloud = resources.filter((r) => r.custom).length;
   // The same policy objects `pulumi preview --policy-pack policies` serves, run on what we recorded.
   const verdicts = await runPolicies(

@@ -27,6 +27,13 @@ export interface ProgramRun {
   /** The program module's exports, as live Output values. */
   readonly exports: Record<string, unknown>;
   readonly resources: readonly RecordedResource[];
+  /**
+   * Every resource object the program constructed, components included, with its type token:
+   * the plan reads the live MtaStsDomain/PolicySite objects of a program that does not export
+   * `domains` (a component user's own program). Matched by token, not instanceof: the program may
+   * load the package's compiled copy of the components while mtasts runs from its sources.
+   */
+  readonly instances: readonly { readonly resource: pulumi.Resource; readonly type: string; readonly name: string }[];
 }
 
 /** The engine's wire sentinel for an unknown value (the policy SDK recognises it). */
@@ -154,7 +161,7 @@ export async function runProgram(opts: {
       ancestors: ancestorsOf(resource),
     });
   }
-  return { exports, resources: [...byName.values()] };
+  return { exports, resources: [...byName.values()], instances: seen.map(({ resource, type, name }) => ({ resource, type, name })) };
 }
 
 /** require() where a TypeScript loader is registered (tsx in bin/), else import() (vitest). */
