@@ -80,6 +80,7 @@ export async function runProgram(opts: {
   config: Record<string, string>;
 }): Promise<ProgramRun> {
   pulumi.runtime.setAllConfig(opts.config);
+  const sdk = withoutSdkDiagnostics();
   // The program skips what needs the network (the live MX check) and says so.
   process.env.MTASTS_OFFLINE = "1";
   const byName = new Map<string, RecordedResource>();
@@ -123,8 +124,12 @@ export async function runProgram(opts: {
     .catch((err: unknown) => {
       failure ??= err;
     });
-  if (failure) throw failure;
+  if (failure) {
+    sdk.restore();
+    throw failure;
+  }
   await pulumi.runtime.disconnect();
+  sdk.restore();
 
   const registered = new Map(pending.map((p) => [`${p.type}::${p.name}`, p]));
   const identity = new Map(seen.map((s) => [s.resource, { type: s.type, name: s.name }]));
@@ -162,6 +167,129 @@ export async function runProgram(opts: {
     });
   }
   return { exports, resources: [...byName.values()], instances: seen.map(({ resource, type, name }) => ({ resource, type, name })) };
+}
+
+/**
+ * Per-resource machinery of the SDK that a mock run does not need, off while the program runs
+ * (MTASTS_PLAN_UNPATCHED=1 runs the SDK as shipped: stack traces to debug a program that throws, and the check that the plan is the same). At 1,000 domains it was half
+ * the plan's CPU and most of its memory:
+ * - a stack trace per resource for its source position, which the mock monitor never reads
+ *   (Resource.callsites lifts the depth limit to infinity, so the limit alone does not stop it);
+ * - debuggablePromise (runtime/debuggable.js) around each of the four promises of every output
+ *   property of every resource: a stack trace, a context string and two more promises each, kept
+ *   for the leak report at exit. The promise itself is returned instead.
+ * Both are looked up by the SDK at each call (`debuggable_1.debuggablePromise`, `Resource.callsites`),
+ * so replacing them here reaches every caller. Returns what it replaced (an SDK upgrade that moves
+ * one shows in the test) and how to put everything back.
+ */
+export function withoutSdkDiagnostics(): { readonly replaced: readonly string[]; restore(): void } {
+  if (process.env.MTASTS_PLAN_UNPATCHED === "1") return { replaced: [], restore: () => undefined };
+  const restore: (() => void)[] = [];
+  const replaced: string[] = [];
+  const replace = (owner: object | undefined, key: string, value: unknown) => {
+    const before = owner && Object.getOwnPropertyDescriptor(owner, key);
+    if (!owner || !before || typeof (before.value ?? before.get) !== "function") return;
+    Object.defineProperty(owner, key, { ...before, ...(before.get ? { get: () => value } : { value }) });
+    restore.push(() => Object.defineProperty(owner, key, before));
+    replaced.push(key);
+  };
+  replace(pulumi.Resource, "callsites", () => []);
+  replace(sdkModule("runtime/debuggable"), "debuggablePromise", <T>(p: Promise<T>) => p);
+  replace(sdkModule("runtime/rpc"), "transferProperties", lazyTransferProperties);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  return {
+    replaced,
+    restore: () => {
+      Error.stackTraceLimit = limit;
+      for (const undo of restore.reverse()) undo();
+    },
+  };
+}
+
+type Resolver = (value: unknown, isKnown: boolean, isSecret: boolean, deps?: pulumi.Resource[], err?: Error) => void;
+
+/**
+ * runtime/rpc.js transferProperties, creating each output property's Output when the program
+ * first reads it rather than when the resource is constructed. The SDK makes an Output (about ten
+ * promises) for every property of a resource's type, inputs and outputs alike, and a program
+ * reads few of them: BucketObjectv2 has 40 and the program reads its id. Until registration
+ * returns, all of those stay pending at once: most of a large plan's peak memory. Same contract:
+ * one resolver per property, an Output on `onto` under the same key, resolved the same way.
+ */
+function lazyTransferProperties(onto: Record<string | symbol, unknown>, label: string, props: Record<string, unknown>): Record<string, Resolver> {
+  // Per resource: what registration said for each property, and the settlers of the Outputs made so far.
+  const state: LazyState = { settled: {}, settlers: {} };
+  onto[LAZY] = state;
+  const resolvers: Record<string, Resolver> = {};
+  for (const k of Object.keys(props)) {
+    if (k === "id" || k === "urn") continue;
+    if (Object.prototype.hasOwnProperty.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
+    Object.defineProperty(onto, k, { ...accessorFor(k), enumerable: true, configurable: true });
+    resolvers[k] = (...args) => {
+      state.settled[k] = args;
+      state.settlers[k]?.(...args);
+    };
+  }
+  return resolvers;
+}
+
+const LAZY = Symbol("mtasts:lazy-properties");
+interface LazyState {
+  settled: Record<string, Parameters<Resolver>>;
+  settlers: Record<string, Resolver>;
+}
+
+/** The getter and setter of property `k`, shared by every resource (they find the resource as `this`). */
+const accessors = new Map<string, { get(this: Record<string | symbol, unknown>): unknown; set(this: Record<string | symbol, unknown>, value: unknown): void }>();
+function accessorFor(k: string) {
+  let found = accessors.get(k);
+  if (!found) {
+    found = {
+      get() {
+        const output = makeOutput(this, this[LAZY] as LazyState, k);
+        Object.defineProperty(this, k, { value: output, writable: true, enumerable: true, configurable: true });
+        return output;
+      },
+      set(value) {
+        Object.defineProperty(this, k, { value, writable: true, enumerable: true, configurable: true });
+      },
+    };
+    accessors.set(k, found);
+  }
+  return found;
+}
+
+/** The Output the SDK would have made for property `k` of `onto`, settled as registration says (now or later). */
+function makeOutput(onto: object, state: LazyState, k: string): pulumi.Output<unknown> {
+  const OutputClass = pulumi.Output as unknown as new (resources: unknown, ...promises: Promise<unknown>[]) => pulumi.Output<unknown>;
+  const parts = [0, 1, 2, 3].map(() => {
+    let resolve!: (v: unknown) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
+    return { promise, resolve, reject };
+  });
+  const settle: Resolver = (value, isKnown, isSecret, deps = [], err) => {
+    // As the SDK (errors.isGrpcError: UNAVAILABLE, CANCELLED): the property stays pending.
+    const code = (err as { code?: unknown } | undefined)?.code;
+    if (err && (code === 14 || code === 1)) return;
+    const values = [value, isKnown, isSecret, deps];
+    parts.forEach((p, i) => (err ? p.reject(err) : p.resolve(values[i])));
+  };
+  const settled = state.settled[k];
+  if (settled) settle(...settled);
+  else state.settlers[k] = settle;
+  return new OutputClass(onto, ...parts.map((p) => p.promise));
+}
+
+/** One of the SDK's internal modules (the same instance the SDK uses), or undefined if it moved. */
+function sdkModule(relative: string): object | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module, the one the SDK loaded
+    return require(require.resolve(`@pulumi/pulumi/${relative}`)) as object;
+  } catch {
+    return undefined;
+  }
 }
 
 /** require() where a TypeScript loader is registered (tsx in bin/), else import() (vitest). */
