@@ -15,7 +15,11 @@ const commands = {
   plan: () => require("./plan-command") as typeof import("./plan-command"),
   check: () => require("./check-command") as typeof import("./check-command"),
   preflight: () => require("./preflight-command") as typeof import("./preflight-command"),
-  receive: () => require("./receive-command") as typeof import("./receive-command"),
+  // Its modules import the local servers and mail parsers at load: name the missing ones first.
+  receive: () => {
+    (require("./optional-deps") as typeof import("./optional-deps")).assertInstalled("mtasts receive");
+    return require("./receive-command") as typeof import("./receive-command");
+  },
   report: () => require("./report-command") as typeof import("./report-command"),
   promote: () => require("./promote-command") as typeof import("./promote-command"),
   retire: () => require("./retire-command") as typeof import("./retire-command"),
