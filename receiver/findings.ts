@@ -42,10 +42,3 @@ export function boundFinding(f: Finding): Finding {
   const clip = (s: string) => (s.length > FINDING_LIMITS.message ? `${s.slice(0, FINDING_LIMITS.message - 1)}…` : s);
   return { ...f, uncoveredMx: f.uncoveredMx.slice(0, FINDING_LIMITS.mx), checks: checks.map((c) => ({ ...c, message: clip(c.message) })) };
 }
-
-/** One line per failing or warning check (passes are summed), for `mtasts report`'s text. */
-export function renderFindingLines(f: Finding): string[] {
-  const passed = f.checks.filter((c) => c.status === "pass").length;
-  const head = `  self-check ${f.day}: ${f.ok ? "OK" : "FAIL"}${f.mode ? `, mode ${f.mode}` : ""}${f.certificateDaysLeft !== undefined ? `, certificate ${f.certificateDaysLeft} days left` : ""}, ${passed} passed`;
-  return [head, ...f.checks.filter((c) => c.status !== "pass").map((c) => `    ${c.status} ${c.id}: ${c.message}`)];
-}

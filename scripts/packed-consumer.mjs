@@ -65,10 +65,11 @@ await new Promise((resolve) => fleet.domains[0].tlsRptRecord.apply(resolve));
 await pulumi.runtime.disconnect();
 
 const functions = registered.filter((r) => r.type === "aws:lambda/function:Function");
-assert.deepEqual(functions.map((f) => f.name).sort(), ["mail-receiver-email", "mail-receiver-http"]);
+// The receiver's two functions and the scheduled self-check's (on by default with the receiver).
+assert.deepEqual(functions.map((f) => f.name).sort(), ["mail-receiver-email", "mail-receiver-http", "mail-watch-function"]);
 const packageDir = path.dirname(require.resolve("pulumi-mta-sts/package.json"));
 for (const f of functions) {
-  const kind = f.name.endsWith("-email") ? "email" : "http";
+  const kind = f.name.endsWith("-email") ? "email" : f.name.endsWith("-watch-function") ? "watch" : "http";
   const code = f.inputs.code;
   assert.ok(pulumi.asset.AssetArchive.isInstance(code), `${f.name}: code is a pulumi.asset.AssetArchive`);
   const assets = await code.assets;
