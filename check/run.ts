@@ -2,7 +2,7 @@
 // checkDomain's dependencies. `mtasts check` and the self-check's Lambda both start here.
 import { MAX_POLICY_BYTES, POLICY_PATH } from "../protocol/mta-sts";
 import { makeResolver } from "../net/resolver";
-import { checkDomainFacts, type CheckDeps, type DomainFacts, type DomainReport } from "./check";
+import type { CheckDeps, DomainFacts, DomainReport } from "./check";
 import { fetchPolicy } from "./https-fetch";
 import { probeStartTls } from "./smtp-probe";
 
@@ -48,20 +48,4 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, work:
 export interface CheckedDomain {
   readonly report: DomainReport;
   readonly facts: DomainFacts;
-}
-
-/**
- * Checks `domains` (A-labels) with at most `concurrency` at once, in their order. `stop` is asked
- * before each domain starts: once it says true (a Lambda near its deadline), the rest are skipped.
- */
-export async function checkDomains(domains: readonly string[], deps: CheckDeps, opts: { concurrency: number; stop?: () => boolean }): Promise<{ checked: CheckedDomain[]; skipped: string[] }> {
-  const skipped: string[] = [];
-  const results = await mapBounded(domains, opts.concurrency, async (domain) => {
-    if (opts.stop?.()) {
-      skipped.push(domain);
-      return undefined;
-    }
-    return checkDomainFacts(domain, deps);
-  });
-  return { checked: results.filter((r): r is CheckedDomain => r !== undefined), skipped: domains.filter((d) => skipped.includes(d)) };
 }
