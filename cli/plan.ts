@@ -287,21 +287,26 @@ export function renderText(plan: Plan): string {
     if (d.mode === "enforce") out.push(`  live MX check: ${d.mxCheck.status} (${d.mxCheck.message})`);
     if (d.retireAfter) out.push(`  retiring (RFC 8461 8.3): remove: true is accepted from ${d.retireAfter}`);
     if (d.promotion) out.push(`  automatic promotion: ${d.promotion.outcome} (${d.promotion.reasons.join("; ")})`);
-    const width = Math.max(...d.records.map((r) => zoneLine(r).length));
-    for (const r of d.records) out.push(`  ${zoneLine(r).padEnd(width)}  ; ${about(r)}`);
+    out.push(...recordLines(d.records));
     out.push("  policy file (CRLF):");
     for (const line of d.policy.text.split("\r\n").filter(Boolean)) out.push(`    ${line}`);
     out.push("");
   }
   if (plan.receiverRecords.length > 0) {
     out.push(`TLS-RPT receiver mail domain (${plan.receiverRecords[0].managedBy})`);
-    for (const r of plan.receiverRecords) out.push(`  ${zoneLine(r)}  ; ${about(r)}`);
+    out.push(...recordLines(plan.receiverRecords));
     out.push("");
   }
   out.push(...violationLines(plan), "");
   out.push(...resourceLines(plan));
   return `${out.join("\n")}\n`;
 }
+
+/**
+ * Zone-file lines, each after a comment line saying what it is for: the text stays as wide as
+ * the longest record (no padding to line the comments up), and pastes into a zone file as is.
+ */
+const recordLines = (records: readonly PlanRecord[]) => records.flatMap((r) => [`  ; ${about(r)}`, `  ${zoneLine(r)}`]);
 
 /** True when a mandatory policy fired: the plan must not be trusted (exit 1). */
 export const hasMandatoryViolation = (plan: Plan) => plan.violations.some((v) => v.level === "mandatory");

@@ -54,8 +54,9 @@ describe("rendering records the stack takes over", () => {
 
   it("marks them, and only them, in text", () => {
     const text = renderText(plan);
-    expect(text).toMatch(/_mta-sts\.example\.org\. 300 IN TXT "v=STSv1; id=abc;" +; MTA-STS policy id \(takes over an existing record\)\n/);
-    expect(text).toContain("; TLS-RPT reporting addresses\n");
+    expect(text).toContain('  ; MTA-STS policy id (takes over an existing record)\n  _mta-sts.example.org. 300 IN TXT "v=STSv1; id=abc;"\n');
+    expect(text).toContain("  ; TLS-RPT reporting addresses\n  _smtp._tls.example.org. 300 IN TXT");
+    expect(text.match(/takes over an existing record/g)).toHaveLength(1);
   });
 
   it("marks them in markdown, and counts them in the domain's summary", () => {
@@ -102,7 +103,7 @@ describe("mtasts plan with adopt", () => {
     expect(adopts).toEqual({ "example.com": [false, false, false, false, false], "example.org": [true, true, true, true], "example.net": [false, false, false, false] });
 
     const text = run("text").stdout;
-    expect(text).toMatch(/_mta-sts\.example\.org\. 300 IN TXT "v=STSv1; id=[0-9a-f]+;" +; MTA-STS policy id \(takes over an existing record\)/);
-    expect(text).toMatch(/_mta-sts\.example\.com\. 300 IN TXT "v=STSv1; id=[0-9a-f]+;" +; MTA-STS policy id\n/);
+    expect(text).toMatch(/ {2}; MTA-STS policy id \(takes over an existing record\)\n {2}_mta-sts\.example\.org\. 300 IN TXT "v=STSv1; id=[0-9a-f]+;"\n/);
+    expect(text).toMatch(/ {2}; MTA-STS policy id\n {2}_mta-sts\.example\.com\. 300 IN TXT "v=STSv1; id=[0-9a-f]+;"\n/);
   });
 });

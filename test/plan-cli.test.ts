@@ -82,7 +82,12 @@ describe("mtasts plan --stack example", () => {
     const text = mtasts(["plan", "--stack", "example"]).stdout;
     expect(text).toContain(`_mta-sts.example.org. 300 IN TXT "v=STSv1; id=${plan.domains[1].policy.id};"`);
     expect(text).toContain('_smtp._tls.example.com. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.com/tlsrpt"');
-    expect(text).toContain("tlsrpt.example.com. 300 IN MX 10 inbound-smtp.eu-west-1.amazonaws.com.  ; TLS-RPT mail to SES inbound");
+    expect(text).toContain("  ; TLS-RPT mail to SES inbound\n  tlsrpt.example.com. 300 IN MX 10 inbound-smtp.eu-west-1.amazonaws.com.\n");
+    // No padding to line comments up: each record line is the record alone, its comment above it.
+    const records = text.split("\n").filter((l) => / IN (TXT|CNAME|MX|A|AAAA) /.test(l));
+    expect(records.length).toBeGreaterThan(10);
+    for (const line of records) expect(line).toMatch(/^ {2}\S.*[^ ;]$/);
+    expect(records.filter((l) => l.includes(" ; "))).toEqual([]);
     expect(text).toContain("mta-sts.example.com. 60 IN AAAA ALIAS (known after deploy)");
     expect(text).toContain("example.net  mode testing, DNS manual (add these records by hand)");
     expect(text).toContain("    mx: *.mail.example.net");
