@@ -7,6 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ConfigError, type DomainConfig, parseStackConfigMap } from "../config";
 import type { KnownReporter } from "../protocol/trust";
+import type { Finding } from "../receiver/findings";
 import { annotate, type DomainStatus, renderSummaryText, type SelfCheckFinding, summarise } from "../receiver/report";
 import { ReceiverStore } from "../receiver/store";
 import { today as todayUtc } from "../world/promotion";
@@ -100,22 +101,15 @@ function readStack(stack: string, dir: string): StackDomains | string {
   }
 }
 
-/** What the scheduled self-check kept (receiver/findings.ts), as the store gives it back. */
-interface StoredFinding {
-  readonly domain: string;
-  readonly day: string;
-  readonly at: string;
-  readonly checks: readonly { readonly id: string; readonly status: string; readonly message: string }[];
-}
-
-/** Each domain's latest self-check run, one entry per check; none when the store keeps no findings. */
-async function selfCheckFindings(store: ReceiverStore, domain?: string, since?: string): Promise<SelfCheckFinding[] | undefined> {
-  // The store reads findings once the self-check (issue 15, part A) is in it.
-  const reader = (store as unknown as { findings?: (domain?: string, since?: string) => Promise<StoredFinding[]> }).findings;
-  if (typeof reader !== "function") return undefined;
-  const latest = new Map<string, StoredFinding>();
-  for (const f of await reader.call(store, domain, since)) if (!latest.has(f.domain) || latest.get(f.domain)!.at < f.at) latest.set(f.domain, f);
-  return [...latest.values()].flatMap((f) => f.checks.map((c) => ({ domain: f.domain, check: c.id, status: c.status, message: c.message, at: f.at })));
+/** The self-check's findings (receiver/findings.ts): each domain's latest run, one entry per check, and every day it ran. */
+async function selfCheckFindings(store: ReceiverStore, domain?: string, since?: string): Promise<{ selfCheck: SelfCheckFinding[]; selfCheckDays: { domain: string; day: string; ok: boolean }[] }> {
+  const findings = await store.findings(domain, since);
+  const latest = new Map<string, Finding>();
+  for (const f of findings) if (!latest.has(f.domain) || latest.get(f.domain)!.at < f.at) latest.set(f.domain, f);
+  return {
+    selfCheck: [...latest.values()].flatMap((f) => f.checks.map((c) => ({ domain: f.domain, check: c.id, status: c.status, message: c.message, at: f.at }))),
+    selfCheckDays: findings.map((f) => ({ domain: f.domain, day: f.day, ok: f.ok })),
+  };
 }
 
 async function print(store: ReceiverStore, opts: ReportOptions, stack: StackDomains | undefined, source: string): Promise<number> {
@@ -125,7 +119,7 @@ async function print(store: ReceiverStore, opts: ReportOptions, stack: StackDoma
     const domains = stack.domains.filter((d) => !opts.domain || d.domain === opts.domain);
     status = await domainStatuses(domains, store, { today: opts.today ?? todayUtc(), reporters: stack.reporters });
   }
-  summary = annotate(summary, { status, selfCheck: await selfCheckFindings(store, opts.domain, opts.since) });
+  summary = annotate(summary, { status, ...(await selfCheckFindings(store, opts.domain, opts.since)) });
   const text =
     opts.format === "json"
       ? `${JSON.stringify(summary, null, 2)}\n`

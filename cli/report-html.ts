@@ -133,9 +133,14 @@ function promotionHtml(d: DomainReport): string {
 }
 
 function selfCheckHtml(d: DomainReport, anyFindings: boolean): string {
-  if (!d.selfCheck?.length) return `<p class="empty">${anyFindings ? "No self-check findings for this domain." : "No self-check findings in the store (the stack's scheduled self-check writes them)."}</p>`;
-  const rows = d.selfCheck.map((f) => `<tr><td>${escapeHtml(f.check)}</td><td class="${STATUS_CLASS[f.status] ?? ""}">${escapeHtml(f.status)}</td><td>${escapeHtml(f.message)}</td><td class="muted">${escapeHtml(f.at)}</td></tr>`);
-  return `<table class="selfcheck"><thead><tr><th>check</th><th>status</th><th>message</th><th>checked at</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  const days = d.selfCheckDays ?? [];
+  const failed = days.filter((r) => !r.ok).map((r) => r.day);
+  const shownDays = failed.length > 10 ? `${failed.slice(-10).join(", ")} and ${fmt(failed.length - 10)} days before` : failed.join(", ");
+  const runs = days.length ? `<p class="selfcheck-days">Checked on ${fmt(days.length)} day${days.length === 1 ? "" : "s"} (${escapeHtml(days[0].day)} .. ${escapeHtml(days.at(-1)!.day)}): ${failed.length ? `<span class="bad">failed on ${escapeHtml(shownDays)}</span>` : `<span class="ok">no failure</span>`}.</p>` : "";
+  if (!d.selfCheck?.length) return `${runs}<p class="empty">${anyFindings ? "No self-check findings for this domain." : "No self-check findings in the store (the stack's scheduled self-check writes them)."}</p>`;
+  const latest = `<p>Latest run ${escapeHtml(d.selfCheck[0].at)}: ${fmt(d.selfCheck.filter((f) => f.status === "pass").length)} of ${fmt(d.selfCheck.length)} checks passed.</p>`;
+  const rows = d.selfCheck.map((f) => `<tr><td>${escapeHtml(f.check)}</td><td class="${STATUS_CLASS[f.status] ?? ""}">${escapeHtml(f.status)}</td><td>${escapeHtml(f.message)}</td></tr>`);
+  return `${runs}${latest}<table class="selfcheck"><thead><tr><th>check</th><th>status</th><th>message</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
 interface ChartData {
@@ -292,6 +297,7 @@ table { border-collapse: collapse; font-size: 13px; margin: 4px 0; max-width: 10
 th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; word-break: break-word; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 ul.reasons { margin: 4px 0; padding-left: 20px; }
+table.selfcheck td:nth-child(-n+2), th { white-space: nowrap; word-break: normal; }
 `;
 
 /** Chart.js's own browser build, as shipped in its package. */

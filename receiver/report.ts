@@ -55,7 +55,10 @@ export interface DomainReport {
   domain: string;
   days: DaySummary[];
   status?: DomainStatus;
+  /** The checks of the latest self-check run. */
   selfCheck?: SelfCheckFinding[];
+  /** Each day the self-check ran in the period, and whether every check passed (no fail). */
+  selfCheckDays?: { day: string; ok: boolean }[];
 }
 
 export interface ReportSummary {
@@ -98,6 +101,8 @@ export function summarise(
   return { domains: [...byDomain].map(([domain, days]) => ({ domain, days })), rejected: stats.rejected, duplicates: stats.duplicates };
 }
 
+const rank = (status: string) => ({ fail: 0, warn: 1 })[status] ?? 2;
+
 // No prototype: an organisation or MX named "__proto__" or "constructor" is an ordinary key.
 function nullMap<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
@@ -107,12 +112,20 @@ function nullMap<T>(): Record<string, T> {
  * Adds what is known beside the reports: each domain's status (a domain of the stack with no
  * reports yet gets an entry with no days) and the self-check findings, newest first.
  */
-export function annotate(summary: ReportSummary, extra: { status?: ReadonlyMap<string, DomainStatus>; selfCheck?: readonly SelfCheckFinding[] }): ReportSummary {
+export function annotate(
+  summary: ReportSummary,
+  extra: { status?: ReadonlyMap<string, DomainStatus>; selfCheck?: readonly SelfCheckFinding[]; selfCheckDays?: readonly { domain: string; day: string; ok: boolean }[] },
+): ReportSummary {
   const byDomain = new Map<string, DomainReport>(summary.domains.map((d) => [d.domain, { ...d }]));
   const entry = (domain: string) => byDomain.get(domain) ?? byDomain.set(domain, { domain, days: [] }).get(domain)!;
   for (const [domain, status] of extra.status ?? []) entry(domain).status = status;
   for (const f of extra.selfCheck ?? []) (entry(f.domain).selfCheck ??= []).push(f);
-  for (const d of byDomain.values()) d.selfCheck?.sort((a, b) => b.at.localeCompare(a.at) || a.check.localeCompare(b.check));
+  for (const r of extra.selfCheckDays ?? []) (entry(r.domain).selfCheckDays ??= []).push({ day: r.day, ok: r.ok });
+  for (const d of byDomain.values()) {
+    // The latest first, and within a run what needs a look first: fail, warn, then the rest.
+    d.selfCheck?.sort((a, b) => b.at.localeCompare(a.at) || rank(a.status) - rank(b.status) || a.check.localeCompare(b.check));
+    d.selfCheckDays?.sort((a, b) => a.day.localeCompare(b.day));
+  }
   return { ...summary, domains: [...byDomain.values()].sort((a, b) => a.domain.localeCompare(b.domain)) };
 }
 
@@ -134,7 +147,13 @@ export function renderSummaryText(s: ReportSummary): string {
       out.push(`  status: ${d.status.summary} (policy ${d.status.policyId})`);
       for (const reason of d.status.promotion?.decision.reasons ?? []) out.push(`    - ${reason}`);
     }
-    for (const f of d.selfCheck ?? []) out.push(`  self-check ${f.at}  ${f.check}: ${f.status}: ${f.message}`);
+    if (d.selfCheckDays?.length) {
+      const failed = d.selfCheckDays.filter((r) => !r.ok).map((r) => r.day);
+      out.push(`  self-check: ${d.selfCheckDays.length} day${d.selfCheckDays.length === 1 ? "" : "s"} checked, ${failed.length ? `failed on ${failed.join(", ")}` : "no failure"}`);
+    }
+    const checks = d.selfCheck ?? [];
+    if (checks.length) out.push(`  self-check ${checks[0].at}: ${checks.filter((f) => f.status === "pass").length} of ${checks.length} checks passed`);
+    for (const f of checks.filter((c) => c.status !== "pass")) out.push(`    ${f.status} ${f.check}: ${f.message}`);
   }
   out.push(`rejected ${s.rejected}, duplicates ${s.duplicates}`);
   return `${out.join("\n")}\n`;

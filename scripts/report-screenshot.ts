@@ -26,7 +26,7 @@ async function main(): Promise<void> {
       await page.setViewport({ width: 1100, height: 800, deviceScaleFactor: 1 });
       await page.goto(`file://${html}`, { waitUntil: "load" });
       // The first domain's four charts are drawn as its section comes into view.
-      await page.waitForFunction(() => Number(document.documentElement.getAttribute("data-charts-drawn")) >= 4);
+      await page.waitForFunction('Number(document.documentElement.getAttribute("data-charts-drawn")) >= 4');
       const section = await page.$("section.domain");
       if (!section) throw new Error("the report has no domain section");
       fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -126,6 +126,30 @@ describe("HTML text", () => {
   });
 });
 
+describe("annotate", () => {
+  it("orders a domain's findings latest run first, then fail, warn, pass, then by check; days in order", () => {
+    const at1 = "2026-11-02T06:00:00Z";
+    const at2 = "2026-11-03T06:00:00Z";
+    const f = (check: string, status: string, at: string) => ({ domain: "a.example", check, status, message: "m", at });
+    const out = annotate(
+      { domains: [], rejected: 0, duplicates: 0 },
+      {
+        selfCheck: [f("a-check", "pass", at2), f("z-check", "fail", at2), f("m-check", "warn", at2), f("b-check", "fail", at1)],
+        selfCheckDays: [
+          { domain: "a.example", day: "2026-11-03", ok: false },
+          { domain: "a.example", day: "2026-11-02", ok: true },
+        ],
+      },
+    );
+    expect(out.domains[0].selfCheck!.map((x) => `${x.at.slice(8, 10)} ${x.check}`)).toEqual(["03 z-check", "03 m-check", "03 a-check", "02 b-check"]);
+    expect(out.domains[0].selfCheckDays).toEqual([
+      { day: "2026-11-02", ok: true },
+      { day: "2026-11-03", ok: false },
+    ]);
+    expect(out.domains[0].days).toEqual([]);
+  });
+});
+
 describe("HTML for a fleet", () => {
   it(`gives sections to the ${MAX_SECTIONS} domains with the most failures (a failing self-check first) and lists all in the overview`, () => {
     const n = MAX_SECTIONS + 2;
@@ -235,7 +259,20 @@ describe("mtasts report: formats, --out, --stack", () => {
     ]);
     const alpha = json.domains[0].status!.promotion!;
     expect(alpha.decision.figures).toMatchObject({ sessions: 15_080, stsFailures: 80, reporters: ["Google Inc. (unsigned)", "Microsoft Corporation (unsigned)"] });
+    expect(json.domains[1].selfCheckDays).toEqual([{ day: "2026-11-10", ok: false }]);
+    expect(json.domains[1].selfCheck!.map((f) => [f.check, f.status])).toEqual([
+      ["mx-coverage", "fail"],
+      ["sts-record", "pass"],
+    ]);
     expect(alpha.decision.reasons).toEqual([`10 of 14 days with reports under policy ${json.domains[0].status!.policyId}`, "failure rate 0.531% above 0.1% (80 STS failures)"]);
+  });
+
+  it("text shows the self-check's days and the latest run's failing checks", async () => {
+    const r = await run(["--local", "--data", data, "--domain", "bravo.example"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      "  self-check: 1 day checked, failed on 2026-11-10\n  self-check 2026-11-10T06:00:00.000Z: 1 of 2 checks passed\n    fail mx-coverage: mx2.bravo.example is not covered by the enforce policy: mail to it fails; fix: add it to mx and pulumi up\n",
+    );
   });
 
   it("--stack naming a stack the project lacks is a usage error", async () => {

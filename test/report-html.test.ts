@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findChromium, launchChromium } from "./helpers/chromium";
-import { EXAMPLE_FIGURES, EXAMPLE_TODAY, exampleReports, reportJson, seedReports, writeExampleProject } from "./helpers/report-example";
+import { EXAMPLE_FIGURES, EXAMPLE_TODAY, exampleFindings, exampleReports, reportJson, seedReports, writeExampleProject } from "./helpers/report-example";
 
 const root = path.resolve(__dirname, "..");
 const chromium = findChromium();
@@ -18,6 +18,7 @@ if (!chromium) console.warn("report-html.test.ts: skipped, no Chromium found (ap
 /** Names a sender controls, each trying another way out of the text. */
 const HOSTILE_ORG = `<script>window.__pwned = "org"</script> "onerror=window.__pwned='attr' </script><img src=x onerror="window.__pwned='img'">`;
 const HOSTILE_MX = `<img src=x onerror=window.__pwned=3>.mx.example`;
+const HOSTILE_FINDING = `_mta-sts.delta.example: "v=STSv1; id=<svg onload=window.__pwned=4>" is invalid; fix: publish "v=STSv1; id=<1-32 letters/digits>;"`;
 
 function run(args: string[]) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
@@ -49,7 +50,9 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
       successful: 7,
       failures: [{ type: "certificate-host-mismatch", n: 3, mx: HOSTILE_MX }],
     });
-    await seedReports(data, [...exampleReports(), hostile]);
+    // A check's message quotes what DNS and the policy host answered: the domain's owner, or whoever spoofs them, writes it.
+    const hostileFinding = { domain: "delta.example", day: "2026-11-10", at: "2026-11-10T06:00:00.000Z", ok: false, uncoveredMx: [], checks: [{ id: "sts-record", status: "fail" as const, message: HOSTILE_FINDING }] };
+    await seedReports(data, [...exampleReports(), hostile], [...exampleFindings(), hostileFinding]);
     writeExampleProject(project);
     const made = await run(["--local", "--data", data, "-s", "example", "--dir", project, "--today", EXAMPLE_TODAY, "--format", "html", "--out", htmlFile]);
     expect(made.stderr).toContain(`wrote ${htmlFile}`);
@@ -68,9 +71,9 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
     await page.setViewport({ width: 1200, height: 900 });
     await page.goto(`file://${htmlFile}`, { waitUntil: "load" });
     // Charts are drawn as their section nears the screen: a screen as tall as the page sees them all.
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    const height = await page.$eval("html", (h) => h.scrollHeight);
     await page.setViewport({ width: 1200, height });
-    await page.waitForFunction(() => document.documentElement.getAttribute("data-charts-drawn") === "12");
+    await page.waitForFunction('document.documentElement.getAttribute("data-charts-drawn") === "12"');
   }, 120_000);
 
   afterAll(async () => {
@@ -140,6 +143,37 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
     expect(await text("delta.example")).toContain("Not known");
   });
 
+  it("shows the self-check's latest run per check, and the days it failed, from the store", async () => {
+    const selfCheck = (domain: string) =>
+      page.$eval(`section[data-domain="${domain}"]`, (s) => ({
+        days: s.querySelector("p.selfcheck-days")?.textContent,
+        rows: [...s.querySelectorAll("table.selfcheck tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => `${td.className ? `${td.className}:` : ""}${td.textContent}`)),
+      }));
+    const alpha = await selfCheck("alpha.example");
+    expect(alpha.days).toBe("Checked on 3 days (2026-11-08 .. 2026-11-10): failed on 2026-11-09.");
+    expect(alpha.rows.map((r) => r.slice(0, 2))).toEqual([
+      ["mx-coverage", "ok:pass"],
+      ["policy-fetch", "ok:pass"],
+      ["policy-id", "ok:pass"],
+      ["sts-record", "ok:pass"],
+      ["tlsrpt-record", "ok:pass"],
+    ]);
+    expect(alpha.rows[1][2]).toBe("https://mta-sts.alpha.example/.well-known/mta-sts.txt: 200 text/plain, certificate valid for 61 days");
+    const bravo = await selfCheck("bravo.example");
+    expect(bravo.rows).toEqual([
+      ["mx-coverage", "bad:fail", "mx2.bravo.example is not covered by the enforce policy: mail to it fails; fix: add it to mx and pulumi up"],
+      ["sts-record", "ok:pass", "_mta-sts.bravo.example: one v=STSv1 record"],
+    ]);
+    // The overview names each domain's worst status.
+    const overview = await page.$$eval("table.overview tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    expect(overview).toEqual([
+      ["alpha.example", "10", "15,080", "80", "0.53%", "not ready for enforce", "pass"],
+      ["bravo.example", "3", "620", "20", "3.23%", "in enforce", "fail"],
+      ["charlie.example", "0", "0", "0", "0.00%", "not ready for enforce", "-"],
+      ["delta.example", "1", "10", "3", "30.00%", "-", "fail"],
+    ]);
+  });
+
   it("shows names senders chose as text, and runs none of them", async () => {
     expect(dialogs).toEqual([]);
     expect(consoleErrors).toEqual([]);
@@ -151,6 +185,8 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
     const delta = await page.$eval('section[data-domain="delta.example"]', (s) => [...s.querySelectorAll("td")].map((td) => td.textContent));
     expect(delta).toContain(HOSTILE_ORG);
     expect(delta).toContain(HOSTILE_MX);
+    expect(delta).toContain(HOSTILE_FINDING);
+    expect(await page.$$eval("svg", (els) => els.length)).toBe(0);
     const overviewOrgs = await page.$eval('section[data-domain="delta.example"] dd.orgs', (dd) => dd.textContent);
     expect(overviewOrgs).toBe("1");
   });

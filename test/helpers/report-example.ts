@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderPolicy } from "../../protocol/mta-sts";
+import type { Finding } from "../../receiver/findings";
 import { ingestHttp } from "../../receiver/ingest";
 import { DEFAULT_LIMITS } from "../../receiver/limits";
 import { ReceiverStore } from "../../receiver/store";
@@ -98,8 +99,45 @@ export const EXAMPLE_FIGURES = {
   bravo: { days: 3, successful: 600, failed: 20, sessions: 620, rate: "3.23%", mxNotNamed: 20 },
 };
 
-/** Ingests `reports` (default: the example) into a local store at `dataDir`, as `mtasts receive --local` would keep them. */
-export async function seedReports(dataDir: string, reports: readonly Buffer[] = exampleReports()): Promise<void> {
+const run = (domain: string, d: string, checks: [string, "pass" | "warn" | "fail", string][], extra: Partial<Finding> = {}): Finding => ({
+  domain,
+  day: d,
+  at: `${d}T06:00:00.000Z`,
+  ok: checks.every(([, status]) => status !== "fail"),
+  uncoveredMx: [],
+  checks: checks.map(([id, status, message]) => ({ id, status, message })),
+  ...extra,
+});
+
+const ALPHA_OK: [string, "pass" | "warn" | "fail", string][] = [
+  ["sts-record", "pass", "_mta-sts.alpha.example: one v=STSv1 record"],
+  ["tlsrpt-record", "pass", "_smtp._tls.alpha.example: one v=TLSRPTv1 record"],
+  ["policy-fetch", "pass", "https://mta-sts.alpha.example/.well-known/mta-sts.txt: 200 text/plain, certificate valid for 61 days"],
+  ["policy-id", "pass", "the served policy matches id 0540885f5ea8225edf655cbc60685668"],
+  ["mx-coverage", "pass", "every MX is covered: mx1.alpha.example, mx2.alpha.example"],
+];
+
+/**
+ * The self-check's runs: alpha on 11-08..10, failing on 11-09 (the policy host did not answer);
+ * bravo on 11-10, an MX its enforce policy does not cover.
+ */
+export function exampleFindings(): Finding[] {
+  return [
+    run("alpha.example", "2026-11-08", ALPHA_OK, { mode: "testing", certificateDaysLeft: 63 }),
+    run("alpha.example", "2026-11-09", [...ALPHA_OK.slice(0, 2), ["policy-fetch", "fail", "https://mta-sts.alpha.example/.well-known/mta-sts.txt: connect ETIMEDOUT; fix: check the distribution and the mta-sts host record"]], { mode: "testing" }),
+    run("alpha.example", "2026-11-10", ALPHA_OK, { mode: "testing", certificateDaysLeft: 61 }),
+    run("bravo.example", "2026-11-10", [
+      ["sts-record", "pass", "_mta-sts.bravo.example: one v=STSv1 record"],
+      ["mx-coverage", "fail", "mx2.bravo.example is not covered by the enforce policy: mail to it fails; fix: add it to mx and pulumi up"],
+    ], { mode: "enforce", uncoveredMx: ["mx2.bravo.example"] }),
+  ];
+}
+
+/**
+ * Ingests `reports` (default: the example) into a local store at `dataDir`, as `mtasts receive
+ * --local` would keep them, and stores the self-check's `findings` there.
+ */
+export async function seedReports(dataDir: string, reports: readonly Buffer[] = exampleReports(), findings: readonly Finding[] = exampleFindings()): Promise<void> {
   fs.mkdirSync(dataDir, { recursive: true });
   const aws = await startAwsLocal({ dataDir });
   try {
@@ -108,6 +146,7 @@ export async function seedReports(dataDir: string, reports: readonly Buffer[] = 
       const r = await ingestHttp({ method: "POST", contentType: "application/tlsrpt+json", body }, deps);
       if (r.outcome !== "counted") throw new Error(`example report not counted: ${r.outcome} ${JSON.stringify(r).slice(0, 300)}`);
     }
+    for (const f of findings) await deps.store.putFinding(f);
   } finally {
     await aws.close();
   }
