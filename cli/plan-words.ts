@@ -1,18 +1,17 @@
 // The plan and its diff in words and zone-file lines: shared by the text and markdown renderers,
 // so a pull request comment and a terminal say the same thing.
 import type { DiffRecord, PlanDiff, PolicyChange, RecordChange, ResourceRef } from "./plan-diff";
+import { zoneTxt } from "../protocol/records";
 import { UNKNOWN } from "./program-runner";
 
 /** Said beside every record the stack takes over (adopt), so a reviewer sees it. */
 export const TAKES_OVER = "takes over an existing record";
 
-const quote = (v: string) => `"${v.replace(/(["\\])/g, "\\$1")}"`;
-
-/** One zone-file line; TXT values quoted, aliases marked, unknowns said as such. */
+/** One zone-file line; TXT values as 255-byte quoted character-strings, aliases marked, unknowns said as such. */
 export function zoneLine(r: { name: string; type: string; ttl: number; values: string[]; alias: boolean }): string {
   const name = r.name === UNKNOWN ? UNKNOWN : `${r.name}.`;
   const values = r.values.map((v) => {
-    const target = v === UNKNOWN ? UNKNOWN : r.type === "TXT" ? quote(v) : `${v}.`;
+    const target = v === UNKNOWN ? UNKNOWN : r.type === "TXT" ? zoneTxt(v) : `${v}.`;
     return r.alias ? `ALIAS ${target}` : target;
   });
   return `${name} ${r.ttl} IN ${r.type} ${values.join(" ")}`;

@@ -2,7 +2,7 @@
 // mta-sts host is a DNS-only CNAME: proxying would put Cloudflare's certificate, not ours, in front.
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { txtStrings } from "../../protocol/records";
+import { zoneTxt } from "../../protocol/records";
 import { type DnsRecordSpec, type DnsZone, type RecordArgs, withoutDot } from "./zone";
 
 /** Every record this toolkit writes carries a comment starting so: how the world edge tells ours from others. */
@@ -51,8 +51,8 @@ export interface CloudflareZoneArgs {
   readonly takeovers?: CloudflareTakeovers | Promise<CloudflareTakeovers | undefined>;
 }
 
-/** Cloudflare TXT content: each 255-byte character-string in double quotes. */
-export const quoteTxt = (value: string) => txtStrings(value).map((s) => `"${s.replace(/(["\\])/g, "\\$1")}"`).join(" ");
+/** Cloudflare TXT content: zone-file syntax, each 255-byte character-string in double quotes. */
+export const quoteTxt = zoneTxt;
 
 type CloudflareRecordArgs = Omit<cloudflare.DnsRecordArgs, "name"> & { readonly name: pulumi.Output<string> };
 
