@@ -148,6 +148,10 @@ describe.runIf(SHARED !== undefined)("public samples: the receiver (s3rver + dyn
       "sts:result:certificate-expired": 100,
       "sts:result:starttls-not-supported": 200,
       "sts:result:validation-failure": 3,
+      // the same failures by the receiving MX the RFC's details name
+      "sts:mx:mx1.mail.company-y.example": 100,
+      "sts:mx:mx2.mail.company-y.example": 200,
+      "sts:mx:mx-backup.mail.company-y.example": 3,
     });
   });
 
