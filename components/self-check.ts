@@ -33,7 +33,7 @@ export interface SelfCheckArgs {
   readonly certificateDays?: number;
   /** Days a finding is kept (the table's TTL; default 400). */
   readonly retentionDays?: number;
-  /** Domains checked at once (default 64). */
+  /** Domains checked at once (default 128). */
   readonly concurrency?: number;
 }
 
@@ -92,7 +92,7 @@ export class SelfCheck extends pulumi.ComponentResource {
             MTASTS_WATCH_SMTP: args.smtp === false ? "0" : "1",
             MTASTS_WATCH_CERTIFICATE_DAYS: String(certificateDays),
             MTASTS_WATCH_RETENTION_DAYS: String(args.retentionDays ?? 400),
-            MTASTS_WATCH_CONCURRENCY: String(args.concurrency ?? 64),
+            MTASTS_WATCH_CONCURRENCY: String(args.concurrency ?? 128),
             MTASTS_WATCH_TIMEOUT_MS: "5000",
           })),
         },

@@ -20,6 +20,7 @@ import {
   metricMathProblems,
 } from "../policies/rules/cloudwatch";
 import { cnameConflicts, dnsCnameExclusive } from "../policies/rules/dns";
+import { cloudwatchMetricsInsightsAlarm } from "../policies/rules/metrics-insights";
 import { actionsForCommand, iamNames, policyAllows } from "../policies/rules/iam";
 import { functionNameProblems, lambdaFunctionName, lambdaReservedConcurrencyCost, quotaNeeded } from "../policies/rules/lambda";
 import { physicalName } from "../policies/rules/names";
@@ -34,7 +35,7 @@ const inReceiver = { parents: ["mta-sts:index:MtaStsFleet", RECEIVER_TYPE] };
 
 describe("the rules as pack policies", () => {
   it("each has a name, a description, a level, a severity and remediation steps naming the fix, and is in the pack", () => {
-    expect(serviceRules).toHaveLength(15);
+    expect(serviceRules).toHaveLength(16);
     for (const p of serviceRules) {
       expect(policies).toContain(p);
       expect(p.description.length).toBeGreaterThan(40);
@@ -77,6 +78,16 @@ describe("CloudWatch", () => {
 
   const alarm = (props: Record<string, unknown>, name = "failure-rate") => res("aws:cloudwatch/metricAlarm:MetricAlarm", name, { comparisonOperator: "GreaterThanThreshold", evaluationPeriods: 1, threshold: 0.05, ...props }, inReceiver);
   const query = (id: string, returnData: boolean | undefined, metric?: Record<string, unknown>) => ({ id, ...(returnData === undefined ? {} : { returnData }), ...(metric ? { metric } : { expression: "failed / total" }) });
+
+  it("cloudwatch-metrics-insights-alarm: one grouped query with ORDER BY ... LIMIT 500 and a period within 3 hours passes; a longer period and an unbounded GROUP BY fail", async () => {
+    const sql = `SELECT MAX(SelfCheckPolicyFailed) FROM SCHEMA("MtaSts", service, Domain) WHERE service = 'mta-sts-watch' GROUP BY Domain`;
+    const insights = (expression: string, period: number) => alarm({ metricQueries: [{ id: "q", expression, period, returnData: true }] });
+    expect((await check(cloudwatchMetricsInsightsAlarm, [insights(`${sql} ORDER BY MAX() DESC LIMIT 500`, 10_800)])).messages).toEqual([]);
+    expect((await check(cloudwatchMetricsInsightsAlarm, [insights(sql, 86_400)])).messages).toEqual([
+      "query q: period × evaluationPeriods is 86400 s, but a Metrics Insights alarm evaluates only the latest 10800 s (3 hours)",
+      "query q groups into one time series per group but has no ORDER BY ... LIMIT: past 500 series the ones returned are arbitrary, and a failing one may be left out",
+    ]);
+  });
 
   it("cloudwatch-alarm-metric-math: exactly one returnData true passes; none, two, or defaults left unset fail", async () => {
     const m = { namespace: "MtaSts", metricName: "FailedSessions", period: 86400, stat: "Sum" };

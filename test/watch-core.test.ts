@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { DomainFacts, DomainReport } from "../check/check";
 import { boundFinding, FINDING_LIMITS, type Finding } from "../receiver/findings";
-import { findingOf, metricValues, runWatch } from "../watch/run";
+import { findingOf, metricValues, runWatch, withSmtpBreaker } from "../watch/run";
 
 const report = (domain: string, failing: string[] = [], extra: { id: string; status: "pass" | "warn" | "fail" }[] = []): DomainReport => {
   const ids = ["sts-record", "policy-fetch", "policy-valid", "policy-id", "mx-coverage", "tlsrpt-record"];
@@ -119,5 +119,43 @@ describe("runWatch", () => {
     const run = await runWatch(["a", "b", "c"], d);
     expect(run.unstored).toEqual(["b: ProvisionedThroughputExceededException"]);
     expect(emitted.sort()).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("withSmtpBreaker (port 25 blocked from Lambda)", () => {
+  const base = (answer: (host: string) => boolean) => {
+    const tried: string[] = [];
+    return {
+      tried,
+      deps: {
+        resolver: { txt: async () => [], mx: async () => [], addresses: async () => [] },
+        smtpEnabled: true,
+        fetch: async () => {
+          throw new Error("not used");
+        },
+        smtp: async (host: string) => {
+          tried.push(host);
+          if (!answer(host)) throw new Error("connect ETIMEDOUT");
+          return { starttlsOffered: true };
+        },
+      },
+    };
+  };
+
+  it("stops trying once 20 connections failed and none answered, saying why", async () => {
+    const { tried, deps } = base(() => false);
+    const guarded = withSmtpBreaker(deps, 20);
+    for (let i = 0; i < 25; i++) await guarded.smtp(`mx${i}`, "192.0.2.1").catch(() => undefined);
+    expect(tried).toHaveLength(20);
+    expect(guarded.tripped()).toBe(true);
+    await expect(guarded.smtp("mx99", "192.0.2.1")).rejects.toThrow("port 25 looks blocked from here");
+  });
+
+  it("never trips once an MX has answered (dead hosts are then the hosts' fault)", async () => {
+    const { tried, deps } = base((h) => h === "mx0");
+    const guarded = withSmtpBreaker(deps, 3);
+    for (let i = 0; i < 10; i++) await guarded.smtp(`mx${i}`, "192.0.2.1").catch(() => undefined);
+    expect(tried).toHaveLength(10);
+    expect(guarded.tripped()).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // The self-check's core, between the live checks (check/) and the Lambda adapter: what each
 // domain's checks mean as metric values and as a stored finding, and one run over every domain.
-import type { DomainFacts, DomainReport } from "../check/check";
+import type { CheckDeps, DomainFacts, DomainReport } from "../check/check";
 import type { CheckedDomain } from "../check/run";
 import { mapBounded } from "../check/run";
 import type { Finding } from "../receiver/findings";
@@ -82,4 +82,30 @@ export async function runWatch(domains: readonly string[], deps: WatchDeps): Pro
     return domains.filter((d) => set.has(d));
   };
   return { checked, failing: order(failing), skipped: order(skipped), unstored: unstored.sort() };
+}
+
+/**
+ * Lambda may have no way out on port 25: then every probe waits out its time limit, and a run
+ * over thousands of domains would not finish. Once `after` connections have failed and none has
+ * answered, the rest are not tried (each is reported unreachable at once, saying why).
+ */
+export function withSmtpBreaker(deps: CheckDeps, after = 20): CheckDeps & { readonly tripped: () => boolean } {
+  let failed = 0;
+  let answered = 0;
+  const tripped = () => answered === 0 && failed >= after;
+  return {
+    ...deps,
+    tripped,
+    smtp: async (host, address) => {
+      if (tripped()) throw new Error(`not tried: ${failed} connections to port 25 failed and none answered, so port 25 looks blocked from here`);
+      try {
+        const probe = await deps.smtp(host, address);
+        answered++;
+        return probe;
+      } catch (err) {
+        failed++;
+        throw err;
+      }
+    },
+  };
 }

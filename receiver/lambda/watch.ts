@@ -8,7 +8,7 @@ import type { Context } from "aws-lambda";
 import { checkDomainFacts, type CheckDeps } from "../../check/check";
 import { liveCheckDeps } from "../../check/run";
 import { METRICS_NAMESPACE, WATCH_METRICS, WATCH_SERVICE, type WatchMetricKey } from "../../watch/metric-names";
-import { type MetricValues, runWatch, type WatchRun } from "../../watch/run";
+import { type MetricValues, runWatch, type WatchRun, withSmtpBreaker } from "../../watch/run";
 import { ReceiverStore } from "../store";
 import { servedDomainsFrom } from "./deps";
 
@@ -49,7 +49,7 @@ function watchDeps(): WatchLambdaDeps {
       store,
       check: liveCheckDeps({ timeoutMs: envNumber("MTASTS_WATCH_TIMEOUT_MS", 5000), smtp: process.env.MTASTS_WATCH_SMTP !== "0", expiryWarningDays: envNumber("MTASTS_WATCH_CERTIFICATE_DAYS", 14) }),
       served: servedDomainsFrom(store, required("MTASTS_DOMAINS_KEY")),
-      concurrency: envNumber("MTASTS_WATCH_CONCURRENCY", 64),
+      concurrency: envNumber("MTASTS_WATCH_CONCURRENCY", 128),
       retentionDays: envNumber("MTASTS_WATCH_RETENTION_DAYS", 400),
     };
   }
@@ -75,8 +75,9 @@ export async function handler(_event: unknown, context?: Pick<Context, "getRemai
   const deps = watchDeps();
   const domains = [...((await deps.served()) ?? [])].sort();
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS : Infinity;
+  const check = withSmtpBreaker(deps.check);
   const run = await runWatch(domains, {
-    check: (domain) => checkDomainFacts(domain, deps.check),
+    check: (domain) => checkDomainFacts(domain, check),
     putFinding: (f) => deps.store.putFinding(f, deps.retentionDays),
     emit,
     now: () => new Date(),
@@ -93,6 +94,7 @@ export async function handler(_event: unknown, context?: Pick<Context, "getRemai
       failing: run.failing.slice(0, 100),
       unstored: run.unstored.slice(0, 20),
       unstoredCount: run.unstored.length,
+      port25Blocked: check.tripped(),
     }),
   );
   if (run.skipped.length > 0) {
