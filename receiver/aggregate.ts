@@ -28,11 +28,17 @@ export function aggregateRows(report: TlsReport, auth: string = UNSIGNED): Aggre
     add("reports", 1); // so an organisation that saw no sessions still shows up
     add("successful", p.successful);
     add("failed", p.failed);
-    // Sum per result type first: reports can list tens of thousands of details.
+    // Sum per result type and MX name first, in one pass: reports can list tens of thousands of details.
     const byType = new Map<string, number>();
-    for (const f of p.failures) byType.set(f["result-type"], (byType.get(f["result-type"]) ?? 0) + f["failed-session-count"]);
+    const byName = new Map<string, number>();
+    for (const f of p.failures) {
+      const n = f["failed-session-count"];
+      byType.set(f["result-type"], (byType.get(f["result-type"]) ?? 0) + n);
+      const name = f["receiving-mx-hostname"];
+      if (name !== undefined && n > 0) byName.set(name, (byName.get(name) ?? 0) + n);
+    }
     for (const [type, n] of byType) add(`result:${type}`, n);
-    for (const [host, n] of failuresByMx(p.failures)) add(`mx:${host}`, n);
+    for (const [host, n] of mxTotals(byName)) add(`mx:${host}`, n);
   }
   return [...byDomain.values()];
 }
@@ -48,10 +54,20 @@ export const OTHER_MX = "(other hosts)";
  * Names are sender text: white space folded, at most 253 characters (a DNS name's length).
  */
 export function failuresByMx(failures: TlsReport["policies"][number]["failures"]): [string, number][] {
-  const byMx = new Map<string, number>();
+  const byName = new Map<string, number>();
   for (const f of failures) {
-    const host = f["receiving-mx-hostname"]?.replace(/\s+/g, " ").trim().slice(0, 253);
-    if (host && f["failed-session-count"] > 0) byMx.set(host, (byMx.get(host) ?? 0) + f["failed-session-count"]);
+    const name = f["receiving-mx-hostname"];
+    if (name !== undefined && f["failed-session-count"] > 0) byName.set(name, (byName.get(name) ?? 0) + f["failed-session-count"]);
+  }
+  return mxTotals(byName);
+}
+
+/** Failed sessions by MX name as written (reports repeat a handful of names) -> each distinct name cleaned once, bounded. */
+function mxTotals(byName: ReadonlyMap<string, number>): [string, number][] {
+  const byMx = new Map<string, number>();
+  for (const [name, n] of byName) {
+    const host = name.replace(/\s+/g, " ").trim().slice(0, 253);
+    if (host) byMx.set(host, (byMx.get(host) ?? 0) + n);
   }
   const sorted = [...byMx].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const other = sorted.slice(MAX_MX_NAMES).reduce((n, [, v]) => n + v, 0);
