@@ -29,7 +29,8 @@ export async function domainStatuses(
     out.set(d.domain, {
       mode: d.mode,
       policyId: published,
-      summary: decision.ready ? "ready for enforce (the live MX check is mtasts promote's)" : "not ready for enforce",
+      // The live MX check comes before promoting (mtasts promote, or pulumi up with apply: auto); a report does not look at DNS.
+      summary: decision.ready ? "ready for enforce (once the live MX check passes)" : "not ready for enforce",
       promotion: { rule: d.promotion, decision, setAside: { ...evidence.setAside } },
     });
   }
