@@ -18,6 +18,7 @@ export default defineConfig({
       "test/receiver-bounds.test.ts",
       "test/json-scan-edges.test.ts",
       "test/aggregate-rules.test.ts",
+      "test/aggregate-mx.test.ts",
     ],
     pool: "threads",
     testTimeout: 30_000,
