@@ -42,6 +42,10 @@ describe("failures by receiving MX", () => {
     expect(out.reduce((n, [, v]) => n + v, 0)).toBe(200 + MAX_MX_NAMES + 3);
   });
 
+  it("keeps 20 names and calls the rest (other hosts), as the README says", () => {
+    expect([MAX_MX_NAMES, OTHER_MX]).toEqual([20, "(other hosts)"]);
+  });
+
   it("with exactly the limit, no other-hosts counter", () => {
     const out = failuresByMx(Array.from({ length: MAX_MX_NAMES }, (_, i) => at(`h${i}`, 1)));
     expect(out).toHaveLength(MAX_MX_NAMES);
