@@ -275,6 +275,14 @@ describe("mtasts report: formats, --out, --stack", () => {
     );
   });
 
+  it("text with --stack says each domain's status and what promotion still needs", async () => {
+    const r = await run(["--local", "--data", data, "-s", "example", "--dir", project, "--today", EXAMPLE_TODAY]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\n {2}status: not ready for enforce \(policy [0-9a-f]{32}\)\n {4}- 10 of 14 days with reports under policy [0-9a-f]{32}\n {4}- failure rate 0\.531% above 0\.1% \(80 STS failures\)\n/);
+    expect(r.stdout).toMatch(/\nbravo\.example\n(.*\n){3} {2}status: in enforce \(policy [0-9a-f]{32}\)\n/);
+    expect(r.stdout).toMatch(/\ncharlie\.example\n {2}no reports yet\n {2}status: not ready for enforce/);
+  });
+
   it("--stack naming a stack the project lacks is a usage error", async () => {
     const r = await run(["--local", "--data", data, "-s", "nope", "--dir", project]);
     expect(r.code).toBe(2);
