@@ -19,7 +19,7 @@ const object = (content: string, extra: Record<string, unknown> = {}, deps?: Rec
 
 describe("every policy", () => {
   it("has a name, description, enforcement level, severity and remediation steps", () => {
-    expect(policies).toHaveLength(33);
+    expect(policies).toHaveLength(34);
     expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
     for (const p of policies) {
       expect(p.description.length).toBeGreaterThan(20);
