@@ -1,5 +1,7 @@
 // Talks to an MX like a sending MTA up to the TLS handshake: greeting, EHLO, STARTTLS, and
 // the certificate it then presents. Then QUIT; nothing is ever sent.
+// Not nodemailer's SMTPConnection (issue 13 asked): it tells neither whether STARTTLS was offered
+// nor which certificate came back except through its private fields (_supportedExtensions, _socket).
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { type CertificateReport, inspectCertificate } from "./certificate";
