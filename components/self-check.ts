@@ -111,7 +111,7 @@ export class SelfCheck extends pulumi.ComponentResource {
     this.alarmNames = WATCH_ALARMS.map(
       (a) =>
         new aws.cloudwatch.MetricAlarm(
-          `${name}-${a.key}`,
+          `${name}-alarm-${a.key}`,
           {
             alarmDescription: a.description,
             comparisonOperator: a.comparison,

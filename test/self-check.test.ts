@@ -201,7 +201,7 @@ describe("the SelfCheck component (mock runtime)", () => {
     expect(env.REPORT_TABLE).toBe("small-receiver-aggregates");
     const tuned = one("tuned", "aws:lambda/function:Function", "-function").inputs.environment.variables;
     expect(tuned).toMatchObject({ MTASTS_WATCH_SMTP: "0", MTASTS_WATCH_CERTIFICATE_DAYS: "21" });
-    expect(one("tuned", "aws:cloudwatch/metricAlarm:MetricAlarm", "-certificate").inputs.threshold).toBe(21);
+    expect(one("tuned", "aws:cloudwatch/metricAlarm:MetricAlarm", "-alarm-certificate").inputs.threshold).toBe(21);
   });
 
   it("is absent with mta-sts:watch.enabled false, and the dashboard then has no self-check widgets", () => {
@@ -218,7 +218,7 @@ describe("the SelfCheck component (mock runtime)", () => {
 
   it("declares three alarms whatever the number of domains (2 or 25), each to the stack's topic", () => {
     const alarms = (fleet: string) => of(fleet, "aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(alarms("small").map((a) => a.name).sort()).toEqual(["small-watch-certificate", "small-watch-mx", "small-watch-policy"]);
+    expect(alarms("small").map((a) => a.name).sort()).toEqual(["small-watch-alarm-certificate", "small-watch-alarm-mx", "small-watch-alarm-policy"]);
     expect(alarms("large")).toHaveLength(3);
     const topic = registered.find((r) => r.type === "aws:sns/topic:Topic" && r.name === "small-receiver-alarms")!;
     for (const a of alarms("small")) {
@@ -231,10 +231,10 @@ describe("the SelfCheck component (mock runtime)", () => {
   });
 
   it("puts the fix in the enforce alarm's description", () => {
-    const mx = one("small", "aws:cloudwatch/metricAlarm:MetricAlarm", "-mx").inputs.alarmDescription as string;
+    const mx = one("small", "aws:cloudwatch/metricAlarm:MetricAlarm", "-alarm-mx").inputs.alarmDescription as string;
     expect(mx).toContain("add the host to the domain's mx list in the stack file and run pulumi up");
     expect(mx).toContain("mode: testing");
-    expect(one("small", "aws:cloudwatch/metricAlarm:MetricAlarm", "-policy").inputs.alarmDescription).toContain("mtasts check <domain>");
+    expect(one("small", "aws:cloudwatch/metricAlarm:MetricAlarm", "-alarm-policy").inputs.alarmDescription).toContain("mtasts check <domain>");
   });
 });
 
@@ -244,7 +244,7 @@ describe("CloudWatch's Metrics Insights rules (policies/rules/metrics-insights.t
   });
 
   it("each rule fails what breaks it", () => {
-    const good = one("small", "aws:cloudwatch/metricAlarm:MetricAlarm", "-policy").inputs;
+    const good = one("small", "aws:cloudwatch/metricAlarm:MetricAlarm", "-alarm-policy").inputs;
     const q = good.metricQueries[0];
     const with_ = (over: Record<string, unknown>, query: Record<string, unknown> = {}) => insightsAlarmProblems({ ...good, ...over, metricQueries: [{ ...q, ...query }] });
     expect(with_({}, { period: 86_400 }).join()).toContain("evaluates only the latest 10800 s");
@@ -306,7 +306,7 @@ describe("the self-check's Lambda against local DNS, HTTPS and SMTP", () => {
     const seen = emitted();
     const firing = (key: string) => {
       const alarm = WATCH_ALARMS.find((a) => a.key === key)!;
-      const declared = one("small", "aws:cloudwatch/metricAlarm:MetricAlarm", `-${key}`).inputs;
+      const declared = one("small", "aws:cloudwatch/metricAlarm:MetricAlarm", `-alarm-${key}`).inputs;
       const q = parseQuery(declared.metricQueries[0].expression);
       const byDomain = new Map<string, number[]>();
       for (const e of seen.filter((x) => x.name === q.metric)) byDomain.set(e.domain, [...(byDomain.get(e.domain) ?? []), e.value]);
