@@ -100,6 +100,9 @@ export class SelfCheck extends pulumi.ComponentResource {
       },
       parent,
     );
+    // EventBridge invokes asynchronously, and Lambda retries a failed async run twice: a run that
+    // timed out would then take 45 minutes. The next scheduled run is the retry.
+    new aws.lambda.FunctionEventInvokeConfig(`${name}-no-retry`, { functionName: fn.name, maximumRetryAttempts: 0 }, parent);
     const rule = new aws.cloudwatch.EventRule(`${name}-schedule`, { description: "MTA-STS: the scheduled self-check of every domain", scheduleExpression: args.schedule ?? "rate(1 day)" }, parent);
     const allowed = new aws.lambda.Permission(`${name}-invoke`, { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: rule.arn }, parent);
     // One run at a time is enough; a failed run is not retried (the next one comes with the schedule).

@@ -191,6 +191,8 @@ describe("the SelfCheck component (mock runtime)", () => {
     expect(js.length).toBeLessThan(200_000);
     const permission = one("small", "aws:lambda/permission:Permission", "-invoke");
     expect(permission.inputs).toMatchObject({ action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: `arn:aws:cloudwatch:eu-west-1:123456789012:${rule.name}` });
+    // A failed run is not run again by Lambda's async retries (the next schedule is the retry).
+    expect(one("small", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "-no-retry").inputs).toMatchObject({ functionName: fn.name, maximumRetryAttempts: 0 });
     const target = one("small", "aws:cloudwatch/eventTarget:EventTarget", "-target");
     expect(target.inputs).toMatchObject({ rule: rule.name, arn: `arn:aws:lambda:eu-west-1:123456789012:${fn.name}`, retryPolicy: { maximumRetryAttempts: 0 } });
   });
