@@ -6,7 +6,7 @@ import { ConfigError, parseStackConfig } from "../config";
 import { existingRecordViolations } from "./plan-existing";
 import { buildPlan, hasMandatoryViolation, type Plan, renderText } from "./plan";
 import { type Base, BaseError, planBase } from "./plan-base";
-import { diffPlans, hasChanges, retirementViolations } from "./plan-diff";
+import { diffPlans, hasChanges, hostMoveViolations, retirementViolations } from "./plan-diff";
 import { renderMarkdown } from "./plan-markdown";
 import { runProgram } from "./program-runner";
 import { configFromStackText, readProject, readStackConfig, UsageError } from "./stack-file";
@@ -80,7 +80,7 @@ async function plan(opts: PlanOptions): Promise<number> {
   }
   if (opts.diff && base) {
     result.diff = diffPlans(opts.diff, base.base, result, { commit: base.commit, notes: base.notes });
-    result.violations.push(...retirementViolations(base.base, result, opts.diff));
+    result.violations.push(...retirementViolations(base.base, result, opts.diff), ...hostMoveViolations(base.base, result, opts.diff));
   }
   if (opts.existing) {
     const parse = (k: string) => (config[k] === undefined ? undefined : JSON.parse(config[k]));

@@ -2,6 +2,7 @@
 // git ref. Records by name and type (ttl, values, provider, zone), policies in words, resources
 // by URN with the reason for each replacement, and the removals RFC 8461 8.3 forbids.
 import type { Violation } from "../policies/lib/harness";
+import { hostMoveConflicts, type PlannedResource } from "../policies/tenants";
 import { PLAN_VERSION, type Plan, type PlanRecord } from "./plan";
 import { REPLACE_ON, replacingInputs } from "./plan-replace";
 import { UNKNOWN } from "./program-runner";
@@ -268,5 +269,36 @@ export function retirementViolations(base: BasePlan | undefined, after: Plan, re
           `${maxAge === null ? "" : ` (${maxAge} s)`} after the policy host is gone${d.mode === "enforce" ? ", and refuse to deliver mail they cannot validate" : ""} (RFC 8461 8.3)`,
         remediation: `keep ${d.domain} in the stack and run mtasts retire --domain ${d.domain} (mode none with a new id, and retireAfter); pulumi up; remove it (remove: true) from the retireAfter date on`,
       };
+    });
+}
+
+/**
+ * Hosts that `pulumi up` would move in an order CloudFront or DNS refuses (policies/tenants.ts
+ * hostMoveConflicts): a tenant created while a distribution still has its host as an alias, or a
+ * CNAME created while the grouped layout's alias records are still there. Moving a grouped stack
+ * to tenants goes through migration.releasing; this names the hosts of a plan that skips it.
+ */
+export function hostMoveViolations(base: BasePlan | undefined, after: Plan, ref: string): Violation[] {
+  if (!base || base.version < 2) return [];
+  return hostMoveConflicts(plannedResources(base.plan), plannedResources(after)).map((message) => ({
+    policy: "host-move-order",
+    resource: message.slice(0, message.indexOf(":")),
+    level: "mandatory" as const,
+    severity: "high",
+    message: `against ${ref}: ${message}`,
+    remediation:
+      "move the domains in two steps (README, Moving to tenants): list them under mta-sts:hosting.migration.releasing and pulumi up (their group lets the host go), then take them out of the list and pulumi up again (each gets its tenant)",
+  }));
+}
+
+/** A plan's cloud resources as the move check reads them; a distribution whose inputs were digested gets its aliases from its group. */
+function plannedResources(plan: Plan): PlannedResource[] {
+  const hostsOf = new Map(plan.groups.map((g) => [g.name, g.domains.map((d) => `mta-sts.${d}`)]));
+  return plan.resources
+    .filter((r) => r.custom && r.urn)
+    .map((r) => {
+      const props = r.inputs && typeof r.inputs === "object" ? r.inputs : {};
+      const aliases = r.type === "aws:cloudfront/distribution:Distribution" && !Array.isArray(props.aliases) && r.group ? { aliases: hostsOf.get(r.group) ?? [] } : {};
+      return { key: r.urn, type: r.type, props: { ...props, ...aliases } };
     });
 }

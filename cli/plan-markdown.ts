@@ -2,7 +2,7 @@
 // at any fleet size. What a reviewer must see comes first (summary, violations, policy changes,
 // replacements, record changes); the rest follows collapsed, and is cut with a line saying how
 // much was left out and where the full plan is.
-import type { Plan, PlanDomain } from "./plan";
+import { hostingWords, type Plan, type PlanDomain } from "./plan";
 import type { PlanDiff } from "./plan-diff";
 import { headLines, policyLines, recordLines, replaceLines, resourceChangeLines, TAKES_OVER, zoneLine } from "./plan-words";
 import { UNKNOWN } from "./program-runner";
@@ -104,8 +104,8 @@ function diffBlocks(plan: Plan, diff: PlanDiff): Block[] {
   if (unchanged.length > 0) {
     out.push(
       block(
-        [`<details><summary>${count(unchanged.length)} unchanged ${unchanged.length === 1 ? "domain" : "domains"}</summary>`, "", "| domain | mode | DNS | group |", "|---|---|---|---|"],
-        unchanged.map((d) => `| ${d.domain} | ${d.mode} | ${d.dnsProvider} | ${d.group} |`),
+        [`<details><summary>${count(unchanged.length)} unchanged ${unchanged.length === 1 ? "domain" : "domains"}</summary>`, "", "| domain | mode | DNS | served by |", "|---|---|---|---|"],
+        unchanged.map((d) => `| ${d.domain} | ${d.mode} | ${d.dnsProvider} | ${tableHosting(d)} |`),
         ["", "</details>", ""],
       ),
     );
@@ -113,9 +113,12 @@ function diffBlocks(plan: Plan, diff: PlanDiff): Block[] {
   return out;
 }
 
+/** "group 0", "tenant mta-sts-…", "releasing": short enough for a table cell. */
+const tableHosting = (d: PlanDomain) => (d.hosting?.placement === "releasing" ? "releasing" : hostingWords(d));
+
 function planBlocks(plan: Plan): Block[] {
   return [
-    block(["| domain | mode | DNS | policy id | group |", "|---|---|---|---|---|"], plan.domains.map((d) => `| ${d.domain} | ${d.mode} | ${d.dnsProvider} | \`${d.policy.id}\` | ${d.group} |`), [""]),
+    block(["| domain | mode | DNS | policy id | served by |", "|---|---|---|---|---|"], plan.domains.map((d) => `| ${d.domain} | ${d.mode} | ${d.dnsProvider} | \`${d.policy.id}\` | ${tableHosting(d)} |`), [""]),
     block([], plan.domains.flatMap((d) => domainDetails(d))),
   ];
 }

@@ -46,6 +46,11 @@ export const REPLACE_ON: Readonly<Record<string, ReplaceRule>> = {
     source: `${AWS} internal/service/s3/object.go: bucket and key are ForceNew`,
     what: "policy object",
   },
+  "aws:cloudfront/distributionTenant:DistributionTenant": {
+    inputs: names<aws.cloudfront.DistributionTenantArgs>("distributionId"),
+    source: `${AWS} internal/service/cloudfront/distribution_tenant.go: distribution_id has RequiresReplace (domains, connection group, certificate request and enabled update in place; the multi-tenant distribution and the connection group, whose name the engine picks, replace on nothing the program sets)`,
+    what: "distribution tenant",
+  },
   "aws:s3/bucket:Bucket": {
     inputs: names<aws.s3.BucketArgs>("bucket", "bucketPrefix", "region"),
     source: `${AWS} internal/service/s3/bucket.go: bucket and bucket_prefix are ForceNew`,

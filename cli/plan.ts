@@ -36,11 +36,23 @@ export interface PlanRecord {
   zone: string | null;
 }
 
+/** What serves a domain's policy host. */
+export type PlanHosting =
+  /** Mode grouped (or still grouped while moving): a distribution shared with its group. */
+  | { placement: "group"; group: number; distribution: string }
+  /** Mode tenants: a CloudFront distribution tenant of its own (`tenant` is CloudFront's name for it). */
+  | { placement: "tenant"; tenant: string }
+  /** Moving to tenants: released by its group, served by nothing until its tenant is created. */
+  | { placement: "releasing" };
+
 export interface PlanDomain {
   domain: string;
   mode: string;
   dnsProvider: string;
+  /** Index of its distribution group; -1 when no group serves it (see hosting). */
   group: number;
+  /** What serves it; absent in plans made before tenants (their domains are all grouped). */
+  hosting?: PlanHosting;
   policy: { id: string; text: string; url: string };
   records: PlanRecord[];
   /** Cloud resources attributed to this domain. */
@@ -73,7 +85,8 @@ export interface Plan {
   groups: { name: string; domains: string[]; resourceCount: number }[];
   /** Records of the TLS-RPT receiver's mail domain (SES verification, DKIM, MX). */
   receiverRecords: PlanRecord[];
-  totals: { resources: number; cloudResources: number; shared: number; domains: number; perDomain: number };
+  /** tenants: CloudFront distribution tenants (one per domain in mode tenants, counted with their domains too); absent in older plans. */
+  totals: { resources: number; cloudResources: number; shared: number; domains: number; perDomain: number; tenants?: number };
   /** Verdicts of the policy pack (policies/) on the recorded resources. */
   violations: Violation[];
   /** Validations the pack could not run offline because a value is only known after deploy. */
@@ -97,6 +110,8 @@ async function planRecord(spec: DnsRecordSpec, zone: string | null): Promise<Pla
     zone: spec.managedBy === "manual" ? null : zone,
   };
 }
+
+const TENANT = "aws:cloudfront/distributionTenant:DistributionTenant";
 
 /** Values past this length are kept as a digest: a change still shows, the JSON stays small. */
 const LONG = 200;
@@ -224,6 +239,23 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
   const fleetName = run.resources.find((r) => r.type === "mta-sts:index:MtaStsFleet")?.name;
   const zoneOf = (domain: string) => zones.get(adapterOf.get(domain) ?? `${fleetName}-${domain}-dns`) ?? null;
 
+  // Counted once, not per domain: a plan of 10,000 domains has 50,000 resources.
+  const perDomain = new Map<string, number>();
+  const perGroup = new Map<string, number>();
+  const tenantOf = new Map<string, string>();
+  for (const r of resources.filter((x) => x.custom)) {
+    if (r.domain) perDomain.set(r.domain, (perDomain.get(r.domain) ?? 0) + 1);
+    if (r.group) perGroup.set(r.group, (perGroup.get(r.group) ?? 0) + 1);
+    if (r.type === TENANT && r.domain) tenantOf.set(r.domain, typeof r.inputs?.name === "string" ? r.inputs.name : r.name);
+  }
+  const groupNames = [...new Set(run.resources.filter((r) => r.type === "mta-sts:index:PolicyDistribution").map((r) => r.name))];
+  const hostingOf = (s: DomainSummary): PlanHosting =>
+    s.hosting === "tenant"
+      ? { placement: "tenant", tenant: tenantOf.get(s.domain) ?? UNKNOWN }
+      : s.hosting === "releasing"
+        ? { placement: "releasing" }
+        : { placement: "group", group: s.group, distribution: groupNames.find((n) => n.endsWith(`-group-${s.group}`)) ?? UNKNOWN };
+
   const domains: PlanDomain[] = [];
   for (const s of summary) {
     const [mode, id, text, mxCheck, promotion] = await Promise.all([settle(s.mode), settle(s.policy.id), settle(s.policy.text), settle(s.mxCheck), settle(s.promotion)]);
@@ -232,19 +264,19 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
       mode: mode.value ?? UNKNOWN,
       dnsProvider: s.dnsProvider,
       group: s.group,
+      hosting: hostingOf(s),
       policy: { id: id.value ?? UNKNOWN, text: text.value ?? UNKNOWN, url: s.policy.url },
       records: await Promise.all(s.records.map((r) => planRecord(r, zoneOf(s.domain)))),
-      resourceCount: resources.filter((r) => r.custom && r.domain === s.domain).length,
+      resourceCount: perDomain.get(s.domain) ?? 0,
       mxCheck: (mxCheck.value as { status: string; message: string }) ?? { status: "not-run", message: UNKNOWN },
       ...(s.retireAfter ? { retireAfter: s.retireAfter } : {}),
       ...(promotion.value && promotion.value.reasons[0] !== "no automatic promotion for this domain" ? { promotion: { outcome: promotion.value.outcome, reasons: promotion.value.reasons } } : {}),
     });
   }
-  const groupNames = [...new Set(run.resources.filter((r) => r.type === "mta-sts:index:PolicyDistribution").map((r) => r.name))];
   const groups = groupNames.map((name) => ({
     name,
-    domains: domains.filter((d) => name.endsWith(`-group-${d.group}`)).map((d) => d.domain),
-    resourceCount: resources.filter((r) => r.custom && r.group === name).length,
+    domains: domains.filter((d) => d.hosting?.placement === "group" && d.hosting.distribution === name).map((d) => d.domain),
+    resourceCount: perGroup.get(name) ?? 0,
   }));
   const fleetReceiverRecords = ofType(run, "mta-sts:index:MtaStsFleet").flatMap((f) => (f.resource as unknown as { receiverRecords?: readonly DnsRecordSpec[] }).receiverRecords ?? []);
   const receiverRecords = await Promise.all(((run.exports.receiverRecords as readonly DnsRecordSpec[] | undefined) ?? fleetReceiverRecords).map((r) => planRecord(r, zoneOf("receiver"))));
@@ -267,10 +299,20 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
       shared: resources.filter((r) => r.custom && !r.domain && !r.group).length,
       domains: domains.length,
       perDomain: domains.length === 0 ? 0 : Math.round((cloud / domains.length) * 100) / 100,
+      tenants: resources.filter((r) => r.type === TENANT).length,
     },
     violations: verdicts.violations,
     policyNotRun: verdicts.notRun,
   };
+}
+
+/** "group 0", "tenant mta-sts-example-com-1a2b3c4d", "releasing ...": what serves the domain, in words. */
+export function hostingWords(d: Pick<PlanDomain, "group" | "hosting">): string {
+  // A base planned before hosting was recorded knows only its group.
+  const h = d.hosting ?? { placement: "group", group: d.group, distribution: "" };
+  if (h.placement === "tenant") return `tenant ${h.tenant}`;
+  if (h.placement === "releasing") return "releasing (no distribution or tenant serves it until its tenant is created)";
+  return `group ${h.group}`;
 }
 
 /** A record's purpose, and the takeover when there is one. */
@@ -282,7 +324,7 @@ export function renderText(plan: Plan): string {
   if (plan.diff) out.push(...diffTextLines(plan.diff, `Pulumi.${plan.stack}.yaml`), "", "Full plan:", "");
   out.push(`Plan for stack ${plan.stack} (offline, mock runtime: values a provider computes are "${UNKNOWN}")`, "");
   for (const d of plan.domains) {
-    out.push(`${d.domain}  mode ${d.mode}, DNS ${d.dnsProvider}${d.dnsProvider === "manual" ? " (add these records by hand)" : ""}, group ${d.group}`);
+    out.push(`${d.domain}  mode ${d.mode}, DNS ${d.dnsProvider}${d.dnsProvider === "manual" ? " (add these records by hand)" : ""}, ${hostingWords(d)}`);
     out.push(`  policy id ${d.policy.id}  ${d.policy.url}`);
     if (d.mode === "enforce") out.push(`  live MX check: ${d.mxCheck.status} (${d.mxCheck.message})`);
     if (d.retireAfter) out.push(`  retiring (RFC 8461 8.3): remove: true is accepted from ${d.retireAfter}`);
@@ -328,7 +370,8 @@ export function resourceLines(plan: Plan): string[] {
   const owner = (r: PlanResource) => r.domain ?? r.group ?? "shared";
   return [
     `${t.cloudResources} cloud resources (${t.resources} with components) for ${t.domains} domains, ${t.perDomain} per domain on average`,
-    `  shared (bucket, access, router function): ${t.shared} resources`,
+    `  shared (bucket, access, router function${t.tenants ? ", multi-tenant distribution and connection group" : ""}): ${t.shared} resources`,
+    ...(t.tenants ? [`  distribution tenants: ${t.tenants} (one per domain, each with its own certificate; counted with their domains below)`] : []),
     ...plan.groups.map((g) => `  ${g.name}: ${g.resourceCount} resources, ${g.domains.length} domains (${g.domains.join(", ")})`),
     ...plan.domains.map((d) => `  ${d.domain}: ${d.resourceCount} resources`),
     "Resources declared (type, name, for):",

@@ -82,10 +82,12 @@ export function hostMoveConflicts(base: readonly PlannedResource[], next: readon
       if (holder) out.push(`${host}: a tenant is created while distribution ${holder} still has it as an alias; release the domain first (migration.releasing), then give it its tenant`);
     }
   }
-  const records = (rs: readonly PlannedResource[]) => rs.filter((r) => r.type === ROUTE53 || r.type === CLOUDFLARE).map((r) => ({ key: r.key, name: normName(r.props.name), type: String(r.props.type).toUpperCase() }));
+  // A name is one name within one zone: records in another zone or provider never meet.
+  const records = (rs: readonly PlannedResource[]) =>
+    rs.filter((r) => r.type === ROUTE53 || r.type === CLOUDFLARE).map((r) => ({ key: r.key, zone: `${r.type} ${String(r.props.zoneId)}`, name: normName(r.props.name), type: String(r.props.type).toUpperCase() }));
   const before = records(base);
   for (const c of records(created)) {
-    for (const b of before.filter((x) => x.name === c.name && x.key !== c.key)) {
+    for (const b of before.filter((x) => x.name === c.name && x.zone === c.zone && x.key !== c.key)) {
       // A record kept (or updated in place) in the next plan is another problem (dns-cname-exclusive).
       const deletedLater = !nextByKey.has(b.key);
       if (deletedLater && (c.type === "CNAME" || b.type === "CNAME")) {

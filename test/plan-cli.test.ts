@@ -94,8 +94,8 @@ describe("mtasts plan --stack example", () => {
     expect(text).toContain("  aws:route53/record:Record  mta-sts-example.com-dns-sts-txt  [example.com]");
     expect(text).toContain("  aws:acm/certificate:Certificate  mta-sts-site-group-0-cert  [mta-sts-site-group-0]");
     const md = mtasts(["plan", "--stack", "example", "--format", "markdown"]).stdout;
-    expect(md).toContain("| domain | mode | DNS | policy id | group |");
-    expect(md).toContain(`| example.org | enforce | cloudflare | \`${plan.domains[1].policy.id}\` | 0 |`);
+    expect(md).toContain("| domain | mode | DNS | policy id | served by |");
+    expect(md).toContain(`| example.org | enforce | cloudflare | \`${plan.domains[1].policy.id}\` | group 0 |`);
     expect(md).toContain("### Policy pack\n\nNo violations.");
     expect(text).toContain("Policy pack: no violations");
   });

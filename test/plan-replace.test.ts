@@ -1,8 +1,11 @@
 // The table of replace-forcing inputs (cli/plan-replace.ts) against what the provider sources say
 // and what the program declares, and the diff's reading of bases of each plan version.
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { PLAN_VERSION, type Plan, type PlanResource } from "../cli/plan";
 import { BaseUnreadable, diffPlans, inputChange, readBasePlan } from "../cli/plan-diff";
 import { REPLACE_ON, replacingInputs } from "../cli/plan-replace";
@@ -17,14 +20,32 @@ const PROVIDER_SAYS: Record<string, { file: string; inputs: string[] }> = {
   "cloudflare:index/dnsRecord:DnsRecord": { file: "internal/services/dns_record/schema.go", inputs: ["zoneId"] },
   "aws:s3/bucketObjectv2:BucketObjectv2": { file: "internal/service/s3/object.go", inputs: ["bucket", "key"] },
   "aws:s3/bucket:Bucket": { file: "internal/service/s3/bucket.go", inputs: ["bucket", "bucketPrefix"] },
+  "aws:cloudfront/distributionTenant:DistributionTenant": { file: "internal/service/cloudfront/distribution_tenant.go", inputs: ["distributionId"] },
 };
+
+/** The example stack in mode tenants: the tenant layout's types are declared there. */
+function tenantPlan(): Plan {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-replace-"));
+  try {
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
+    const example = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.example.yaml"), "utf8"));
+    example.config["mta-sts:hosting"] = { mode: "tenants" };
+    fs.writeFileSync(path.join(dir, "Pulumi.t.yaml"), YAML.stringify(example));
+    const res = spawnSync(process.execPath, [path.join(root, "bin", "mtasts.cjs"), "plan", "--stack", "t", "--dir", dir, "--format", "json"], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+    return JSON.parse(res.stdout);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe("the replace-forcing inputs table", () => {
   let plan: Plan;
+  let tenants: Plan;
   beforeAll(() => {
     const res = spawnSync(process.execPath, [path.join(root, "bin", "mtasts.cjs"), "plan", "--stack", "example", "--format", "json"], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
     plan = JSON.parse(res.stdout);
-  });
+    tenants = tenantPlan();
+  }, 120_000);
 
   it("says what the provider sources say, and cites them", () => {
     expect(Object.keys(REPLACE_ON).sort()).toEqual(Object.keys(PROVIDER_SAYS).sort());
@@ -41,7 +62,7 @@ describe("the replace-forcing inputs table", () => {
 
   it("covers resource types the program declares, under the input names it records", () => {
     const declared = new Map<string, PlanResource>();
-    for (const r of plan.resources) if (r.custom && !declared.has(r.type)) declared.set(r.type, r);
+    for (const r of [...plan.resources, ...tenants.resources]) if (r.custom && !declared.has(r.type)) declared.set(r.type, r);
     for (const type of Object.keys(REPLACE_ON)) expect(declared.has(type), type).toBe(true);
     const inputsOf = (type: string) => Object.keys(declared.get(type)!.inputs ?? {});
     expect(inputsOf("aws:acm/certificate:Certificate")).toEqual(expect.arrayContaining(["domainName", "subjectAlternativeNames", "validationMethod", "region"]));
@@ -49,6 +70,7 @@ describe("the replace-forcing inputs table", () => {
     expect(inputsOf("aws:route53/record:Record")).toEqual(expect.arrayContaining(["zoneId", "name"]));
     expect(inputsOf("cloudflare:index/dnsRecord:DnsRecord")).toEqual(expect.arrayContaining(["zoneId"]));
     expect(inputsOf("aws:s3/bucketObjectv2:BucketObjectv2")).toEqual(expect.arrayContaining(["bucket", "key"]));
+    expect(inputsOf("aws:cloudfront/distributionTenant:DistributionTenant")).toEqual(expect.arrayContaining(["distributionId"]));
   });
 
   it("keeps long inputs (Lambda bundles, policies) as a digest that still changes with them", () => {

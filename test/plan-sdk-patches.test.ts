@@ -22,7 +22,7 @@ function project(hosting: Record<string, unknown>, domains: unknown[]) {
 }
 
 function plan(dir: string, format: string, unpatched: boolean) {
-  const env = { ...process.env, MTASTS_TODAY: "2026-01-10" };
+  const env: NodeJS.ProcessEnv = { ...process.env, MTASTS_TODAY: "2026-01-10" };
   if (unpatched) env.MTASTS_PLAN_UNPATCHED = "1";
   else delete env.MTASTS_PLAN_UNPATCHED;
   const res = spawnSync(process.execPath, [bin, "plan", "--stack", "s", "--dir", dir, "--format", format], { encoding: "utf8", env });
