@@ -14,9 +14,14 @@ export interface CertificateReport {
   readonly daysLeft?: number;
 }
 
-export function inspectCertificate(socket: tls.TLSSocket, host: string, now = new Date()): CertificateReport {
+export function inspectCertificate(
+  socket: tls.TLSSocket,
+  host: string,
+  now = new Date(),
+): CertificateReport {
   const cert = socket.getPeerCertificate();
-  if (!cert || Object.keys(cert).length === 0) return { trusted: false, chainError: "no certificate presented", subjectNames: [] };
+  if (!cert || Object.keys(cert).length === 0)
+    return { trusted: false, chainError: "no certificate presented", subjectNames: [] };
   const names = (cert.subjectaltname ?? "")
     .split(/,\s*/)
     .filter((s) => s.startsWith("DNS:"))
@@ -24,7 +29,10 @@ export function inspectCertificate(socket: tls.TLSSocket, host: string, now = ne
   const identity = tls.checkServerIdentity(host, cert);
   const validTo = cert.valid_to ? new Date(cert.valid_to) : undefined;
   // Node folds a name mismatch into authorizationError; the chain itself is then fine.
-  const chainError = socket.authorized || String(socket.authorizationError) === "ERR_TLS_CERT_ALTNAME_INVALID" ? undefined : String(socket.authorizationError ?? "unverified");
+  const chainError =
+    socket.authorized || String(socket.authorizationError) === "ERR_TLS_CERT_ALTNAME_INVALID"
+      ? undefined
+      : String(socket.authorizationError ?? "unverified");
   return {
     trusted: chainError === undefined,
     chainError,

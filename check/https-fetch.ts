@@ -32,7 +32,11 @@ export async function fetchPolicy(opts: {
         path: opts.path,
         method: "GET",
         servername: opts.host,
-        headers: { host: opts.host, "user-agent": "mtasts-check (RFC 8461 policy fetch)", accept: "text/plain" },
+        headers: {
+          host: opts.host,
+          "user-agent": "mtasts-check (RFC 8461 policy fetch)",
+          accept: "text/plain",
+        },
         ca: opts.ca,
         // Verified below (inspectCertificate), so a bad certificate becomes a reason, not a crash.
         rejectUnauthorized: false,
@@ -77,7 +81,10 @@ export async function fetchPolicy(opts: {
       });
     });
     // A whole-request deadline: a server that trickles bytes must not hold the check.
-    const timer = setTimeout(() => req.destroy(new Error(`no complete answer within ${opts.timeoutMs / 1000} s`)), opts.timeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no complete answer within ${opts.timeoutMs / 1000} s`)),
+      opts.timeoutMs,
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${opts.timeoutMs / 1000} s`)));
     req.on("error", (err) => {
       clearTimeout(timer);

@@ -26,13 +26,33 @@ export function liveCheckDeps(opts: LiveCheckOptions): CheckDeps {
     resolver,
     smtpEnabled: opts.smtp,
     ...(opts.expiryWarningDays !== undefined ? { expiryWarningDays: opts.expiryWarningDays } : {}),
-    fetch: (host, address) => fetchPolicy({ host, address, port: opts.httpsPort ?? 443, path: POLICY_PATH, ca: opts.ca, timeoutMs: opts.timeoutMs, maxBytes: MAX_POLICY_BYTES }),
-    smtp: (host, address) => probeStartTls({ host, address, port: opts.smtpPort ?? 25, ca: opts.ca, timeoutMs: opts.timeoutMs }),
+    fetch: (host, address) =>
+      fetchPolicy({
+        host,
+        address,
+        port: opts.httpsPort ?? 443,
+        path: POLICY_PATH,
+        ca: opts.ca,
+        timeoutMs: opts.timeoutMs,
+        maxBytes: MAX_POLICY_BYTES,
+      }),
+    smtp: (host, address) =>
+      probeStartTls({
+        host,
+        address,
+        port: opts.smtpPort ?? 25,
+        ca: opts.ca,
+        timeoutMs: opts.timeoutMs,
+      }),
   };
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; keeps the order of `items`. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

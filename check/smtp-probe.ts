@@ -25,24 +25,41 @@ function reader(socket: net.Socket | tls.TLSSocket) {
       const end = m.index + m[0].length;
       const text = buffer.slice(0, end);
       buffer = buffer.slice(end);
-      const reply = { code: Number(m[2]), lines: text.split("\r\n").filter(Boolean).map((l) => l.slice(4)) };
+      const reply = {
+        code: Number(m[2]),
+        lines: text
+          .split("\r\n")
+          .filter(Boolean)
+          .map((l) => l.slice(4)),
+      };
       const w = waiting.shift();
       if (w) w(reply);
       else replies.push(reply);
     }
   });
-  return () => new Promise<{ code: number; lines: string[] }>((resolve) => {
-    const r = replies.shift();
-    if (r) resolve(r);
-    else waiting.push(resolve);
-  });
+  return () =>
+    new Promise<{ code: number; lines: string[] }>((resolve) => {
+      const r = replies.shift();
+      if (r) resolve(r);
+      else waiting.push(resolve);
+    });
 }
 
-export async function probeStartTls(opts: { host: string; address: string; port: number; ca?: Buffer; timeoutMs: number; ehloName?: string }): Promise<SmtpProbe> {
+export async function probeStartTls(opts: {
+  host: string;
+  address: string;
+  port: number;
+  ca?: Buffer;
+  timeoutMs: number;
+  ehloName?: string;
+}): Promise<SmtpProbe> {
   const socket = net.connect({ host: opts.address, port: opts.port });
   let upgraded: tls.TLSSocket | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    const t = setTimeout(() => reject(new Error(`no complete SMTP exchange within ${opts.timeoutMs / 1000} s`)), opts.timeoutMs);
+    const t = setTimeout(
+      () => reject(new Error(`no complete SMTP exchange within ${opts.timeoutMs / 1000} s`)),
+      opts.timeoutMs,
+    );
     socket.once("close", () => clearTimeout(t));
   });
   deadline.catch(() => undefined);
@@ -53,7 +70,8 @@ export async function probeStartTls(opts: { host: string; address: string; port:
     await step(new Promise<void>((resolve) => socket.once("connect", () => resolve())));
     const next = reader(socket);
     const greeting = await step(next());
-    if (greeting.code !== 220) throw new Error(`greeting was ${greeting.code} ${greeting.lines[0] ?? ""}`);
+    if (greeting.code !== 220)
+      throw new Error(`greeting was ${greeting.code} ${greeting.lines[0] ?? ""}`);
     socket.write(`EHLO ${opts.ehloName ?? "mtasts-check.invalid"}\r\n`);
     const ehlo = await step(next());
     if (ehlo.code !== 250) throw new Error(`EHLO answered ${ehlo.code} ${ehlo.lines[0] ?? ""}`);
@@ -66,10 +84,19 @@ export async function probeStartTls(opts: { host: string; address: string; port:
     const go = await step(next());
     if (go.code !== 220) throw new Error(`STARTTLS answered ${go.code} ${go.lines[0] ?? ""}`);
     socket.removeAllListeners("data");
-    upgraded = tls.connect({ socket, servername: opts.host, ca: opts.ca, rejectUnauthorized: false });
+    upgraded = tls.connect({
+      socket,
+      servername: opts.host,
+      ca: opts.ca,
+      rejectUnauthorized: false,
+    });
     const tlsFailed = new Promise<never>((_, reject) => upgraded!.once("error", reject));
     tlsFailed.catch(() => undefined);
-    await Promise.race([new Promise<void>((resolve) => upgraded!.once("secureConnect", () => resolve())), deadline, tlsFailed]);
+    await Promise.race([
+      new Promise<void>((resolve) => upgraded!.once("secureConnect", () => resolve())),
+      deadline,
+      tlsFailed,
+    ]);
     const certificate = inspectCertificate(upgraded, opts.host);
     const tlsVersion = upgraded.getProtocol() ?? undefined;
     upgraded.write("QUIT\r\n");

@@ -23,7 +23,8 @@ export interface CheckOptions {
 
 function positive(name: string, value: string, max: number): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`${name} ${value} must be a number in (0, ${max}]`);
+  if (!Number.isFinite(n) || n <= 0 || n > max)
+    throw new UsageError(`${name} ${value} must be a number in (0, ${max}]`);
   return n;
 }
 
@@ -49,12 +50,21 @@ export async function runChecks(domains: string[], opts: CheckOptions): Promise<
   if (opts.ca && !fs.existsSync(opts.ca)) throw new UsageError(`--ca ${opts.ca}: no such file`);
   const ca = opts.ca ? fs.readFileSync(opts.ca) : undefined;
 
-  const deps = liveCheckDeps({ resolver: server, ca, httpsPort, smtpPort, timeoutMs, smtp: opts.smtp });
+  const deps = liveCheckDeps({
+    resolver: server,
+    ca,
+    httpsPort,
+    smtpPort,
+    timeoutMs,
+    smtp: opts.smtp,
+  });
   return mapBounded(names, concurrency, (domain) => checkDomain(domain, deps));
 }
 
 export async function checkCommand(domains: string[], opts: CheckOptions): Promise<number> {
   const reports = await runChecks(domains, opts);
-  process.stdout.write(opts.format === "json" ? renderCheckJson(reports) : renderCheckText(reports));
+  process.stdout.write(
+    opts.format === "json" ? renderCheckJson(reports) : renderCheckText(reports),
+  );
   return reports.every((r) => r.ok) ? 0 : 1;
 }

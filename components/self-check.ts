@@ -4,7 +4,12 @@
 // Insights alarms over all domains (one contributor per failing domain) notify the receiver's topic.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { insightsQuery, insightsScaleProblem, METRICS_NAMESPACE, WATCH_ALARMS } from "../watch/metric-names";
+import {
+  insightsQuery,
+  insightsScaleProblem,
+  METRICS_NAMESPACE,
+  WATCH_ALARMS,
+} from "../watch/metric-names";
 import { handlerArchive, LAMBDA_RUNTIME } from "./receiver-bundle";
 
 /** The period of the alarms' query: the data of one run stays in it (Metrics Insights alarms read 3 hours at most). */
@@ -56,7 +61,18 @@ export class SelfCheck extends pulumi.ComponentResource {
     const logs = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: 30 }, parent);
     const role = new aws.iam.Role(
       `${name}-role`,
-      { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }) },
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "lambda.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+      },
       parent,
     );
     // What the function sends (test/watch-contract.test.ts records it): the served domains, one
@@ -66,9 +82,24 @@ export class SelfCheck extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: policyDocument([
-          { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logs.arn}:*` },
-          { Sid: "ServedDomains", Effect: "Allow", Action: ["s3:GetObject"], Resource: pulumi.interpolate`${args.bucketArn}/${args.servedDomainsKey}` },
-          { Sid: "Findings", Effect: "Allow", Action: ["dynamodb:PutItem"], Resource: args.tableArn },
+          {
+            Sid: "Logs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: pulumi.interpolate`${logs.arn}:*`,
+          },
+          {
+            Sid: "ServedDomains",
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: pulumi.interpolate`${args.bucketArn}/${args.servedDomainsKey}`,
+          },
+          {
+            Sid: "Findings",
+            Effect: "Allow",
+            Action: ["dynamodb:PutItem"],
+            Resource: args.tableArn,
+          },
         ]),
       },
       parent,
@@ -84,17 +115,19 @@ export class SelfCheck extends pulumi.ComponentResource {
         memorySize: 512,
         timeout: TIMEOUT_SECONDS,
         environment: {
-          variables: pulumi.all([args.bucketName, args.tableName, args.servedDomainsKey]).apply(([bucket, table, key]) => ({
-            REPORT_BUCKET: bucket,
-            REPORT_TABLE: table,
-            MTASTS_DOMAINS_KEY: key,
-            METRICS_NAMESPACE,
-            MTASTS_WATCH_SMTP: args.smtp === false ? "0" : "1",
-            MTASTS_WATCH_CERTIFICATE_DAYS: String(certificateDays),
-            MTASTS_WATCH_RETENTION_DAYS: String(args.retentionDays ?? 400),
-            MTASTS_WATCH_CONCURRENCY: String(args.concurrency ?? 128),
-            MTASTS_WATCH_TIMEOUT_MS: "5000",
-          })),
+          variables: pulumi
+            .all([args.bucketName, args.tableName, args.servedDomainsKey])
+            .apply(([bucket, table, key]) => ({
+              REPORT_BUCKET: bucket,
+              REPORT_TABLE: table,
+              MTASTS_DOMAINS_KEY: key,
+              METRICS_NAMESPACE,
+              MTASTS_WATCH_SMTP: args.smtp === false ? "0" : "1",
+              MTASTS_WATCH_CERTIFICATE_DAYS: String(certificateDays),
+              MTASTS_WATCH_RETENTION_DAYS: String(args.retentionDays ?? 400),
+              MTASTS_WATCH_CONCURRENCY: String(args.concurrency ?? 128),
+              MTASTS_WATCH_TIMEOUT_MS: "5000",
+            })),
         },
         loggingConfig: { logFormat: "JSON", logGroup: logs.name },
       },
@@ -102,11 +135,39 @@ export class SelfCheck extends pulumi.ComponentResource {
     );
     // EventBridge invokes asynchronously, and Lambda retries a failed async run twice: a run that
     // timed out would then take 45 minutes. The next scheduled run is the retry.
-    new aws.lambda.FunctionEventInvokeConfig(`${name}-no-retry`, { functionName: fn.name, maximumRetryAttempts: 0 }, parent);
-    const rule = new aws.cloudwatch.EventRule(`${name}-schedule`, { description: "MTA-STS: the scheduled self-check of every domain", scheduleExpression: args.schedule ?? "rate(1 day)" }, parent);
-    const allowed = new aws.lambda.Permission(`${name}-invoke`, { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: rule.arn }, parent);
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-no-retry`,
+      { functionName: fn.name, maximumRetryAttempts: 0 },
+      parent,
+    );
+    const rule = new aws.cloudwatch.EventRule(
+      `${name}-schedule`,
+      {
+        description: "MTA-STS: the scheduled self-check of every domain",
+        scheduleExpression: args.schedule ?? "rate(1 day)",
+      },
+      parent,
+    );
+    const allowed = new aws.lambda.Permission(
+      `${name}-invoke`,
+      {
+        function: fn.name,
+        action: "lambda:InvokeFunction",
+        principal: "events.amazonaws.com",
+        sourceArn: rule.arn,
+      },
+      parent,
+    );
     // One run at a time is enough; a failed run is not retried (the next one comes with the schedule).
-    new aws.cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.arn, retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 3600 } }, { parent: this, dependsOn: [allowed] });
+    new aws.cloudwatch.EventTarget(
+      `${name}-target`,
+      {
+        rule: rule.name,
+        arn: fn.arn,
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 3600 },
+      },
+      { parent: this, dependsOn: [allowed] },
+    );
 
     // One alarm per check over every domain: GROUP BY Domain makes each domain a contributor,
     // and CloudWatch notifies per contributor, naming its Domain. No OK actions: a run's data
@@ -123,7 +184,15 @@ export class SelfCheck extends pulumi.ComponentResource {
             datapointsToAlarm: 1,
             treatMissingData: "notBreaching",
             alarmActions: [args.alarmTopicArn],
-            metricQueries: [{ id: "q", expression: insightsQuery(a), period: WATCH_ALARM_PERIOD, returnData: true, label: a.metric.name }],
+            metricQueries: [
+              {
+                id: "q",
+                expression: insightsQuery(a),
+                period: WATCH_ALARM_PERIOD,
+                returnData: true,
+                label: a.metric.name,
+              },
+            ],
           },
           parent,
         ).name,

@@ -38,7 +38,14 @@ export const FINDING_PREFIX = "finding#";
 /** Cuts a finding to FINDING_LIMITS (the fails first, so none is cut while a pass is kept). */
 export function boundFinding(f: Finding): Finding {
   const order = { fail: 0, warn: 1, pass: 2 } as const;
-  const checks = [...f.checks].sort((a, b) => order[a.status] - order[b.status]).slice(0, FINDING_LIMITS.checks);
-  const clip = (s: string) => (s.length > FINDING_LIMITS.message ? `${s.slice(0, FINDING_LIMITS.message - 1)}…` : s);
-  return { ...f, uncoveredMx: f.uncoveredMx.slice(0, FINDING_LIMITS.mx), checks: checks.map((c) => ({ ...c, message: clip(c.message) })) };
+  const checks = [...f.checks]
+    .sort((a, b) => order[a.status] - order[b.status])
+    .slice(0, FINDING_LIMITS.checks);
+  const clip = (s: string) =>
+    s.length > FINDING_LIMITS.message ? `${s.slice(0, FINDING_LIMITS.message - 1)}…` : s;
+  return {
+    ...f,
+    uncoveredMx: f.uncoveredMx.slice(0, FINDING_LIMITS.mx),
+    checks: checks.map((c) => ({ ...c, message: clip(c.message) })),
+  };
 }

@@ -17,18 +17,32 @@ function problems(raw: Parameters<typeof parseStackConfig>[0]): string[] {
 
 describe("mta-sts:watch", () => {
   it("is on by default, daily, with STARTTLS probes and a 14-day certificate alarm", () => {
-    expect(parseStackConfig({ domains }).watch).toEqual({ enabled: true, schedule: "rate(1 day)", smtp: true, certificateDays: 14 });
-    expect(parseStackConfig({ domains, watch: { schedule: "cron(0 6 * * ? *)", smtp: false } }).watch).toEqual({ enabled: true, schedule: "cron(0 6 * * ? *)", smtp: false, certificateDays: 14 });
+    expect(parseStackConfig({ domains }).watch).toEqual({
+      enabled: true,
+      schedule: "rate(1 day)",
+      smtp: true,
+      certificateDays: 14,
+    });
+    expect(
+      parseStackConfig({ domains, watch: { schedule: "cron(0 6 * * ? *)", smtp: false } }).watch,
+    ).toEqual({ enabled: true, schedule: "cron(0 6 * * ? *)", smtp: false, certificateDays: 14 });
   });
 
   it("reads the key through parseStackConfigMap, as pulumi up passes it", () => {
-    const read = parseStackConfigMap({ "mta-sts:domains": JSON.stringify(domains), "mta-sts:watch": JSON.stringify({ enabled: false }) });
+    const read = parseStackConfigMap({
+      "mta-sts:domains": JSON.stringify(domains),
+      "mta-sts:watch": JSON.stringify({ enabled: false }),
+    });
     expect(read.config.watch.enabled).toBe(false);
-    expect(() => parseStackConfigMap({ "mta-sts:domains": JSON.stringify(domains), "mta-sts:wach": "{}" })).toThrow("mta-sts:wach: unknown key; did you mean mta-sts:watch?");
+    expect(() =>
+      parseStackConfigMap({ "mta-sts:domains": JSON.stringify(domains), "mta-sts:wach": "{}" }),
+    ).toThrow("mta-sts:wach: unknown key; did you mean mta-sts:watch?");
   });
 
   it("refuses unknown keys inside, with did you mean", () => {
-    expect(problems({ domains, watch: { schedul: "rate(1 day)" } })).toEqual(["mta-sts:watch.schedul: unknown key; did you mean schedule?"]);
+    expect(problems({ domains, watch: { schedul: "rate(1 day)" } })).toEqual([
+      "mta-sts:watch.schedul: unknown key; did you mean schedule?",
+    ]);
   });
 
   it("follows EventBridge's rate rules: singular for 1, plural above, at most hourly", () => {
@@ -42,11 +56,15 @@ describe("mta-sts:watch", () => {
     expect(scheduleProblem("rate(5 minutes)")).toContain("more often than hourly");
     expect(scheduleProblem("cron(0 6 * * ?)")).toContain("must be an EventBridge schedule");
     expect(scheduleProblem("daily")).toContain("must be an EventBridge schedule");
-    expect(problems({ domains, watch: { schedule: "rate(1 days)" } })).toEqual(['mta-sts:watch.schedule: "rate(1 days)": EventBridge wants the singular for 1; write rate(1 day)']);
+    expect(problems({ domains, watch: { schedule: "rate(1 days)" } })).toEqual([
+      'mta-sts:watch.schedule: "rate(1 days)": EventBridge wants the singular for 1; write rate(1 day)',
+    ]);
   });
 
   it("bounds certificateDays by ACM's renewal window", () => {
-    expect(problems({ domains, watch: { certificateDays: 90 } })).toEqual(["mta-sts:watch.certificateDays: must be a whole number of days, 1..60 (ACM renews 60 days before expiry)"]);
+    expect(problems({ domains, watch: { certificateDays: 90 } })).toEqual([
+      "mta-sts:watch.certificateDays: must be a whole number of days, 1..60 (ACM renews 60 days before expiry)",
+    ]);
   });
 
   it("refuses enabled: true with the receiver off, and is simply off when the receiver is and it was not asked for", () => {

@@ -5,30 +5,79 @@ import type { DomainFacts, DomainReport } from "../check/check";
 import { boundFinding, FINDING_LIMITS, type Finding } from "../receiver/findings";
 import { findingOf, metricValues, runWatch, withSmtpBreaker } from "../watch/run";
 
-const report = (domain: string, failing: string[] = [], extra: { id: string; status: "pass" | "warn" | "fail" }[] = []): DomainReport => {
-  const ids = ["sts-record", "policy-fetch", "policy-valid", "policy-id", "mx-coverage", "tlsrpt-record"];
-  const checks = [...ids.map((id) => ({ id, status: failing.includes(id) ? ("fail" as const) : ("pass" as const), message: id })), ...extra.map((e) => ({ ...e, message: e.id }))];
+const report = (
+  domain: string,
+  failing: string[] = [],
+  extra: { id: string; status: "pass" | "warn" | "fail" }[] = [],
+): DomainReport => {
+  const ids = [
+    "sts-record",
+    "policy-fetch",
+    "policy-valid",
+    "policy-id",
+    "mx-coverage",
+    "tlsrpt-record",
+  ];
+  const checks = [
+    ...ids.map((id) => ({
+      id,
+      status: failing.includes(id) ? ("fail" as const) : ("pass" as const),
+      message: id,
+    })),
+    ...extra.map((e) => ({ ...e, message: e.id })),
+  ];
   return { domain, ok: checks.every((c) => c.status !== "fail"), checks };
 };
-const facts = (over: Partial<DomainFacts> = {}): DomainFacts => ({ policy: { mode: "enforce", mx: ["mx.example"] }, policyCertificateDaysLeft: 60, uncoveredMx: [], starttls: [], ...over });
+const facts = (over: Partial<DomainFacts> = {}): DomainFacts => ({
+  policy: { mode: "enforce", mx: ["mx.example"] },
+  policyCertificateDaysLeft: 60,
+  uncoveredMx: [],
+  starttls: [],
+  ...over,
+});
 
 describe("metricValues", () => {
   it("is all clear for a healthy domain, with the certificate's days", () => {
-    expect(metricValues(report("a.example"), facts())).toEqual({ policy: 0, mxNotCovered: 0, starttls: 0, certificateDays: 60 });
+    expect(metricValues(report("a.example"), facts())).toEqual({
+      policy: 0,
+      mxNotCovered: 0,
+      starttls: 0,
+      certificateDays: 60,
+    });
   });
 
-  it.each(["sts-record", "policy-fetch", "policy-valid", "policy-id"])("counts a failing %s as no usable policy", (id) => {
-    expect(metricValues(report("a.example", [id]), facts()).policy).toBe(1);
-  });
+  it.each(["sts-record", "policy-fetch", "policy-valid", "policy-id"])(
+    "counts a failing %s as no usable policy",
+    (id) => {
+      expect(metricValues(report("a.example", [id]), facts()).policy).toBe(1);
+    },
+  );
 
   it("does not count the TLS-RPT record or MX coverage as a policy failure", () => {
-    expect(metricValues(report("a.example", ["tlsrpt-record", "mx-coverage"]), facts()).policy).toBe(0);
+    expect(
+      metricValues(report("a.example", ["tlsrpt-record", "mx-coverage"]), facts()).policy,
+    ).toBe(0);
   });
 
   it("counts uncovered MX hosts only in enforce", () => {
-    expect(metricValues(report("a.example", ["mx-coverage"]), facts({ uncoveredMx: ["mx2.a.example", "mx3.a.example"] })).mxNotCovered).toBe(2);
-    expect(metricValues(report("a.example", ["mx-coverage"]), facts({ policy: { mode: "testing", mx: [] }, uncoveredMx: ["mx2.a.example"] })).mxNotCovered).toBe(0);
-    expect(metricValues(report("a.example", ["policy-fetch"]), facts({ policy: undefined, uncoveredMx: [] })).mxNotCovered).toBe(0);
+    expect(
+      metricValues(
+        report("a.example", ["mx-coverage"]),
+        facts({ uncoveredMx: ["mx2.a.example", "mx3.a.example"] }),
+      ).mxNotCovered,
+    ).toBe(2);
+    expect(
+      metricValues(
+        report("a.example", ["mx-coverage"]),
+        facts({ policy: { mode: "testing", mx: [] }, uncoveredMx: ["mx2.a.example"] }),
+      ).mxNotCovered,
+    ).toBe(0);
+    expect(
+      metricValues(
+        report("a.example", ["policy-fetch"]),
+        facts({ policy: undefined, uncoveredMx: [] }),
+      ).mxNotCovered,
+    ).toBe(0);
   });
 
   it("counts STARTTLS failures of MX hosts that answered, never the unreachable ones", () => {
@@ -42,15 +91,35 @@ describe("metricValues", () => {
   });
 
   it("leaves the certificate's days out when the policy host did not answer", () => {
-    expect("certificateDays" in metricValues(report("a.example", ["policy-fetch"]), facts({ policyCertificateDaysLeft: undefined }))).toBe(false);
-    expect(metricValues(report("a.example"), facts({ policyCertificateDaysLeft: 0 })).certificateDays).toBe(0);
+    expect(
+      "certificateDays" in
+        metricValues(
+          report("a.example", ["policy-fetch"]),
+          facts({ policyCertificateDaysLeft: undefined }),
+        ),
+    ).toBe(false);
+    expect(
+      metricValues(report("a.example"), facts({ policyCertificateDaysLeft: 0 })).certificateDays,
+    ).toBe(0);
   });
 });
 
 describe("findingOf and boundFinding", () => {
   it("keeps the day of the run (UTC), the mode, the certificate and the checks", () => {
-    const f = findingOf(report("a.example", ["mx-coverage"]), facts({ uncoveredMx: ["mx2.a.example"] }), new Date("2026-03-01T23:59:00Z"));
-    expect(f).toMatchObject({ domain: "a.example", day: "2026-03-01", at: "2026-03-01T23:59:00.000Z", ok: false, mode: "enforce", certificateDaysLeft: 60, uncoveredMx: ["mx2.a.example"] });
+    const f = findingOf(
+      report("a.example", ["mx-coverage"]),
+      facts({ uncoveredMx: ["mx2.a.example"] }),
+      new Date("2026-03-01T23:59:00Z"),
+    );
+    expect(f).toMatchObject({
+      domain: "a.example",
+      day: "2026-03-01",
+      at: "2026-03-01T23:59:00.000Z",
+      ok: false,
+      mode: "enforce",
+      certificateDaysLeft: 60,
+      uncoveredMx: ["mx2.a.example"],
+    });
     expect(f.checks.find((c) => c.id === "mx-coverage")!.status).toBe("fail");
   });
 
@@ -62,13 +131,21 @@ describe("findingOf and boundFinding", () => {
       ok: false,
       uncoveredMx: Array.from({ length: 50 }, (_, i) => `mx${i}.a.example`),
       checks: [
-        ...Array.from({ length: 60 }, (_, i) => ({ id: `starttls:mx${i}`, status: "pass" as const, message: "x".repeat(1000) })),
+        ...Array.from({ length: 60 }, (_, i) => ({
+          id: `starttls:mx${i}`,
+          status: "pass" as const,
+          message: "x".repeat(1000),
+        })),
         { id: "mx-coverage", status: "fail" as const, message: "the one that matters" },
       ],
     };
     const b = boundFinding(many);
     expect(b.checks).toHaveLength(FINDING_LIMITS.checks);
-    expect(b.checks[0]).toEqual({ id: "mx-coverage", status: "fail", message: "the one that matters" });
+    expect(b.checks[0]).toEqual({
+      id: "mx-coverage",
+      status: "fail",
+      message: "the one that matters",
+    });
     expect(b.checks[1].message).toHaveLength(FINDING_LIMITS.message);
     expect(b.checks[1].message.endsWith("…")).toBe(true);
     expect(b.uncoveredMx).toHaveLength(FINDING_LIMITS.mx);
@@ -84,7 +161,10 @@ describe("runWatch", () => {
       emitted,
       stored,
       deps: {
-        check: async (d: string) => ({ report: report(d, d.startsWith("bad") ? ["policy-id"] : []), facts: facts() }),
+        check: async (d: string) => ({
+          report: report(d, d.startsWith("bad") ? ["policy-id"] : []),
+          facts: facts(),
+        }),
         putFinding: async (f: Finding) => void stored.push(f.domain),
         emit: (d: string) => void emitted.push(d),
         now: () => new Date("2026-03-01T06:00:00Z"),
@@ -97,14 +177,23 @@ describe("runWatch", () => {
   it("checks every domain, emits and stores each, and lists the failing in the given order", async () => {
     const { deps: d, emitted, stored } = deps();
     const run = await runWatch(["z.example", "bad1.example", "a.example", "bad0.example"], d);
-    expect(run).toEqual({ checked: 4, failing: ["bad1.example", "bad0.example"], skipped: [], unstored: [] });
+    expect(run).toEqual({
+      checked: 4,
+      failing: ["bad1.example", "bad0.example"],
+      skipped: [],
+      unstored: [],
+    });
     expect(emitted.sort()).toEqual(["a.example", "bad0.example", "bad1.example", "z.example"]);
     expect(stored.sort()).toEqual(emitted);
   });
 
   it("starts no domain once stop says so", async () => {
     let started = 0;
-    const { deps: d } = deps({ concurrency: 1, stop: () => started >= 2, check: async (x: string) => (started++, { report: report(x), facts: facts() }) });
+    const { deps: d } = deps({
+      concurrency: 1,
+      stop: () => started >= 2,
+      check: async (x: string) => (started++, { report: report(x), facts: facts() }),
+    });
     const run = await runWatch(["a", "b", "c", "d"], d);
     expect(run.checked).toBe(2);
     expect(run.skipped).toEqual(["c", "d"]);
@@ -148,7 +237,9 @@ describe("withSmtpBreaker (port 25 blocked from Lambda)", () => {
     for (let i = 0; i < 25; i++) await guarded.smtp(`mx${i}`, "192.0.2.1").catch(() => undefined);
     expect(tried).toHaveLength(20);
     expect(guarded.tripped()).toBe(true);
-    await expect(guarded.smtp("mx99", "192.0.2.1")).rejects.toThrow("port 25 looks blocked from here");
+    await expect(guarded.smtp("mx99", "192.0.2.1")).rejects.toThrow(
+      "port 25 looks blocked from here",
+    );
   });
 
   it("never trips once an MX has answered (dead hosts are then the hosts' fault)", async () => {

@@ -19,7 +19,9 @@ export function metricValues(report: DomainReport, facts: DomainFacts): MetricVa
     // Only enforce refuses delivery to an uncovered MX; in testing it is a report line, not lost mail.
     mxNotCovered: facts.policy?.mode === "enforce" ? facts.uncoveredMx.length : 0,
     starttls: facts.starttls.filter((s) => s.outcome === "failed").length,
-    ...(facts.policyCertificateDaysLeft !== undefined ? { certificateDays: facts.policyCertificateDaysLeft } : {}),
+    ...(facts.policyCertificateDaysLeft !== undefined
+      ? { certificateDays: facts.policyCertificateDaysLeft }
+      : {}),
   };
 }
 
@@ -30,7 +32,9 @@ export function findingOf(report: DomainReport, facts: DomainFacts, at: Date): F
     at: at.toISOString(),
     ok: report.ok,
     ...(facts.policy ? { mode: facts.policy.mode } : {}),
-    ...(facts.policyCertificateDaysLeft !== undefined ? { certificateDaysLeft: facts.policyCertificateDaysLeft } : {}),
+    ...(facts.policyCertificateDaysLeft !== undefined
+      ? { certificateDaysLeft: facts.policyCertificateDaysLeft }
+      : {}),
     uncoveredMx: facts.uncoveredMx,
     checks: report.checks.map((c) => ({ id: c.id, status: c.status, message: c.message })),
   };
@@ -89,7 +93,10 @@ export async function runWatch(domains: readonly string[], deps: WatchDeps): Pro
  * over thousands of domains would not finish. Once `after` connections have failed and none has
  * answered, the rest are not tried (each is reported unreachable at once, saying why).
  */
-export function withSmtpBreaker(deps: CheckDeps, after = 20): CheckDeps & { readonly tripped: () => boolean } {
+export function withSmtpBreaker(
+  deps: CheckDeps,
+  after = 20,
+): CheckDeps & { readonly tripped: () => boolean } {
   let failed = 0;
   let answered = 0;
   const tripped = () => answered === 0 && failed >= after;
@@ -97,7 +104,10 @@ export function withSmtpBreaker(deps: CheckDeps, after = 20): CheckDeps & { read
     ...deps,
     tripped,
     smtp: async (host, address) => {
-      if (tripped()) throw new Error(`not tried: ${failed} connections to port 25 failed and none answered, so port 25 looks blocked from here`);
+      if (tripped())
+        throw new Error(
+          `not tried: ${failed} connections to port 25 failed and none answered, so port 25 looks blocked from here`,
+        );
       try {
         const probe = await deps.smtp(host, address);
         answered++;

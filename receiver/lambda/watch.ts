@@ -7,7 +7,12 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { checkDomainFacts, type CheckDeps } from "../../check/check";
 import { liveCheckDeps } from "../../check/run";
-import { METRICS_NAMESPACE, WATCH_METRICS, WATCH_SERVICE, type WatchMetricKey } from "../../watch/metric-names";
+import {
+  METRICS_NAMESPACE,
+  WATCH_METRICS,
+  WATCH_SERVICE,
+  type WatchMetricKey,
+} from "../../watch/metric-names";
 import { type MetricValues, runWatch, type WatchRun, withSmtpBreaker } from "../../watch/run";
 import { ReceiverStore } from "../store";
 import { servedDomainsFrom } from "./deps";
@@ -23,7 +28,8 @@ export interface WatchLambdaDeps {
 
 function required(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set (the SelfCheck component sets it)`);
+  if (!v)
+    throw new Error(`environment variable ${name} is not set (the SelfCheck component sets it)`);
   return v;
 }
 
@@ -31,7 +37,8 @@ function required(name: string): string {
 function envNumber(name: string, fallback: number): number {
   const v = process.env[name];
   const n = v === undefined ? fallback : Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`environment variable ${name}="${v}" is not a positive whole number`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`environment variable ${name}="${v}" is not a positive whole number`);
   return n;
 }
 
@@ -44,10 +51,19 @@ export function setWatchDeps(deps: WatchLambdaDeps | undefined): void {
 
 function watchDeps(): WatchLambdaDeps {
   if (!cached) {
-    const store = new ReceiverStore({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), bucket: required("REPORT_BUCKET"), table: required("REPORT_TABLE") });
+    const store = new ReceiverStore({
+      s3: new S3Client({}),
+      dynamodb: new DynamoDBClient({}),
+      bucket: required("REPORT_BUCKET"),
+      table: required("REPORT_TABLE"),
+    });
     cached = {
       store,
-      check: liveCheckDeps({ timeoutMs: envNumber("MTASTS_WATCH_TIMEOUT_MS", 5000), smtp: process.env.MTASTS_WATCH_SMTP !== "0", expiryWarningDays: envNumber("MTASTS_WATCH_CERTIFICATE_DAYS", 14) }),
+      check: liveCheckDeps({
+        timeoutMs: envNumber("MTASTS_WATCH_TIMEOUT_MS", 5000),
+        smtp: process.env.MTASTS_WATCH_SMTP !== "0",
+        expiryWarningDays: envNumber("MTASTS_WATCH_CERTIFICATE_DAYS", 14),
+      }),
       served: servedDomainsFrom(store, required("MTASTS_DOMAINS_KEY")),
       concurrency: envNumber("MTASTS_WATCH_CONCURRENCY", 128),
       retentionDays: envNumber("MTASTS_WATCH_RETENTION_DAYS", 400),
@@ -57,7 +73,10 @@ function watchDeps(): WatchLambdaDeps {
 }
 
 // Powertools adds `service` to every metric; the alarms ask for it (watch/metric-names.ts).
-const metrics = new Metrics({ namespace: process.env.METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: WATCH_SERVICE });
+const metrics = new Metrics({
+  namespace: process.env.METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+  serviceName: WATCH_SERVICE,
+});
 
 /** One EMF document per value: a single metric is published at its addMetric. */
 function emit(domain: string, values: MetricValues): void {
@@ -71,10 +90,15 @@ function emit(domain: string, values: MetricValues): void {
 /** Time kept back at the end of a run: domains in flight finish and their findings are written. */
 const RESERVE_MS = 60_000;
 
-export async function handler(_event: unknown, context?: Pick<Context, "getRemainingTimeInMillis">): Promise<WatchRun> {
+export async function handler(
+  _event: unknown,
+  context?: Pick<Context, "getRemainingTimeInMillis">,
+): Promise<WatchRun> {
   const deps = watchDeps();
   const domains = [...((await deps.served()) ?? [])].sort();
-  const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS : Infinity;
+  const deadline = context
+    ? Date.now() + context.getRemainingTimeInMillis() - RESERVE_MS
+    : Infinity;
   const check = withSmtpBreaker(deps.check);
   const run = await runWatch(domains, {
     check: (domain) => checkDomainFacts(domain, check),
@@ -98,7 +122,14 @@ export async function handler(_event: unknown, context?: Pick<Context, "getRemai
     }),
   );
   if (run.skipped.length > 0) {
-    console.log(JSON.stringify({ msg: "mta-sts-watch-skipped", reason: "the run reached its time limit; split the stack or raise the concurrency", skipped: run.skipped.length, first: run.skipped.slice(0, 20) }));
+    console.log(
+      JSON.stringify({
+        msg: "mta-sts-watch-skipped",
+        reason: "the run reached its time limit; split the stack or raise the concurrency",
+        skipped: run.skipped.length,
+        first: run.skipped.slice(0, 20),
+      }),
+    );
   }
   return run;
 }
