@@ -80,6 +80,16 @@ describe("IAM policies for the workflows", () => {
     expect(deploy.filter((a) => a.endsWith(":*"))).toEqual([]);
   });
 
+  it("the deploy role can build the tenant layout (mode tenants): tenants, their managed certificates, the connection group", () => {
+    const cloudfront = policy("deploy-policy.json").Statement.find((s) => s.Action.includes("cloudfront:CreateDistribution")) as { Action: string[]; Resource: string[] };
+    for (const thing of ["DistributionTenant", "ConnectionGroup"]) {
+      for (const verb of ["Create", "Get", "Update", "Delete"]) expect(cloudfront.Action, `${verb}${thing}`).toContain(`cloudfront:${verb}${thing}`);
+    }
+    expect(cloudfront.Action).toContain("cloudfront:GetManagedCertificateDetails");
+    expect(cloudfront.Resource).toEqual(expect.arrayContaining(["arn:aws:cloudfront::ACCOUNT_ID:distribution-tenant/*", "arn:aws:cloudfront::ACCOUNT_ID:connection-group/*"]));
+    expect(actions("read-only-policy.json")).toEqual(expect.arrayContaining(["cloudfront:GetDistributionTenant", "cloudfront:GetConnectionGroup"]));
+  });
+
   it("the read-only role only reads", () => {
     const writes = actions("read-only-policy.json").filter((a) => /:(Create|Put|Delete|Update|Change|Set|Verify|Tag|Untag|Add|Remove|Publish|Subscribe|Request|Pass)/.test(a));
     expect(writes).toEqual([]);
