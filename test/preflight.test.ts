@@ -10,6 +10,8 @@ import {
   AccessDeniedException,
   GetAWSDefaultServiceQuotaCommand,
   GetServiceQuotaCommand,
+  ListAWSDefaultServiceQuotasCommand,
+  ListServiceQuotasCommand,
   NoSuchResourceException,
   ServiceQuotasClient,
 } from "@aws-sdk/client-service-quotas";
@@ -24,6 +26,7 @@ import { amazonMayIssue } from "../cli/preflight/caa";
 import { domainRecordConflicts } from "../cli/preflight/dns-conflicts";
 import type { Finding } from "../cli/preflight/finding";
 import { concurrencyFinding } from "../cli/preflight/lambda-concurrency";
+import { stackNeeds } from "../cli/preflight/needs";
 import { type AwsClients, type PreflightDeps, type PreflightReport, runPreflight } from "../cli/preflight/preflight";
 import { renderPreflightText } from "../cli/preflight/render";
 import { sesAccountFindings, sesRegionFindings } from "../cli/preflight/ses";
@@ -242,6 +245,26 @@ describe("preflight: the AWS account (mocked SDK clients)", () => {
       { ServiceCode: "cloudfront", QuotaCode: "L-24B04930" },
       { ServiceCode: "acm", QuotaCode: "L-F141DD1D" },
     ]);
+  });
+
+  it("mode tenants: checks the tenant quota (found by its name, applied or AWS's default), and counts the multi-tenant distribution but no certificate", async () => {
+    cleanAccount();
+    const tenantQuota = { QuotaName: "Maximum number of distribution tenants per AWS account", QuotaCode: "L-TENANTS1", Value: 1 };
+    quotas.on(ListServiceQuotasCommand).resolves({ Quotas: [{ QuotaName: "Distributions per AWS account", QuotaCode: "L-24B04930", Value: 200 }] });
+    quotas.on(ListAWSDefaultServiceQuotasCommand).resolves({ Quotas: [tenantQuota] });
+    const two = { domains: [domain("one.test", R53), domain("two.test", R53)], hosting: { mode: "tenants" } };
+    const r = await runPreflight("t", stack(two), deps(clients()));
+    expect(onlyAws(r).map((f) => [f.check, f.status])).toEqual([["quota-tenants", "conflict"]]);
+    expect(onlyAws(r)[0].what).toBe("quota 1 (AWS default, L-TENANTS1); the stack needs 2 distribution tenants (one per domain), not counting the account's existing ones");
+    expect(stackNeeds(stack(two))).toMatchObject({ distributions: 1, certificates: 0, tenants: 2 });
+    // While moving: one still on its group, one leaving it (no tenant yet), one with its tenant.
+    const moving = stack({ domains: [domain("a.test", R53), domain("b.test", R53), domain("c.test", R53)], hosting: { mode: "tenants", migration: { grouped: ["a.test"], releasing: ["b.test"] } } });
+    expect(stackNeeds(moving)).toMatchObject({ distributions: 2, certificates: 1, tenants: 1 });
+    // A grouped stack never asks for the tenant quota.
+    quotas.reset();
+    cleanAccount();
+    await runPreflight("t", stack(quiet), deps(clients()));
+    expect(quotas.commandCalls(ListServiceQuotasCommand)).toEqual([]);
   });
 
   it("reports another active rule set, an existing identity, a 10-execution account, and denied quotas as not checked", async () => {

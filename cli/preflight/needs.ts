@@ -32,8 +32,10 @@ export interface StackNeeds {
   readonly receiver?: ReceiverNeeds;
   /** CloudFront distributions (one per group of hosting.domainsPerDistribution slots). */
   readonly distributions: number;
-  /** ACM certificates in us-east-1: one per distribution. */
+  /** ACM certificates in us-east-1: one per group distribution. */
   readonly certificates: number;
+  /** CloudFront distribution tenants (mode tenants: one per domain not still on, or leaving, its group). */
+  readonly tenants: number;
 }
 
 export function stackNeeds(config: StackConfig): StackNeeds {
@@ -42,7 +44,12 @@ export function stackNeeds(config: StackConfig): StackNeeds {
   const kept = config.domains.map((d, index) => ({ d, index })).filter(({ d }) => !d.remove);
   const receiverOn = r.enabled && kept.length > 0;
   const receiverRua = receiverOn && (r.https || r.email !== undefined);
-  const groups = new Set(kept.map(({ index }) => Math.floor(index / config.hosting.domainsPerDistribution)));
+  const h = config.hosting;
+  const tenantMode = h.mode === "tenants";
+  // Mode tenants: only domains still listed under migration.grouped keep a group distribution.
+  const grouped = kept.filter(({ d }) => !tenantMode || (h.migration?.grouped ?? []).includes(d.domain));
+  const tenants = tenantMode ? kept.filter(({ d }) => !(h.migration?.grouped ?? []).includes(d.domain) && !(h.migration?.releasing ?? []).includes(d.domain)).length : 0;
+  const groups = new Set(grouped.map(({ index }) => Math.floor(index / h.domainsPerDistribution)));
   const email = receiverOn && r.email ? r.email : undefined;
   return {
     domains: kept.map(({ d, index }) => ({
@@ -69,7 +76,9 @@ export function stackNeeds(config: StackConfig): StackNeeds {
           reservedConcurrency: (r as { reservedConcurrency?: number }).reservedConcurrency,
         }
       : undefined,
-    distributions: groups.size,
+    // The multi-tenant distribution is one more distribution (its tenants bring their own certificates).
+    distributions: groups.size + (tenantMode && kept.length > 0 ? 1 : 0),
     certificates: groups.size,
+    tenants,
   };
 }

@@ -12,7 +12,7 @@ import { type DnsDeps, domainRecordConflicts, receiverMailDomainConflicts } from
 import { conflict, type Finding, notChecked } from "./finding";
 import { lambdaConcurrencyFindings } from "./lambda-concurrency";
 import { stackNeeds, type StackNeeds } from "./needs";
-import { QUOTAS, quotaFindings } from "./quotas";
+import { QUOTAS, quotaFindings, TENANT_QUOTA } from "./quotas";
 import { sesAccountFindings, sesRegionFindings } from "./ses";
 
 export interface AwsClients {
@@ -68,10 +68,11 @@ function awsChecks(needs: StackNeeds, region: string | undefined): { check: stri
         ]
       : []),
     ...(needs.receiver?.reservedConcurrency !== undefined ? [{ check: "lambda-concurrency", name: `Lambda concurrency (${r})` }] : []),
+    ...(needs.tenants > 0 ? [{ check: "quota-tenants", name: TENANT_QUOTA.label }] : []),
     ...(needs.distributions > 0
       ? [
           { check: "quota-distributions", name: QUOTAS.distributions.label },
-          { check: "quota-certificates", name: QUOTAS.certificates.label },
+          ...(needs.certificates > 0 ? [{ check: "quota-certificates", name: QUOTAS.certificates.label }] : []),
         ]
       : []),
   ];
@@ -106,7 +107,7 @@ async function accountFindings(needs: StackNeeds, config: StackConfig, deps: Pre
   if (needs.distributions > 0) {
     out.push(
       ...(await quotaFindings(
-        { distributions: needs.distributions, certificates: needs.certificates, domainsPerDistribution: config.hosting.domainsPerDistribution },
+        { distributions: needs.distributions, certificates: needs.certificates, domainsPerDistribution: config.hosting.domainsPerDistribution, tenants: needs.tenants },
         { quotas: clients.quotas, acm: clients.acm, timeoutMs: deps.timeoutMs },
       )),
     );

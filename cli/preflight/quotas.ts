@@ -1,7 +1,14 @@
 // Account quotas the stack's size runs into: CloudFront distributions per account and ACM
 // certificates in us-east-1 (where CloudFront's certificates live), read through Service Quotas.
 import { type ACMClient, KeyAlgorithm, ListCertificatesCommand } from "@aws-sdk/client-acm";
-import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand, type ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import {
+  GetAWSDefaultServiceQuotaCommand,
+  GetServiceQuotaCommand,
+  ListAWSDefaultServiceQuotasCommand,
+  ListServiceQuotasCommand,
+  type ServiceQuota,
+  type ServiceQuotasClient,
+} from "@aws-sdk/client-service-quotas";
 import { conflict, errorLine, type Finding, notChecked } from "./finding";
 
 /**
@@ -17,6 +24,13 @@ export const QUOTAS = {
   certificates: { serviceCode: "acm", quotaCode: "L-F141DD1D", label: "ACM certificates (us-east-1)" },
 } as const;
 
+/**
+ * "Maximum number of distribution tenants per AWS account" (10,000 by default, adjustable), on the
+ * CloudFront Quotas page. Its code is printed nowhere we could read, so it is found by its name
+ * among the cloudfront quotas Service Quotas lists (the name is matched loosely: "tenants per").
+ */
+export const TENANT_QUOTA = { serviceCode: "cloudfront", name: /distribution tenants per/i, label: "CloudFront distribution tenants per account" } as const;
+
 export interface QuotaDeps {
   /** A Service Quotas client in us-east-1 (CloudFront's quotas are global and shown there). */
   readonly quotas: Pick<ServiceQuotasClient, "send">;
@@ -29,6 +43,8 @@ export interface QuotaNeeds {
   readonly distributions: number;
   readonly certificates: number;
   readonly domainsPerDistribution: number;
+  /** Distribution tenants (mode tenants); none checked when 0. */
+  readonly tenants?: number;
 }
 
 /** The applied value; AWS's default when the account has no applied value (NoSuchResourceException). */
@@ -68,8 +84,46 @@ async function existingCertificates(deps: QuotaDeps): Promise<number | string> {
   }
 }
 
+/** The tenant quota: the account's applied value, else AWS's default, found by name. */
+async function tenantQuota(deps: QuotaDeps): Promise<{ value: number; source: string; code: string }> {
+  const find = async (list: (token?: string) => Promise<{ Quotas?: ServiceQuota[]; NextToken?: string }>) => {
+    let token: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const out = await list(token);
+      const found = out.Quotas?.find((q) => TENANT_QUOTA.name.test(q.QuotaName ?? ""));
+      if (found?.Value !== undefined) return found;
+      token = out.NextToken;
+      if (!token) return undefined;
+    }
+    return undefined;
+  };
+  const signal = () => ({ abortSignal: AbortSignal.timeout(deps.timeoutMs) });
+  const applied = await find((NextToken) => deps.quotas.send(new ListServiceQuotasCommand({ ServiceCode: TENANT_QUOTA.serviceCode, NextToken }), signal()));
+  if (applied) return { value: applied.Value!, source: "applied", code: applied.QuotaCode ?? "?" };
+  const byDefault = await find((NextToken) => deps.quotas.send(new ListAWSDefaultServiceQuotasCommand({ ServiceCode: TENANT_QUOTA.serviceCode, NextToken }), signal()));
+  if (byDefault) return { value: byDefault.Value!, source: "AWS default", code: byDefault.QuotaCode ?? "?" };
+  throw new Error("Service Quotas lists no cloudfront quota named like 'distribution tenants per AWS account'");
+}
+
 export async function quotaFindings(needs: QuotaNeeds, deps: QuotaDeps): Promise<Finding[]> {
   const out: Finding[] = [];
+  if (needs.tenants) {
+    try {
+      const { value, source, code } = await tenantQuota(deps);
+      if (needs.tenants > value) {
+        out.push(
+          conflict(
+            "quota-tenants",
+            TENANT_QUOTA.label,
+            `quota ${value} (${source}, ${code}); the stack needs ${needs.tenants} distribution tenants (one per domain), not counting the account's existing ones`,
+            `request a higher quota (Service Quotas: cloudfront ${code}), or serve some domains from another stack's account`,
+          ),
+        );
+      }
+    } catch (err) {
+      out.push(notChecked("quota-tenants", TENANT_QUOTA.label, errorLine(err)));
+    }
+  }
   const d = QUOTAS.distributions;
   try {
     const { value, source } = await quotaValue(d, deps);
