@@ -247,7 +247,7 @@ describe("preflight: the AWS account (mocked SDK clients)", () => {
     ]);
   });
 
-  it("mode tenants: checks the tenant quota (found by its name, applied or AWS's default), and counts the multi-tenant distribution but no certificate", async () => {
+  it("mode tenants: checks the tenant quota (found by its name, applied or AWS's default), counts the multi-tenant distribution and each tenant's managed certificate", async () => {
     cleanAccount();
     const tenantQuota = { QuotaName: "Maximum number of distribution tenants per AWS account", QuotaCode: "L-TENANTS1", Value: 1 };
     quotas.on(ListServiceQuotasCommand).resolves({ Quotas: [{ QuotaName: "Distributions per AWS account", QuotaCode: "L-24B04930", Value: 200 }] });
@@ -256,10 +256,10 @@ describe("preflight: the AWS account (mocked SDK clients)", () => {
     const r = await runPreflight("t", stack(two), deps(clients()));
     expect(onlyAws(r).map((f) => [f.check, f.status])).toEqual([["quota-tenants", "conflict"]]);
     expect(onlyAws(r)[0].what).toBe("quota 1 (AWS default, L-TENANTS1); the stack needs 2 distribution tenants (one per domain), not counting the account's existing ones");
-    expect(stackNeeds(stack(two))).toMatchObject({ distributions: 1, certificates: 0, tenants: 2 });
+    expect(stackNeeds(stack(two))).toMatchObject({ distributions: 1, certificates: 2, tenants: 2 });
     // While moving: one still on its group, one leaving it (no tenant yet), one with its tenant.
     const moving = stack({ domains: [domain("a.test", R53), domain("b.test", R53), domain("c.test", R53)], hosting: { mode: "tenants", migration: { grouped: ["a.test"], releasing: ["b.test"] } } });
-    expect(stackNeeds(moving)).toMatchObject({ distributions: 2, certificates: 1, tenants: 1 });
+    expect(stackNeeds(moving)).toMatchObject({ distributions: 2, certificates: 2, tenants: 1 });
     // A grouped stack never asks for the tenant quota.
     quotas.reset();
     cleanAccount();

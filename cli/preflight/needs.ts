@@ -32,7 +32,7 @@ export interface StackNeeds {
   readonly receiver?: ReceiverNeeds;
   /** CloudFront distributions (one per group of hosting.domainsPerDistribution slots). */
   readonly distributions: number;
-  /** ACM certificates in us-east-1: one per group distribution. */
+  /** ACM certificates in us-east-1: one per group distribution, and each tenant's managed certificate (an ACM certificate of the account). */
   readonly certificates: number;
   /** CloudFront distribution tenants (mode tenants: one per domain not still on, or leaving, its group). */
   readonly tenants: number;
@@ -76,9 +76,9 @@ export function stackNeeds(config: StackConfig): StackNeeds {
           reservedConcurrency: (r as { reservedConcurrency?: number }).reservedConcurrency,
         }
       : undefined,
-    // The multi-tenant distribution is one more distribution (its tenants bring their own certificates).
+    // The multi-tenant distribution is one more distribution; each tenant's certificate is CloudFront-managed, but in ACM.
     distributions: groups.size + (tenantMode && kept.length > 0 ? 1 : 0),
-    certificates: groups.size,
+    certificates: groups.size + tenants,
     tenants,
   };
 }

@@ -151,7 +151,7 @@ export async function quotaFindings(needs: QuotaNeeds, deps: QuotaDeps): Promise
         conflict(
           "quota-certificates",
           c.label,
-          `quota ${value} (${source}, ${c.quotaCode}); ${have}the stack needs ${needs.certificates} more (one per distribution)`,
+          `quota ${value} (${source}, ${c.quotaCode}); ${have}the stack needs ${needs.certificates} more (one per ${needs.tenants ? "group distribution and one per distribution tenant" : "distribution"})`,
           `delete unused certificates in us-east-1, raise mta-sts:hosting.domainsPerDistribution, or request a higher quota (Service Quotas: acm ${c.quotaCode})`,
         ),
       );
