@@ -38,6 +38,7 @@ describe("report date-times", () => {
     expect(read("Wed, 01 May 2024 10:00:00 +0200 (CEST)")).toEqual({ start: "2024-05-01T08:00:00.000Z", quirks: [] });
     expect(read("Wed, 01 May 2024 10:00:00 -0700 (PDT) ")).toEqual({ start: "2024-05-01T17:00:00.000Z", quirks: [] });
     expect(read("Wed, 01 May 2024 10:00:00 +0200")).toEqual({ start: "2024-05-01T08:00:00.000Z", quirks: [] });
+    expect(read("Wed, 01 May 2024 10:00:00 +0200(CEST)")).toEqual({ start: "2024-05-01T08:00:00.000Z", quirks: [] });
   });
 
   it("read a value whose only zone is a comment as UTC, and record it", () => {
