@@ -25,7 +25,7 @@ const resolver = (mx: string[] | Error): CheckResolver => ({
   },
 });
 const counter = (auth: string, id: string, n: number) => ({ [encodeCounter({ auth, org: "Google", type: "sts", policyId: id, metric: "successful" })]: n });
-const store = (rows: { day: string; counters: Record<string, number> }[]) => ({ aggregates: async (d: string) => (d === "example.com" ? rows : []) });
+const store = (rows: { day: string; counters: Record<string, number> }[]) => ({ aggregates: async (d: string) => (d === "example.com" ? rows.map((r) => ({ domain: d, ...r })) : []) });
 const twoDays = (auth = "google.com", id = TESTING_ID) => [
   { day: "2026-11-18", counters: counter(auth, id, 10) },
   { day: "2026-11-19", counters: counter(auth, id, 10) },

@@ -197,7 +197,7 @@ describe("the domain named beside its index", () => {
 
 describe("the order of the lines", () => {
   it("follows the index as a number: domains[2] before domains[10]", () => {
-    const domains = Array.from({ length: 11 }, (_, i) => at(i));
+    const domains: Record<string, unknown>[] = Array.from({ length: 11 }, (_, i) => at(i));
     domains[2] = { ...domains[2], mode: "bad" };
     domains[10] = { ...domains[10], mode: "bad" };
     const expected = ["mta-sts:domains[2] (d2.example.com).mode: must be none, testing or enforce", "mta-sts:domains[10] (d10.example.com).mode: must be none, testing or enforce"];
