@@ -7,7 +7,7 @@
 // CI (.ci/run) runs the incremental check on every push: 35 s when the checked-in report is
 // fresh, about 2 minutes after a change to two files and their tests, 17 minutes when five
 // files and eight test files came in at once; a cold run (`npm run test:mutation -- --force`)
-// of all 2,926 mutants would take about an hour and is for after changes Stryker cannot see (a
+// of all 2,926 mutants would take about an hour (estimated, not timed) and is for after changes Stryker cannot see (a
 // file it does not mutate, a dependency). So: change a mutated file or one of its tests, run
 // `npm run test:mutation`, and commit reports/stryker-incremental.json with the change (the
 // README, Mutation testing, has the figures).
