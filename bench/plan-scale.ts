@@ -60,7 +60,8 @@ function planOnce(dir: string): Run {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const measured = /BENCH ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(res.stderr ?? "");
   const usage = measured ? { cpu: Number(measured[2]) + Number(measured[3]), rssMb: Number(measured[4]) / 1024 } : {};
-  if (res.status !== 0 || !res.stdout) {
+  // Exit 1 with a plan on stdout is a plan with mandatory violations: still a plan, timed as one.
+  if ((res.status !== 0 && res.status !== 1) || !res.stdout.startsWith("{")) {
     const tail = (res.stderr ?? "").split("\n").filter((l) => l && !l.startsWith("BENCH") && !/^\s+at |^\s*\d+: 0x/.test(l)).slice(-3).join(" | ");
     return { ok: false, ms, ...usage, error: `exit ${res.status ?? res.signal}: ${tail.slice(0, 300)}` };
   }
