@@ -25,11 +25,13 @@ const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
 describe("workflow templates", () => {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yml"));
 
-  it("live in examples/github, and the toolkit's own .github/workflows only runs .ci/run", () => {
+  it("live in examples/github, and the toolkit's own .github/workflows only runs .ci/run and the weekly mutation check", () => {
     expect(files.sort()).toEqual(["mtasts-preview.yml", "mtasts-promote.yml", "mtasts-up.yml"]);
     const own = fs.readdirSync(path.resolve(__dirname, "..", ".github", "workflows"));
-    expect(own).toEqual(["ci.yml"]);
-    expect(steps(YAML.parse(fs.readFileSync(path.resolve(__dirname, "..", ".github", "workflows", "ci.yml"), "utf8"))).map((s) => s.run).filter(Boolean)).toEqual(["bash .ci/run"]);
+    expect(own.sort()).toEqual(["ci.yml", "mutation.yml"]);
+    const runs = (f: string) => steps(YAML.parse(fs.readFileSync(path.resolve(__dirname, "..", ".github", "workflows", f), "utf8"))).map((s) => s.run).filter(Boolean);
+    expect(runs("ci.yml")).toEqual(["bash .ci/run"]);
+    expect(runs("mutation.yml")).toEqual(["npm ci --no-audit --no-fund", "npm run test:mutation -- --force"]);
   });
 
   it("never lose an exit status in a pipe", () => {
