@@ -12,13 +12,30 @@ export interface SmtpProbe {
   readonly tlsVersion?: string;
 }
 
+/**
+ * An error after the TCP connection was made: the MX answered (a refusal, a bad reply, a close),
+ * so port 25 is reachable from here. Before the connection, errors are the network's.
+ */
+export class SmtpExchangeError extends Error {
+  override name = "SmtpExchangeError";
+  readonly connected = true;
+}
+
+/** More than this without a complete reply line is not SMTP (RFC 5321 4.5.3.1.5: 512 per line). */
+const MAX_PENDING_REPLY = 64 * 1024;
+
 /** Reads one (possibly multi-line) SMTP reply. */
-function reader(socket: net.Socket | tls.TLSSocket) {
+function reader(socket: net.Socket | tls.TLSSocket, onOverflow: (err: Error) => void) {
   let buffer = "";
   const waiting: ((reply: { code: number; lines: string[] }) => void)[] = [];
   const replies: { code: number; lines: string[] }[] = [];
   socket.on("data", (chunk: Buffer) => {
     buffer += chunk.toString("latin1");
+    if (buffer.length > MAX_PENDING_REPLY) {
+      onOverflow(new Error(`more than ${MAX_PENDING_REPLY} bytes without a complete SMTP reply`));
+      buffer = "";
+      return;
+    }
     for (;;) {
       const m = /(^|\r\n)(\d{3}) [^\r\n]*\r\n/.exec(buffer);
       if (!m) break;
@@ -55,20 +72,31 @@ export async function probeStartTls(opts: {
 }): Promise<SmtpProbe> {
   const socket = net.connect({ host: opts.address, port: opts.port });
   let upgraded: tls.TLSSocket | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  // The time limit holds until the probe returns, whatever the socket does meanwhile.
   const deadline = new Promise<never>((_, reject) => {
-    const t = setTimeout(
+    timer = setTimeout(
       () => reject(new Error(`no complete SMTP exchange within ${opts.timeoutMs / 1000} s`)),
       opts.timeoutMs,
     );
-    socket.once("close", () => clearTimeout(t));
   });
   deadline.catch(() => undefined);
-  const failed = new Promise<never>((_, reject) => socket.once("error", reject));
+  // An error, or a close before the exchange is done (a server that hangs up after connecting,
+  // or a load balancer that drops us), ends the probe at once rather than at the time limit.
+  const failed = new Promise<never>((_, reject) => {
+    socket.once("error", reject);
+    socket.once("close", () => reject(new Error(`${opts.address} closed the connection before the exchange was done`)));
+  });
   failed.catch(() => undefined);
-  const step = <T>(p: Promise<T>) => Promise.race([p, deadline, failed]);
+  let overflow: (err: Error) => void = () => undefined;
+  const overflowed = new Promise<never>((_, reject) => (overflow = reject));
+  overflowed.catch(() => undefined);
+  const step = <T>(p: Promise<T>) => Promise.race([p, deadline, failed, overflowed]);
+  let connected = false;
   try {
     await step(new Promise<void>((resolve) => socket.once("connect", () => resolve())));
-    const next = reader(socket);
+    connected = true;
+    const next = reader(socket, (err) => overflow(err));
     const greeting = await step(next());
     if (greeting.code !== 220)
       throw new Error(`greeting was ${greeting.code} ${greeting.lines[0] ?? ""}`);
@@ -96,12 +124,17 @@ export async function probeStartTls(opts: {
       new Promise<void>((resolve) => upgraded!.once("secureConnect", () => resolve())),
       deadline,
       tlsFailed,
+      failed,
     ]);
     const certificate = inspectCertificate(upgraded, opts.host);
     const tlsVersion = upgraded.getProtocol() ?? undefined;
     upgraded.write("QUIT\r\n");
     return { starttlsOffered, certificate, tlsVersion };
+  } catch (err) {
+    if (!connected || err instanceof SmtpExchangeError) throw err;
+    throw new SmtpExchangeError((err as Error).message, { cause: err });
   } finally {
+    clearTimeout(timer);
     upgraded?.destroy();
     socket.destroy();
   }

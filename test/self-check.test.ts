@@ -482,8 +482,10 @@ describe("the self-check's Lambda against local DNS, HTTPS and SMTP", () => {
       "stale.test",
       "testing-uncovered.test",
       "uncovered.test",
-      "unreachable.test",
     ]);
+    // An MX no address of which answers on port 25 is a warning in the self-check, not a failure:
+    // Lambda often has no way out on port 25 (test/watch-core.test.ts, findingOf).
+    expect(run.failing).not.toContain("unreachable.test");
   });
 
   it("emits one value per domain and check, from the checks' facts", () => {

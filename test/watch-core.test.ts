@@ -250,3 +250,57 @@ describe("withSmtpBreaker (port 25 blocked from Lambda)", () => {
     expect(guarded.tripped()).toBe(false);
   });
 });
+
+describe("withSmtpBreaker: refusals are answers", () => {
+  it("counts an MX that connected and then refused (554, a close) as answered, so refusals never trip it", async () => {
+    const { SmtpExchangeError } = await import("../check/smtp-probe");
+    const tried: string[] = [];
+    const guarded = withSmtpBreaker(
+      {
+        resolver: { txt: async () => [], mx: async () => [], addresses: async () => [] },
+        smtpEnabled: true,
+        fetch: async () => {
+          throw new Error("not used");
+        },
+        smtp: async (host: string) => {
+          tried.push(host);
+          throw new SmtpExchangeError("greeting was 554 no mail from cloud ranges");
+        },
+      },
+      3,
+    );
+    for (let i = 0; i < 10; i++) await guarded.smtp(`mx${i}`, "192.0.2.1").catch(() => undefined);
+    expect(tried).toHaveLength(10);
+    expect(guarded.tripped()).toBe(false);
+  });
+});
+
+describe("findingOf: an MX the self-check cannot reach", () => {
+  it("is a warning in the stored finding, not a failure, and leaves the domain ok", () => {
+    const r = report("a.example", [], [{ id: "starttls:mx.a.example", status: "fail" }]);
+    expect(r.ok).toBe(false);
+    const f = findingOf(r, facts({ starttls: [{ host: "mx.a.example", outcome: "unreachable" }] }), new Date("2026-03-01T06:00:00Z"));
+    expect(f.ok).toBe(true);
+    expect(f.checks.find((c) => c.id === "starttls:mx.a.example")).toMatchObject({ status: "warn", message: expect.stringContaining("not reachable from the self-check") });
+  });
+
+  it("keeps a STARTTLS failure of an MX that answered a failure", () => {
+    const r = report("a.example", [], [{ id: "starttls:mx.a.example", status: "fail" }]);
+    const f = findingOf(r, facts({ starttls: [{ host: "mx.a.example", outcome: "failed" }] }), new Date("2026-03-01T06:00:00Z"));
+    expect(f.ok).toBe(false);
+    expect(f.checks.find((c) => c.id === "starttls:mx.a.example")!.status).toBe("fail");
+  });
+
+  it("runWatch lists as failing only domains whose stored finding failed", async () => {
+    const unreachable = { report: report("a.example", [], [{ id: "starttls:mx.a.example", status: "fail" }]), facts: facts({ starttls: [{ host: "mx.a.example", outcome: "unreachable" as const }] }) };
+    const broken = { report: report("b.example", ["policy-id"]), facts: facts() };
+    const run = await runWatch(["a.example", "b.example"], {
+      check: async (d) => (d === "a.example" ? unreachable : broken),
+      putFinding: async () => undefined,
+      emit: () => undefined,
+      now: () => new Date("2026-03-01T06:00:00Z"),
+      concurrency: 2,
+    });
+    expect(run.failing).toEqual(["b.example"]);
+  });
+});
