@@ -197,6 +197,26 @@ export class SelfCheck extends pulumi.ComponentResource {
           parent,
         ).name,
     );
+    // The three alarms above see no data when the self-check itself fails (an error, its 15-minute
+    // limit, a missing served-domains object), and no data does not breach: this one says so.
+    new aws.cloudwatch.MetricAlarm(
+      `${name}-alarm-run`,
+      {
+        alarmDescription:
+          "The MTA-STS self-check's Lambda failed (an error or its time limit), so the self-check alarms saw no data. Read the function's log group; the next scheduled run retries.",
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: fn.name },
+        statistic: "Sum",
+        period: 86_400,
+        evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        treatMissingData: "notBreaching",
+        alarmActions: [args.alarmTopicArn],
+      },
+      parent,
+    );
     this.functionName = fn.name;
     this.registerOutputs({ functionName: this.functionName });
   }

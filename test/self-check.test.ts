@@ -399,8 +399,14 @@ describe("the SelfCheck component (mock runtime)", () => {
       "small-watch-alarm-certificate",
       "small-watch-alarm-mx",
       "small-watch-alarm-policy",
+      "small-watch-alarm-run",
     ]);
-    expect(alarms("large")).toHaveLength(3);
+    expect(alarms("large")).toHaveLength(4);
+    // The self-check failing (an error, its time limit) leaves the others without data: one alarm says so.
+    const run = alarms("small").find((a) => a.name === "small-watch-alarm-run")!;
+    const fn = registered.find((r) => r.type === "aws:lambda/function:Function" && r.name.startsWith("small-watch"))!;
+    expect(run.inputs).toMatchObject({ namespace: "AWS/Lambda", metricName: "Errors", statistic: "Sum", threshold: 0, comparisonOperator: "GreaterThanThreshold" });
+    expect(run.inputs.dimensions).toEqual({ FunctionName: fn.inputs.name ?? fn.name });
     const topic = registered.find(
       (r) => r.type === "aws:sns/topic:Topic" && r.name === "small-receiver-alarms",
     )!;
@@ -410,7 +416,9 @@ describe("the SelfCheck component (mock runtime)", () => {
       expect(a.inputs.okActions).toBeUndefined();
     }
     // At 200 Metrics Insights alarms per region, three per stack leaves room for 66 stacks.
-    expect(Math.floor(INSIGHTS_ALARMS_PER_REGION / alarms("small").length)).toBe(66);
+    const insights = alarms("small").filter((a) => a.inputs.metricQueries?.[0]?.expression);
+    expect(insights).toHaveLength(3);
+    expect(Math.floor(INSIGHTS_ALARMS_PER_REGION / insights.length)).toBe(66);
   });
 
   it("puts the fix in the enforce alarm's description", () => {
@@ -514,7 +522,8 @@ describe("the self-check's Lambda against local DNS, HTTPS and SMTP", () => {
 
   it("every alarm's query reads a metric the handler emits, with exactly its namespace, dimension set and service", () => {
     const seen = emitted();
-    for (const a of of("small", "aws:cloudwatch/metricAlarm:MetricAlarm")) {
+    // The Metrics Insights alarms (the run alarm reads AWS/Lambda Errors, which Lambda emits).
+    for (const a of of("small", "aws:cloudwatch/metricAlarm:MetricAlarm").filter((x) => x.inputs.metricQueries)) {
       const q = parseQuery(a.inputs.metricQueries[0].expression);
       const match = seen.filter(
         (e) =>
