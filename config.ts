@@ -401,7 +401,18 @@ export function scheduleProblem(expression: string): string | undefined {
     if (unit.startsWith("minute") && n < 60) return `"${expression}" is more often than hourly; a run over every domain takes minutes, so use rate(1 hour) or longer`;
     return undefined;
   }
-  if (/^cron\(\S+( \S+){5}\)$/.test(expression)) return undefined;
+  const cron = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/.exec(expression);
+  if (cron) {
+    const [, minutes, , dayOfMonth, , dayOfWeek] = cron;
+    // One minute of the hour at most: a list, range, step or * there runs more often than hourly.
+    if (!/^\d{1,2}$/.test(minutes) || Number(minutes) > 59) {
+      return `"${expression}": the minutes field must be one minute (0-59), so it runs at most hourly, e.g. cron(0 6 * * ? *)`;
+    }
+    if ((dayOfMonth === "?") === (dayOfWeek === "?")) {
+      return `"${expression}": EventBridge wants ? in exactly one of day-of-month and day-of-week (the third and fifth fields), e.g. cron(0 6 * * ? *)`;
+    }
+    return undefined;
+  }
   return `"${expression}" ${SCHEDULE}`;
 }
 const watchObject = z.strictObject(

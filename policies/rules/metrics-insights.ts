@@ -86,7 +86,7 @@ export const cloudwatchMetricsInsightsAlarm = resourcePolicy({
   enforcementLevel: "mandatory",
   severity: "medium",
   remediationSteps:
-    "Give the alarm one metric query: expression = the SELECT, period = 3600 (or less), returnData = true; end a GROUP BY query with ORDER BY MAX() DESC LIMIT 500 (MIN() ASC for a low threshold).",
+    "Give the alarm one metric query: expression = the SELECT, a period (a multiple of 60) whose evaluation periods together cover at most 10800 s (3 hours), returnData = true; end a GROUP BY query with ORDER BY MAX() DESC LIMIT 500 (MIN() ASC for a low threshold).",
   validateResource: (args, reportViolation) => {
     if (args.type !== TYPES.metricAlarm) return args.notApplicable("not a CloudWatch alarm");
     for (const p of insightsAlarmProblems(args.props)) reportViolation(p);
