@@ -76,15 +76,31 @@ describe("laws", () => {
   const evidenceArb = fc.uniqueArray(fc.record({ day: dayArb, entries: fc.array(entryArb, { minLength: 1, maxLength: 3 }) }), { selector: (d) => d.day, maxLength: 8 });
   const ruleArb = fc.record({ minDays: fc.integer({ min: 1, max: 5 }), minSessions: fc.integer({ min: 0, max: 500 }), maxFailureRate: fc.double({ min: 0, max: 0.2, noNaN: true }), minReporters: fc.integer({ min: 1, max: 3 }) });
 
-  it("adding failures never makes a not-ready domain ready", () => {
+  // A failed session is a session: failures can bring a domain short only of sessions up to the
+  // minimum (within the failure cap), as successes would. Past that minimum they never help.
+  it("adding failures never makes a not-ready domain ready, once it had the sessions", () => {
     fc.assert(
       fc.property(ruleArb, evidenceArb, fc.nat({ max: 50 }), (r, evidence, extra) => {
         const before = decidePromotion(r, ID, evidence, "2026-11-20");
         const more = evidence.map((d, i) => (i === 0 ? { ...d, entries: [...d.entries, { org: d.entries[0].org, policyType: "sts", policyId: ID, successful: 0, failed: extra, byResultType: { "certificate-expired": extra } }] } : d));
         const after = decidePromotion(r, ID, more, "2026-11-20");
-        if (!before.ready && evidence.length > 0) expect(after.ready).toBe(false);
+        if (!before.ready && evidence.length > 0 && before.figures.sessions >= r.minSessions) expect(after.ready).toBe(false);
       }),
     );
+  });
+
+  it("counts failed sessions toward the minimum, within the failure cap (the case fast-check found)", () => {
+    const rule = { minDays: 1, minSessions: 107, maxFailureRate: 1 / 107, minReporters: 1 };
+    const entry = (successful: number, failed: number) => ({ org: "A", policyType: "sts", policyId: ID, successful, failed, byResultType: failed ? { "certificate-expired": failed } : {} });
+    const evidence = [
+      { day: "2026-11-01", entries: [entry(26, 0)] },
+      { day: "2026-11-02", entries: [entry(80, 0)] },
+    ];
+    expect(decidePromotion(rule, ID, evidence, "2026-11-20").ready).toBe(false);
+    const withFailure = [{ day: "2026-11-01", entries: [entry(26, 0), entry(0, 1)] }, evidence[1]];
+    const after = decidePromotion(rule, ID, withFailure, "2026-11-20");
+    expect(after.figures.sessions).toBe(107);
+    expect(after.ready).toBe(true);
   });
 
   it("adding successful days never makes a ready domain not ready (failures unchanged)", () => {
