@@ -110,10 +110,14 @@ describe("watch.schedule", () => {
   const NOT_A_SCHEDULE = (s: string) =>
     `mta-sts:watch.schedule: "${s}" must be an EventBridge schedule at most hourly, e.g. "rate(1 day)", "rate(12 hours)" or "cron(0 6 * * ? *)" (06:00 UTC daily)`;
 
-  it("takes an hourly rate in minutes, and cron fields of any length", () => {
+  it("takes an hourly rate in minutes, and cron fields of any length but the minutes (one minute: at most hourly)", () => {
     expect(accepted("rate(60 minutes)")).toBe("rate(60 minutes)");
     expect(accepted("cron(30 12 * * ? *)")).toBe("cron(30 12 * * ? *)");
-    expect(accepted("cron(0/15 10-12 ? * MON-FRI *)")).toBe("cron(0/15 10-12 ? * MON-FRI *)");
+    expect(accepted("cron(15 10-12 ? * MON-FRI *)")).toBe("cron(15 10-12 ? * MON-FRI *)");
+    // Every 15 minutes from 10:00 to 12:45: more often than hourly.
+    expect(schedule("cron(0/15 10-12 ? * MON-FRI *)")).toEqual([
+      'mta-sts:watch.schedule: "cron(0/15 10-12 ? * MON-FRI *)": the minutes field must be one minute (0-59), so it runs at most hourly, e.g. cron(0 6 * * ? *)',
+    ]);
   });
 
   it("refuses anything around a rate or cron expression, and cron with other than six fields", () => {
