@@ -91,7 +91,10 @@ describe("laws", () => {
 
   it("counts failed sessions toward the minimum, within the failure cap (the case fast-check found)", () => {
     const rule = { minDays: 1, minSessions: 107, maxFailureRate: 1 / 107, minReporters: 1 };
-    const entry = (successful: number, failed: number) => ({ org: "A", policyType: "sts", policyId: ID, successful, failed, byResultType: failed ? { "certificate-expired": failed } : {} });
+    const entry = (successful: number, failed: number) => {
+      const byResultType: Record<string, number> = failed ? { "certificate-expired": failed } : {};
+      return { org: "A", policyType: "sts", policyId: ID, successful, failed, byResultType };
+    };
     const evidence = [
       { day: "2026-11-01", entries: [entry(26, 0)] },
       { day: "2026-11-02", entries: [entry(80, 0)] },
