@@ -188,32 +188,17 @@ export class ReceiverStore {
    */
   async aggregates(domain?: string, since?: string): Promise<{ domain: string; day: string; counters: Record<string, number> }[]> {
     const sums = new Map<string, { domain: string; day: string; counters: Record<string, number> }>();
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const res = domain
-        ? await this.cfg.dynamodb.send(
-            new QueryCommand({
-              TableName: this.cfg.table,
-              KeyConditionExpression: since ? "pk = :pk AND sk >= :since" : "pk = :pk",
-              ExpressionAttributeValues: { ":pk": { S: `agg#${domain}` }, ...(since ? { ":since": { S: since } } : {}) },
-              ExclusiveStartKey: start,
-            }),
-          )
-        : await this.cfg.dynamodb.send(new ScanCommand({ TableName: this.cfg.table, ExclusiveStartKey: start }));
-      for (const item of res.Items ?? []) {
-        if (!item.pk?.S?.startsWith("agg#")) continue;
-        const d = item.pk.S.slice(4);
-        const sk = item.sk!.S!;
-        const day = sk.split("#")[0];
-        if (since && day < since) continue;
-        // Items of the first layout (sk = day, counters without `auth`) read as unsigned evidence.
-        const legacy = !sk.includes("#");
-        const row = sums.get(`${d}\n${day}`) ?? { domain: d, day, counters: counterMap() };
-        sums.set(`${d}\n${day}`, row);
-        for (const [k, v] of Object.entries(item)) if (k.startsWith("c:") && v.N) addTo(row.counters, legacy ? `${UNSIGNED}|${k.slice(2)}` : k.slice(2), Number(v.N));
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
+    for await (const item of this.itemsUnder("agg#", domain, since)) {
+      const d = item.pk.S!.slice(4);
+      const sk = item.sk!.S!;
+      const day = sk.split("#")[0];
+      if (since && day < since) continue;
+      // Items of the first layout (sk = day, counters without `auth`) read as unsigned evidence.
+      const legacy = !sk.includes("#");
+      const row = sums.get(`${d}\n${day}`) ?? { domain: d, day, counters: counterMap() };
+      sums.set(`${d}\n${day}`, row);
+      for (const [k, v] of Object.entries(item)) if (k.startsWith("c:") && v.N) addTo(row.counters, legacy ? `${UNSIGNED}|${k.slice(2)}` : k.slice(2), Number(v.N));
+    }
     return [...sums.values()];
   }
 
@@ -259,6 +244,20 @@ export class ReceiverStore {
   /** Self-check findings, by domain then day; optionally one domain, from one day on. */
   async findings(domain?: string, since?: string): Promise<Finding[]> {
     const out: Finding[] = [];
+    for await (const item of this.itemsUnder(FINDING_PREFIX, domain, since)) {
+      if (!item.body?.S) continue;
+      const f = JSON.parse(item.body.S) as Finding;
+      if (since && f.day < since) continue;
+      out.push(f);
+    }
+    return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.day.localeCompare(b.day));
+  }
+
+  /**
+   * Items whose pk starts with `prefix`, page by page: one domain's partition (pk = prefix + domain,
+   * sk from `since` on) by Query, or every such item of the table by Scan.
+   */
+  private async *itemsUnder(prefix: string, domain?: string, since?: string): AsyncGenerator<Record<string, AttributeValue>> {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const res = domain
@@ -266,22 +265,16 @@ export class ReceiverStore {
             new QueryCommand({
               TableName: this.cfg.table,
               KeyConditionExpression: since ? "pk = :pk AND sk >= :since" : "pk = :pk",
-              ExpressionAttributeValues: { ":pk": { S: findingKey(domain, "").pk }, ...(since ? { ":since": { S: since } } : {}) },
+              ExpressionAttributeValues: { ":pk": { S: `${prefix}${domain}` }, ...(since ? { ":since": { S: since } } : {}) },
               ExclusiveStartKey: start,
             }),
           )
         : await this.cfg.dynamodb.send(
-            new ScanCommand({ TableName: this.cfg.table, FilterExpression: "begins_with(pk, :f)", ExpressionAttributeValues: { ":f": { S: FINDING_PREFIX } }, ExclusiveStartKey: start }),
+            new ScanCommand({ TableName: this.cfg.table, FilterExpression: "begins_with(pk, :p)", ExpressionAttributeValues: { ":p": { S: prefix } }, ExclusiveStartKey: start }),
           );
-      for (const item of res.Items ?? []) {
-        if (!item.pk?.S?.startsWith(FINDING_PREFIX) || !item.body?.S) continue;
-        const f = JSON.parse(item.body.S) as Finding;
-        if (since && f.day < since) continue;
-        out.push(f);
-      }
+      for (const item of res.Items ?? []) if (item.pk?.S?.startsWith(prefix)) yield item;
       start = res.LastEvaluatedKey;
     } while (start);
-    return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.day.localeCompare(b.day));
   }
 
   async stats(): Promise<{ rejected: number; duplicates: number }> {
