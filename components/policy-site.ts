@@ -3,13 +3,13 @@
 // (mode grouped) or one multi-tenant distribution with a tenant per domain (mode tenants, policy-tenants.ts).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, CACHING_DISABLED_POLICY_ID, policyRoute, READ_METHODS, REPORT_METHODS, reportRoute } from "./cdn-routes";
 import type { DnsZone } from "./dns/zone";
+
+export { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, CACHING_DISABLED_POLICY_ID };
 import { declarePolicyTenant, TenantDistribution } from "./policy-tenants";
-import { REPORT_PATH } from "./receiver-addresses";
 import { REPORT_FUNCTION_CODE, ROUTER_FUNCTION_CODE } from "./router-function";
 
-/** AWS managed cache policy "Managed-CachingDisabled": senders must see a new policy at once. */
-export const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 /** CloudFront's certificates must live here, whatever the stack's region. */
 export const CERTIFICATE_REGION = "us-east-1";
 
@@ -44,8 +44,6 @@ export interface PolicyDistributionArgs {
   readonly reportFunctionArn?: pulumi.Input<string>;
 }
 
-/** AWS managed origin request policy "Managed-AllViewerExceptHostHeader" (Function URLs need their own Host). */
-export const ALL_VIEWER_EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 /** One CloudFront distribution and its certificate, for up to `domainsPerDistribution` hosts. */
 export class PolicyDistribution extends pulumi.ComponentResource {
@@ -132,27 +130,13 @@ export class PolicyDistribution extends pulumi.ComponentResource {
         // rua=https://mta-sts.<domain>/tlsrpt: a stable address under the domain, known before deploy.
         orderedCacheBehaviors: args.reportOriginHost
           ? [
-              {
-                pathPattern: REPORT_PATH,
-                targetOriginId: "tlsrpt-receiver",
-                viewerProtocolPolicy: "https-only",
-                allowedMethods: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
-                cachedMethods: ["GET", "HEAD"],
-                cachePolicyId: CACHING_DISABLED_POLICY_ID,
-                originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
-                compress: false,
-                ...(args.reportFunctionArn ? { functionAssociations: [{ eventType: "viewer-request", functionArn: args.reportFunctionArn }] } : {}),
-              },
+              { ...reportRoute(args.reportFunctionArn), allowedMethods: REPORT_METHODS, cachedMethods: READ_METHODS },
             ]
           : [],
         defaultCacheBehavior: {
-          targetOriginId: originId,
-          viewerProtocolPolicy: "https-only",
-          allowedMethods: ["GET", "HEAD"],
-          cachedMethods: ["GET", "HEAD"],
-          cachePolicyId: CACHING_DISABLED_POLICY_ID,
-          compress: false,
-          functionAssociations: [{ eventType: "viewer-request", functionArn: args.routerFunctionArn }],
+          ...policyRoute(originId, args.routerFunctionArn),
+          allowedMethods: READ_METHODS,
+          cachedMethods: READ_METHODS,
         },
         viewerCertificate: {
           acmCertificateArn: validation.certificateArn,

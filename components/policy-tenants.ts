@@ -3,13 +3,8 @@
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { policyRoute, READ_METHODS, REPORT_METHODS, reportRoute } from "./cdn-routes";
 import type { DnsRecordSpec, DnsZone } from "./dns/zone";
-import { REPORT_PATH } from "./receiver-addresses";
-
-/** AWS managed cache policy "Managed-CachingDisabled": senders must see a new policy at once. */
-const CACHING_DISABLED_POLICY_ID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
-/** AWS managed origin request policy "Managed-AllViewerExceptHostHeader" (Function URLs need their own Host). */
-const ALL_VIEWER_EXCEPT_HOST_POLICY_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 export interface TenantDistributionArgs {
   /** Regional domain name of the policy bucket. */
@@ -68,25 +63,12 @@ export class TenantDistribution extends pulumi.ComponentResource {
         // rua=https://mta-sts.<domain>/tlsrpt: a stable address under the domain, known before deploy.
         cacheBehaviors: args.reportOriginHost
           ? [
-              {
-                pathPattern: REPORT_PATH,
-                targetOriginId: "tlsrpt-receiver",
-                viewerProtocolPolicy: "https-only",
-                allowedMethods: { items: ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"], cachedMethods: ["GET", "HEAD"] },
-                cachePolicyId: CACHING_DISABLED_POLICY_ID,
-                originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
-                compress: false,
-                ...(args.reportFunctionArn ? { functionAssociations: [{ eventType: "viewer-request", functionArn: args.reportFunctionArn }] } : {}),
-              },
+              { ...reportRoute(args.reportFunctionArn), allowedMethods: { items: REPORT_METHODS, cachedMethods: READ_METHODS } },
             ]
           : [],
         defaultCacheBehavior: {
-          targetOriginId: originId,
-          viewerProtocolPolicy: "https-only",
-          allowedMethods: { items: ["GET", "HEAD"], cachedMethods: ["GET", "HEAD"] },
-          cachePolicyId: CACHING_DISABLED_POLICY_ID,
-          compress: false,
-          functionAssociations: [{ eventType: "viewer-request", functionArn: args.routerFunctionArn }],
+          ...policyRoute(originId, args.routerFunctionArn),
+          allowedMethods: { items: READ_METHODS, cachedMethods: READ_METHODS },
         },
         // Each tenant brings its own certificate (CloudFront-managed); the template has none of its
         // own to share. The security policy applies to the tenants' SNI connections.
