@@ -3,12 +3,25 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "scratch/", "policies/node_modules/", ".stryker-tmp*/", "reports/", "bench/.bundles-*/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "scratch/",
+      "policies/node_modules/",
+      ".stryker-tmp*/",
+      "reports/",
+      "bench/.bundles-*/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
     },
   },
   {
@@ -18,7 +31,10 @@ export default tseslint.config(
   },
   {
     files: ["test/**/*.ts"],
-    rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off" },
+    rules: {
+      "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-non-null-assertion": "off",
+    },
   },
   {
     files: ["scripts/*.mjs", "*.mjs"],
@@ -26,7 +42,10 @@ export default tseslint.config(
   },
   {
     files: ["bin/*.cjs"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", process: "readonly" },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

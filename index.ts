@@ -28,7 +28,14 @@ try {
 // The world edge: what the program reads before declaring, with the stack's own AWS identity
 // (aws:region, aws:profile, aws:assumeRoles), never the default chain. Offline plans read nothing.
 const offline = process.env.MTASTS_OFFLINE === "1";
-const aws = offline ? { region: new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION } : awsClientConfig(pulumi.runtime.allConfig());
+const aws = offline
+  ? {
+      region:
+        new pulumi.Config("aws").get("region") ??
+        process.env.AWS_REGION ??
+        process.env.AWS_DEFAULT_REGION,
+    }
+  : awsClientConfig(pulumi.runtime.allConfig());
 const receiverOn = parsed.receiver.enabled && parsed.domains.some((d) => !d.remove);
 if (receiverOn && !aws.region) {
   throw new pulumi.RunError(
@@ -37,7 +44,10 @@ if (receiverOn && !aws.region) {
     ]).message,
   );
 }
-const activeRuleSet = !offline && receiverOn && parsed.receiver.email && aws.region ? lookUpActiveRuleSet({ ...aws }, aws.region) : undefined;
+const activeRuleSet =
+  !offline && receiverOn && parsed.receiver.email && aws.region
+    ? lookUpActiveRuleSet({ ...aws }, aws.region)
+    : undefined;
 
 const fleet = new MtaStsFleet("mta-sts", {
   ...parsed,

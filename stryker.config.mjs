@@ -49,10 +49,25 @@ export default {
   // The machine has 2 cores shared with others.
   concurrency: 1,
   reporters: ["clear-text", "progress"],
-  clearTextReporter: { allowColor: false, allowEmojis: false, reportScoreTable: true, reportMutants: false, reportTests: false },
+  clearTextReporter: {
+    allowColor: false,
+    allowEmojis: false,
+    reportScoreTable: true,
+    reportMutants: false,
+    reportTests: false,
+  },
   thresholds: { high: 90, low: 85, break: 85 },
   tempDirName: "scratch/.stryker-tmp",
   cleanTempDir: true,
-  ignorePatterns: ["bench", "examples", ".github", ".ci", "dist", "scratch", ".mta-sts-data", "reports"],
+  ignorePatterns: [
+    "bench",
+    "examples",
+    ".github",
+    ".ci",
+    "dist",
+    "scratch",
+    ".mta-sts-data",
+    "reports",
+  ],
   timeoutMS: 10_000,
 };

@@ -30,7 +30,12 @@ function stackFile(n: number, mode: Mode): string {
     rua: [`mailto:tlsrpt@d${i}.example.com`],
   }));
   const hosting = mode === "tenants" ? { mode: "tenants" } : { domainsPerDistribution: 10 };
-  return YAML.stringify({ config: { "aws:region": "eu-west-1", "mta-sts:domains": domains, "mta-sts:hosting": hosting } }, { aliasDuplicateObjects: false });
+  return YAML.stringify(
+    {
+      config: { "aws:region": "eu-west-1", "mta-sts:domains": domains, "mta-sts:hosting": hosting },
+    },
+    { aliasDuplicateObjects: false },
+  );
 }
 
 interface Run {
@@ -55,20 +60,46 @@ function planOnce(dir: string): Run {
   const args = [...nodeArgs, bin, "plan", "--stack", "bench", "--dir", dir, "--format", "json"];
   const start = process.hrtime.bigint();
   const res = hasTime
-    ? spawnSync(TIME, ["-f", "BENCH %e %U %S %M", process.execPath, ...args], { encoding: "utf8", maxBuffer: 1 << 30 })
+    ? spawnSync(TIME, ["-f", "BENCH %e %U %S %M", process.execPath, ...args], {
+        encoding: "utf8",
+        maxBuffer: 1 << 30,
+      })
     : spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const measured = /BENCH ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(res.stderr ?? "");
-  const usage = measured ? { cpu: Number(measured[2]) + Number(measured[3]), rssMb: Number(measured[4]) / 1024 } : {};
+  const usage = measured
+    ? { cpu: Number(measured[2]) + Number(measured[3]), rssMb: Number(measured[4]) / 1024 }
+    : {};
   // Exit 1 with a plan on stdout is a plan with mandatory violations: still a plan, timed as one.
   if ((res.status !== 0 && res.status !== 1) || !res.stdout.startsWith("{")) {
-    const tail = (res.stderr ?? "").split("\n").filter((l) => l && !l.startsWith("BENCH") && !/^\s+at |^\s*\d+: 0x/.test(l)).slice(-3).join(" | ");
-    return { ok: false, ms, ...usage, error: `exit ${res.status ?? res.signal}: ${tail.slice(0, 300)}` };
+    const tail = (res.stderr ?? "")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("BENCH") && !/^\s+at |^\s*\d+: 0x/.test(l))
+      .slice(-3)
+      .join(" | ");
+    return {
+      ok: false,
+      ms,
+      ...usage,
+      error: `exit ${res.status ?? res.signal}: ${tail.slice(0, 300)}`,
+    };
   }
-  const plan = JSON.parse(res.stdout) as { totals: { cloudResources: number; perDomain: number; domains: number }; resources: { name: string; custom: boolean }[] };
+  const plan = JSON.parse(res.stdout) as {
+    totals: { cloudResources: number; perDomain: number; domains: number };
+    resources: { name: string; custom: boolean }[];
+  };
   // The receiver (the watch, with its per-domain alarms) is counted apart.
-  const own = plan.resources.filter((r) => r.custom && !r.name.startsWith("mta-sts-receiver")).length / Math.max(1, plan.totals.domains);
-  return { ok: true, ms, ...usage, cloud: plan.totals.cloudResources, perDomain: plan.totals.perDomain, ownPerDomain: Math.round(own * 100) / 100 };
+  const own =
+    plan.resources.filter((r) => r.custom && !r.name.startsWith("mta-sts-receiver")).length /
+    Math.max(1, plan.totals.domains);
+  return {
+    ok: true,
+    ms,
+    ...usage,
+    cloud: plan.totals.cloudResources,
+    perDomain: plan.totals.perDomain,
+    ownPerDomain: Math.round(own * 100) / 100,
+  };
 }
 
 function parseSizes(spec: string | undefined): [Mode, number[]][] {
@@ -80,7 +111,8 @@ function parseSizes(spec: string | undefined): [Mode, number[]][] {
   }
   return spec.split(";").map((part) => {
     const [mode, list] = part.split(":");
-    if (mode !== "grouped" && mode !== "tenants") throw new Error(`BENCH_SIZES: "${mode}" is not grouped or tenants`);
+    if (mode !== "grouped" && mode !== "tenants")
+      throw new Error(`BENCH_SIZES: "${mode}" is not grouped or tenants`);
     return [mode, list.split(",").map(Number)];
   });
 }
@@ -90,7 +122,9 @@ const fmt = (r: Run) =>
     `${(r.ms / 1000).toFixed(1).padStart(7)} s wall`,
     r.cpu !== undefined ? `${r.cpu.toFixed(1).padStart(6)} s CPU` : "",
     r.rssMb !== undefined ? `${r.rssMb.toFixed(0).padStart(6)} MB peak` : "",
-    r.ok ? `${r.cloud} cloud resources, ${r.ownPerDomain} per domain for hosting, DNS and policy, ${r.perDomain} per domain with the receiver` : `FAILED ${r.error}`,
+    r.ok
+      ? `${r.cloud} cloud resources, ${r.ownPerDomain} per domain for hosting, DNS and policy, ${r.perDomain} per domain with the receiver`
+      : `FAILED ${r.error}`,
   ]
     .filter(Boolean)
     .join(", ");
@@ -98,8 +132,13 @@ const fmt = (r: Run) =>
 function main() {
   const repeats = Number(process.env.BENCH_REPEATS ?? 1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-bench-"));
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
-  console.log(`mtasts plan, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}${process.env.BENCH_NODE_OPTIONS ? `, node options ${process.env.BENCH_NODE_OPTIONS}` : ""}`);
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
+  );
+  console.log(
+    `mtasts plan, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}${process.env.BENCH_NODE_OPTIONS ? `, node options ${process.env.BENCH_NODE_OPTIONS}` : ""}`,
+  );
   try {
     for (const [mode, sizes] of parseSizes(process.env.BENCH_SIZES)) {
       const results = new Map<number, Run>();
@@ -115,9 +154,17 @@ function main() {
       for (const n of sizes) {
         const r = results.get(n)!;
         if (!r.ok || !base.ok) continue;
-        const cpu = r.cpu !== undefined && base.cpu !== undefined ? `, ${(((r.cpu - base.cpu) * 1000) / (n - 10)).toFixed(1)} ms CPU per domain` : "";
-        const perResource = r.cpu !== undefined && base.cpu !== undefined && r.cloud && base.cloud ? `, ${(((r.cpu - base.cpu) * 1000) / (r.cloud - base.cloud)).toFixed(2)} ms CPU per cloud resource` : "";
-        console.log(`  ${mode} ${n}: marginal ${((r.ms - base.ms) / (n - 10)).toFixed(1)} ms wall per domain${cpu}${perResource}`);
+        const cpu =
+          r.cpu !== undefined && base.cpu !== undefined
+            ? `, ${(((r.cpu - base.cpu) * 1000) / (n - 10)).toFixed(1)} ms CPU per domain`
+            : "";
+        const perResource =
+          r.cpu !== undefined && base.cpu !== undefined && r.cloud && base.cloud
+            ? `, ${(((r.cpu - base.cpu) * 1000) / (r.cloud - base.cloud)).toFixed(2)} ms CPU per cloud resource`
+            : "";
+        console.log(
+          `  ${mode} ${n}: marginal ${((r.ms - base.ms) / (n - 10)).toFixed(1)} ms wall per domain${cpu}${perResource}`,
+        );
       }
       const pairs: [number, number][] = [
         [100, 1000],
@@ -127,8 +174,13 @@ function main() {
         const ra = results.get(a);
         const rb = results.get(b);
         if (!ra?.ok || !rb?.ok) continue;
-        const cpu = ra.cpu !== undefined && rb.cpu !== undefined ? `, CPU ${(rb.cpu / ra.cpu).toFixed(2)}` : "";
-        console.log(`  ${mode} t(${b})/t(${a}) = ${(rb.ms / ra.ms).toFixed(2)} wall${cpu} (target <= 11)`);
+        const cpu =
+          ra.cpu !== undefined && rb.cpu !== undefined
+            ? `, CPU ${(rb.cpu / ra.cpu).toFixed(2)}`
+            : "";
+        console.log(
+          `  ${mode} t(${b})/t(${a}) = ${(rb.ms / ra.ms).toFixed(2)} wall${cpu} (target <= 11)`,
+        );
       }
       const big = results.get(10000);
       if (mode === "tenants" && big) {

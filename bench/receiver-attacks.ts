@@ -72,23 +72,41 @@ interface Input {
 
 const gz = (text: string | Buffer) => gzipSync(text, { level: 9 });
 
-async function email(attachments: { filename: string; content: Buffer }[], extra: { text?: string } = {}): Promise<Buffer> {
+async function email(
+  attachments: { filename: string; content: Buffer }[],
+  extra: { text?: string } = {},
+): Promise<Buffer> {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true });
-  const info = await transport.sendMail({ from: "r@reporter.example", to: "tlsrpt@example.com", subject: "Report", text: extra.text ?? "report attached", attachments: attachments.map((a) => ({ ...a, contentType: "application/tlsrpt+gzip" })) });
+  const info = await transport.sendMail({
+    from: "r@reporter.example",
+    to: "tlsrpt@example.com",
+    subject: "Report",
+    text: extra.text ?? "report attached",
+    attachments: attachments.map((a) => ({ ...a, contentType: "application/tlsrpt+gzip" })),
+  });
   return info.message as Buffer;
 }
 
 /** MIME by hand: nodemailer takes minutes to build 20,000 parts. */
 function manyParts(parts: number, bytes: number): Buffer {
-  const head = 'From: r@reporter.example\r\nTo: tlsrpt@example.com\r\nSubject: Report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n';
+  const head =
+    'From: r@reporter.example\r\nTo: tlsrpt@example.com\r\nSubject: Report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n';
   const each = Math.max(1, Math.floor(bytes / parts) - 90);
-  const part = (i: number) => `--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}"\r\n\r\n${"x".repeat(each)}\r\n`;
-  return Buffer.from(head + Array.from({ length: parts }, (_, i) => part(i)).join("") + "--b--\r\n");
+  const part = (i: number) =>
+    `--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}"\r\n\r\n${"x".repeat(each)}\r\n`;
+  return Buffer.from(
+    head + Array.from({ length: parts }, (_, i) => part(i)).join("") + "--b--\r\n",
+  );
 }
 
 function report(details: number, id = `bench-${details}`): string {
   const failures = Array.from({ length: details }, (_, i) => ({
-    "result-type": ["certificate-expired", "validation-failure", "starttls-not-supported", "sts-webpki-invalid"][i % 4],
+    "result-type": [
+      "certificate-expired",
+      "validation-failure",
+      "starttls-not-supported",
+      "sts-webpki-invalid",
+    ][i % 4],
     "sending-mta-ip": `198.51.${(i >> 8) & 255}.${i & 255}`,
     "receiving-mx-hostname": `mx${i % 7}.example.com`,
     "receiving-ip": `203.0.113.${i % 250}`,
@@ -96,13 +114,31 @@ function report(details: number, id = `bench-${details}`): string {
   }));
   return JSON.stringify({
     "organization-name": "Bench Inc.",
-    "date-range": { "start-datetime": "2026-11-01T00:00:00Z", "end-datetime": "2026-11-01T23:59:59Z" },
+    "date-range": {
+      "start-datetime": "2026-11-01T00:00:00Z",
+      "end-datetime": "2026-11-01T23:59:59Z",
+    },
     "contact-info": "tlsrpt@bench.example",
     "report-id": id,
     policies: [
       {
-        policy: { "policy-type": "sts", "policy-string": ["version: STSv1", "mode: testing", "mx: *.example.com", "max_age: 86400"], "policy-domain": "example.com" },
-        summary: { "total-successful-session-count": 1_000_000, "total-failure-session-count": failures.reduce((n, f) => n + f["failed-session-count"], 0) },
+        policy: {
+          "policy-type": "sts",
+          "policy-string": [
+            "version: STSv1",
+            "mode: testing",
+            "mx: *.example.com",
+            "max_age: 86400",
+          ],
+          "policy-domain": "example.com",
+        },
+        summary: {
+          "total-successful-session-count": 1_000_000,
+          "total-failure-session-count": failures.reduce(
+            (n, f) => n + f["failed-session-count"],
+            0,
+          ),
+        },
         "failure-details": failures,
       },
     ],
@@ -128,21 +164,94 @@ function shuffledObjects(count: number): string {
 const nestedUnderLimit = () => gz(`{"a":${"[".repeat(limit - 16)}`);
 
 const INPUTS: Input[] = [
-  { name: "nested '[' gzip, 50 MB inflated (the 48 KB original)", channel: "https", make: () => gz(`{"a":${"[".repeat(50 * 1000 * 1000)}`) },
-  { name: "nested '[' gzip, just under the inflate limit", channel: "https", make: nestedUnderLimit },
-  { name: "email: 10 attachments of nested '['", channel: "email", make: () => email(Array.from({ length: 10 }, (_, i) => ({ filename: `r${i}.json.gz`, content: nestedUnderLimit() }))) },
-  { name: "flat array of 0s, just under the inflate limit", channel: "https", make: () => gz(`{"a":[${"0,".repeat(Math.floor(limit / 2) - 8)}0]}`) },
-  { name: "flat array of {}s, just under the inflate limit", channel: "https", make: () => gz(`{"a":[${"{},".repeat(Math.floor(limit / 3) - 8)}{}]}`) },
-  { name: "one string just under the inflate limit", channel: "https", make: () => gz(`{"a":"${"x".repeat(limit - 16)}"}`) },
-  { name: "one object of 1,000,000 keys", channel: "https", make: () => gz(`{${Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":0`).join(",")}}`) },
-  { name: "100,000 objects, keys in random orders", channel: "https", make: () => gz(shuffledObjects(100_000)) },
-  { name: "email: 10 attachments of flat arrays", channel: "email", make: () => email(Array.from({ length: 10 }, (_, i) => ({ filename: `r${i}.json.gz`, content: gz(`{"a":[${"0,".repeat(Math.floor(limit / 2) - 8)}0]}`) }))) },
-  { name: "email: 20,000 MIME parts in 10 MB", channel: "email", make: () => manyParts(20_000, 10 * 1000 * 1000) },
+  {
+    name: "nested '[' gzip, 50 MB inflated (the 48 KB original)",
+    channel: "https",
+    make: () => gz(`{"a":${"[".repeat(50 * 1000 * 1000)}`),
+  },
+  {
+    name: "nested '[' gzip, just under the inflate limit",
+    channel: "https",
+    make: nestedUnderLimit,
+  },
+  {
+    name: "email: 10 attachments of nested '['",
+    channel: "email",
+    make: () =>
+      email(
+        Array.from({ length: 10 }, (_, i) => ({
+          filename: `r${i}.json.gz`,
+          content: nestedUnderLimit(),
+        })),
+      ),
+  },
+  {
+    name: "flat array of 0s, just under the inflate limit",
+    channel: "https",
+    make: () => gz(`{"a":[${"0,".repeat(Math.floor(limit / 2) - 8)}0]}`),
+  },
+  {
+    name: "flat array of {}s, just under the inflate limit",
+    channel: "https",
+    make: () => gz(`{"a":[${"{},".repeat(Math.floor(limit / 3) - 8)}{}]}`),
+  },
+  {
+    name: "one string just under the inflate limit",
+    channel: "https",
+    make: () => gz(`{"a":"${"x".repeat(limit - 16)}"}`),
+  },
+  {
+    name: "one object of 1,000,000 keys",
+    channel: "https",
+    make: () => gz(`{${Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":0`).join(",")}}`),
+  },
+  {
+    name: "100,000 objects, keys in random orders",
+    channel: "https",
+    make: () => gz(shuffledObjects(100_000)),
+  },
+  {
+    name: "email: 10 attachments of flat arrays",
+    channel: "email",
+    make: () =>
+      email(
+        Array.from({ length: 10 }, (_, i) => ({
+          filename: `r${i}.json.gz`,
+          content: gz(`{"a":[${"0,".repeat(Math.floor(limit / 2) - 8)}0]}`),
+        })),
+      ),
+  },
+  {
+    name: "email: 20,000 MIME parts in 10 MB",
+    channel: "email",
+    make: () => manyParts(20_000, 10 * 1000 * 1000),
+  },
   { name: "gzip bomb: 1 GiB of zeros", channel: "https", make: () => gz(Buffer.alloc(1024 * MiB)) },
-  { name: "64 KiB strings up to the inflate limit (inside every bound)", channel: "https", make: () => gz(`{"a":[${Array.from({ length: Math.floor((limit - 16) / 65_540) }, (_, i) => `"${String(i).padStart(8, "0")}${"x".repeat(65_528)}"`).join(",")}]}`) },
-  { name: "1,000,000 distinct short strings (inside every bound)", channel: "https", make: () => gz(`{"a":[${Array.from({ length: 1_000_000 }, (_, i) => `"s${i}"`).join(",")}]}`) },
-  { name: "accepted: report of 100,000 failure details", channel: "https", make: () => gz(report(100_000)), accepted: true },
-  { name: "accepted: email of 1 report of 10,000 details", channel: "email", make: () => email([{ filename: "r.json.gz", content: gz(report(10_000)) }]), accepted: true },
+  {
+    name: "64 KiB strings up to the inflate limit (inside every bound)",
+    channel: "https",
+    make: () =>
+      gz(
+        `{"a":[${Array.from({ length: Math.floor((limit - 16) / 65_540) }, (_, i) => `"${String(i).padStart(8, "0")}${"x".repeat(65_528)}"`).join(",")}]}`,
+      ),
+  },
+  {
+    name: "1,000,000 distinct short strings (inside every bound)",
+    channel: "https",
+    make: () => gz(`{"a":[${Array.from({ length: 1_000_000 }, (_, i) => `"s${i}"`).join(",")}]}`),
+  },
+  {
+    name: "accepted: report of 100,000 failure details",
+    channel: "https",
+    make: () => gz(report(100_000)),
+    accepted: true,
+  },
+  {
+    name: "accepted: email of 1 report of 10,000 details",
+    channel: "email",
+    make: () => email([{ filename: "r.json.gz", content: gz(report(10_000)) }]),
+    accepted: true,
+  },
 ];
 
 async function main() {
@@ -151,12 +260,36 @@ async function main() {
   try {
     const entry = path.join(dir, "child.ts");
     fs.writeFileSync(entry, CHILD);
-    const built = buildSync({ entryPoints: [entry], bundle: true, minify: true, platform: "node", target: "node20", format: "cjs", external: ["@aws-sdk/*"], write: false, outfile: "child.js", logLevel: "silent" });
+    const built = buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      external: ["@aws-sdk/*"],
+      write: false,
+      outfile: "child.js",
+      logLevel: "silent",
+    });
     const child = path.join(dir, "child.js");
     fs.writeFileSync(child, built.outputFiles[0].text);
 
-    console.log(`limits: body ${DEFAULT_LIMITS.maxBodyBytes} bytes, inflated ${limit} bytes; targets: peak RSS < ${TARGET_RSS_MB} MB, longest block < ${TARGET_BLOCK_MS} ms`);
-    console.log(["input".padEnd(56), "sent".padStart(10), "answer".padEnd(44), "before".padStart(7), "peak".padStart(7), "block".padStart(8), "wall".padStart(8), ""].join("  "));
+    console.log(
+      `limits: body ${DEFAULT_LIMITS.maxBodyBytes} bytes, inflated ${limit} bytes; targets: peak RSS < ${TARGET_RSS_MB} MB, longest block < ${TARGET_BLOCK_MS} ms`,
+    );
+    console.log(
+      [
+        "input".padEnd(56),
+        "sent".padStart(10),
+        "answer".padEnd(44),
+        "before".padStart(7),
+        "peak".padStart(7),
+        "block".padStart(8),
+        "wall".padStart(8),
+        "",
+      ].join("  "),
+    );
     let failures = 0;
     for (const input of INPUTS.filter((i) => !only || i.name.includes(only))) {
       const body = await input.make();
@@ -165,8 +298,20 @@ async function main() {
       let line: string;
       try {
         // A ceiling on the child's heap, so a regression fails here instead of taking the machine.
-        const out = execFileSync(process.execPath, ["--max-old-space-size=2048", child, input.channel, file], { encoding: "utf8", timeout: 120_000, maxBuffer: 1 << 20 });
-        const r = JSON.parse(out) as { status: number; outcome: string; reason?: string; beforeMb: number; peakMb: number; blockMs: number; wallMs: number };
+        const out = execFileSync(
+          process.execPath,
+          ["--max-old-space-size=2048", child, input.channel, file],
+          { encoding: "utf8", timeout: 120_000, maxBuffer: 1 << 20 },
+        );
+        const r = JSON.parse(out) as {
+          status: number;
+          outcome: string;
+          reason?: string;
+          beforeMb: number;
+          peakMb: number;
+          blockMs: number;
+          wallMs: number;
+        };
         const right = input.accepted ? r.status === 200 : r.status >= 400 && r.status < 500;
         const ok = right && r.peakMb < TARGET_RSS_MB && r.blockMs < TARGET_BLOCK_MS;
         if (!ok) failures++;
@@ -187,7 +332,11 @@ async function main() {
       }
       console.log(line);
     }
-    console.log(failures === 0 ? "every input within the targets" : `${failures} input(s) over a target or answered wrongly`);
+    console.log(
+      failures === 0
+        ? "every input within the targets"
+        : `${failures} input(s) over a target or answered wrongly`,
+    );
     process.exitCode = failures === 0 ? 0 : 1;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

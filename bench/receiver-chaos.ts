@@ -8,7 +8,11 @@ async function main() {
   const aws = await startAwsLocal();
   try {
     await ensureTable(aws.dynamodb, "chaos");
-    const f = await chaos(aws, "chaos", { reports: 600, garbage: 100, seed: Number(process.env.SEED ?? 1) });
+    const f = await chaos(aws, "chaos", {
+      reports: 600,
+      garbage: 100,
+      seed: Number(process.env.SEED ?? 1),
+    });
     console.log(JSON.stringify(f, null, 2));
     if (f.lost || f.doubleCounted || f.pendingLeft || f.errors) process.exitCode = 1;
   } finally {

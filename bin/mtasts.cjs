@@ -6,7 +6,9 @@ try {
   require("tsx/cjs");
 } catch (err) {
   if (err && err.code === "MODULE_NOT_FOUND" && String(err.message).includes("tsx")) {
-    process.stderr.write("mtasts: the command runs its TypeScript sources (and your program) through tsx, which the package leaves to you: npm install --save-dev tsx\n");
+    process.stderr.write(
+      "mtasts: the command runs its TypeScript sources (and your program) through tsx, which the package leaves to you: npm install --save-dev tsx\n",
+    );
     process.exit(1);
   }
   throw err;

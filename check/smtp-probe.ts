@@ -85,7 +85,9 @@ export async function probeStartTls(opts: {
   // or a load balancer that drops us), ends the probe at once rather than at the time limit.
   const failed = new Promise<never>((_, reject) => {
     socket.once("error", reject);
-    socket.once("close", () => reject(new Error(`${opts.address} closed the connection before the exchange was done`)));
+    socket.once("close", () =>
+      reject(new Error(`${opts.address} closed the connection before the exchange was done`)),
+    );
   });
   failed.catch(() => undefined);
   let overflow: (err: Error) => void = () => undefined;

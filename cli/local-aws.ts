@@ -4,7 +4,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { requireOptional } from "./optional-deps";
 
@@ -20,14 +25,22 @@ export async function ensureTable(dynamodb: DynamoDBClient, table: string): Prom
       new CreateTableCommand({
         TableName: table,
         BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
       }),
     );
   }
 }
 
-export async function startAwsLocal(opts: { bucket?: string; table?: string; dataDir?: string; s3?: boolean } = {}) {
+export async function startAwsLocal(
+  opts: { bucket?: string; table?: string; dataDir?: string; s3?: boolean } = {},
+) {
   const bucket = opts.bucket ?? "reports";
   const table = opts.table ?? "tlsrpt";
   // Optional peers of the installed package, so loaded only here (no typings).
@@ -42,11 +55,22 @@ export async function startAwsLocal(opts: { bucket?: string; table?: string; dat
   let s3server: { close(): Promise<void> } | undefined;
   let s3port = 0;
   if (opts.s3 !== false) {
-    const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: path.join(root, "s3"), configureBuckets: [{ name: bucket }] });
+    const server = new S3rver({
+      port: 0,
+      address: "127.0.0.1",
+      silent: true,
+      directory: path.join(root, "s3"),
+      configureBuckets: [{ name: bucket }],
+    });
     s3port = (await server.run()).port;
     s3server = server;
   }
-  const ddbServer = dynalite({ path: opts.dataDir ? path.join(root, "dynamodb") : undefined, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const ddbServer = dynalite({
+    path: opts.dataDir ? path.join(root, "dynamodb") : undefined,
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   await new Promise<void>((resolve, reject) => {
     ddbServer.once("error", reject);
     ddbServer.listen(0, "127.0.0.1", () => resolve());
@@ -59,7 +83,11 @@ export async function startAwsLocal(opts: { bucket?: string; table?: string; dat
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
-  const dynamodb = new DynamoDBClient({ endpoint: `http://127.0.0.1:${ddbServer.address().port}`, region: "us-east-1", credentials });
+  const dynamodb = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${ddbServer.address().port}`,
+    region: "us-east-1",
+    credentials,
+  });
   await ensureTable(dynamodb, table);
   return {
     s3,

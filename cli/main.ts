@@ -17,7 +17,9 @@ const commands = {
   preflight: () => require("./preflight-command") as typeof import("./preflight-command"),
   // Its modules import the local servers and mail parsers at load: name the missing ones first.
   receive: () => {
-    (require("./optional-deps") as typeof import("./optional-deps")).assertInstalled("mtasts receive");
+    (require("./optional-deps") as typeof import("./optional-deps")).assertInstalled(
+      "mtasts receive",
+    );
     return require("./receive-command") as typeof import("./receive-command");
   },
   report: () => require("./report-command") as typeof import("./report-command"),
@@ -28,8 +30,16 @@ const commands = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const stackOption = (what: string) => new Option("-s, --stack <name>", `${what}; Pulumi.<name>.yaml and org/project/<name> work too`).env("PULUMI_STACK");
-const dirOption = () => new Option("--dir <path>", "project directory (holding Pulumi.yaml)").default(process.cwd(), "the current directory");
+const stackOption = (what: string) =>
+  new Option(
+    "-s, --stack <name>",
+    `${what}; Pulumi.<name>.yaml and org/project/<name> work too`,
+  ).env("PULUMI_STACK");
+const dirOption = () =>
+  new Option("--dir <path>", "project directory (holding Pulumi.yaml)").default(
+    process.cwd(),
+    "the current directory",
+  );
 
 function help(examples: string[], exit: string): string {
   return `\nExamples:\n${examples.map((e) => `  ${e}`).join("\n")}\n\nExit status: ${exit}\n`;
@@ -39,7 +49,11 @@ function help(examples: string[], exit: string): string {
  * The stack a command works on: -s/--stack or PULUMI_STACK; the only stack of the project for
  * commands that only read. Its file must exist (checked before the command's modules load).
  */
-function stackFor(command: string, opts: { dir: string; stack?: string; configFile?: string }, writes: boolean): string {
+function stackFor(
+  command: string,
+  opts: { dir: string; stack?: string; configFile?: string },
+  writes: boolean,
+): string {
   const { resolveStack, stackFilePath } = commands.stackFile();
   const dir = path.resolve(opts.dir);
   const stack = resolveStack(dir, opts.stack, { command, writes });
@@ -52,7 +66,9 @@ function domainCount(dir: string, stack: string, configFile?: string): string {
   try {
     const { configFromStackText, readProject, readStackConfig } = commands.stackFile();
     const project = readProject(path.resolve(dir));
-    const map = configFile ? configFromStackText(fs.readFileSync(configFile, "utf8"), project.name, configFile) : readStackConfig(project, stack);
+    const map = configFile
+      ? configFromStackText(fs.readFileSync(configFile, "utf8"), project.name, configFile)
+      : readStackConfig(project, stack);
     const domains = JSON.parse(map["mta-sts:domains"] ?? "[]") as unknown[];
     return ` (${domains.length} domain${domains.length === 1 ? "" : "s"})`;
   } catch {
@@ -62,7 +78,11 @@ function domainCount(dir: string, stack: string, configFile?: string): string {
 
 function version(): string {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+    return (
+      JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return "unknown";
   }
@@ -70,7 +90,9 @@ function version(): string {
 
 export function buildCli(): Command {
   const program = new Command("mtasts")
-    .description("MTA-STS and TLS-RPT for many domains: plan offline, check live domains, receive reports, promote and retire")
+    .description(
+      "MTA-STS and TLS-RPT for many domains: plan offline, check live domains, receive reports, promote and retire",
+    )
     .version(version(), "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) })
@@ -88,22 +110,56 @@ export function buildCli(): Command {
 
   program
     .command("plan")
-    .description("run the Pulumi program offline (mock runtime, no credentials) and print the DNS records, policies and resources")
+    .description(
+      "run the Pulumi program offline (mock runtime, no credentials) and print the DNS records, policies and resources",
+    )
     .addOption(stackOption("stack whose Pulumi.<name>.yaml to read"))
-    .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
-    .option("--diff <ref>", "compare with the plan of this git ref (its stack file planned with its own code): records, policies, resources")
-    .option("--detailed-exitcode", "with --diff: exit 0 when nothing changed, 2 when something did, 1 on any error (usage errors too)")
-    .option("--full-plan-url <url>", "markdown: where the full plan is (e.g. the workflow's artifact), named where the comment is cut")
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(["text", "markdown", "json"])
+        .default("text"),
+    )
+    .option(
+      "--diff <ref>",
+      "compare with the plan of this git ref (its stack file planned with its own code): records, policies, resources",
+    )
+    .option(
+      "--detailed-exitcode",
+      "with --diff: exit 0 when nothing changed, 2 when something did, 1 on any error (usage errors too)",
+    )
+    .option(
+      "--full-plan-url <url>",
+      "markdown: where the full plan is (e.g. the workflow's artifact), named where the comment is cut",
+    )
     .addOption(dirOption())
-    .option("--program <path>", "the Pulumi program to run, if not Pulumi.yaml's main (any program that declares MtaStsFleet or MtaStsDomain)")
-    .addOption(new Option("--config-file <path>", "read config from this file instead of the stack file").hideHelp())
-    .option("--existing", "also look up DNS: records that already exist at the plan's names, and CAA that forbids Amazon, become violations with their fix")
+    .option(
+      "--program <path>",
+      "the Pulumi program to run, if not Pulumi.yaml's main (any program that declares MtaStsFleet or MtaStsDomain)",
+    )
+    .addOption(
+      new Option(
+        "--config-file <path>",
+        "read config from this file instead of the stack file",
+      ).hideHelp(),
+    )
+    .option(
+      "--existing",
+      "also look up DNS: records that already exist at the plan's names, and CAA that forbids Amazon, become violations with their fix",
+    )
     .option("--resolver <host:port>", "DNS server for --existing instead of the system resolver")
-    .option("--progress", "say on stderr what is being planned while it takes longer than 2 s (default: only on a terminal)")
+    .option(
+      "--progress",
+      "say on stderr what is being planned while it takes longer than 2 s (default: only on a terminal)",
+    )
     .addHelpText(
       "after",
       help(
-        ["mtasts plan -s production", "mtasts plan -s production --format markdown --diff origin/main > plan.md", "PULUMI_STACK=staging mtasts plan --format json", "mtasts plan -s dev --program src/mail.ts"],
+        [
+          "mtasts plan -s production",
+          "mtasts plan -s production --format markdown --diff origin/main > plan.md",
+          "PULUMI_STACK=staging mtasts plan --format json",
+          "mtasts plan -s dev --program src/mail.ts",
+        ],
         "0 planned; 1 an invalid stack config, a mandatory policy violation or a base (--diff) that cannot be planned; 2 usage error. With --detailed-exitcode: 0 no changes, 2 changes, 1 any error.",
       ),
     )
@@ -114,12 +170,16 @@ export function buildCli(): Command {
     })
     .action(async (opts) => {
       const stack = stackFor("plan", opts, false);
-      const progress = startProgress(() => `mtasts plan: planning stack ${stack}${domainCount(opts.dir, stack, opts.configFile)} offline`, {
-        asked: opts.progress === true,
-        // Tests shorten the wait; people get the line only for work longer than about 2 s.
-        delayMs: Number(process.env.MTASTS_PROGRESS_DELAY_MS ?? 2000),
-        outputs: [process.stdout, process.stderr],
-      });
+      const progress = startProgress(
+        () =>
+          `mtasts plan: planning stack ${stack}${domainCount(opts.dir, stack, opts.configFile)} offline`,
+        {
+          asked: opts.progress === true,
+          // Tests shorten the wait; people get the line only for work longer than about 2 s.
+          delayMs: Number(process.env.MTASTS_PROGRESS_DELAY_MS ?? 2000),
+          outputs: [process.stdout, process.stderr],
+        },
+      );
       try {
         process.exitCode = await commands.plan().planCommand({ ...opts, stack });
       } finally {
@@ -128,9 +188,13 @@ export function buildCli(): Command {
     });
   program
     .command("check")
-    .description("check live domains the way a sending MTA sees them: TXT records, policy over HTTPS, MX coverage, STARTTLS")
+    .description(
+      "check live domains the way a sending MTA sees them: TXT records, policy over HTTPS, MX coverage, STARTTLS",
+    )
     .argument("<domain...>", "domains to check")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
+    )
     .option("--resolver <host:port>", "DNS server to ask instead of the system resolver")
     .option("--ca <file>", "PEM file of CA certificates to trust instead of the system roots")
     .option("--https-port <n>", "port of the policy host", "443")
@@ -140,41 +204,77 @@ export function buildCli(): Command {
     .option("--no-smtp", "skip the STARTTLS probes of the MX hosts")
     .addHelpText(
       "after",
-      help(["mtasts check example.com", "mtasts check example.com example.org --format json", "mtasts check example.com --no-smtp --resolver 1.1.1.1:53"], "0 every check passed; 1 a check failed; 2 usage error."),
+      help(
+        [
+          "mtasts check example.com",
+          "mtasts check example.com example.org --format json",
+          "mtasts check example.com --no-smtp --resolver 1.1.1.1:53",
+        ],
+        "0 every check passed; 1 a check failed; 2 usage error.",
+      ),
     )
     .action(async (domains: string[], opts) => {
       process.exitCode = await commands.check().checkCommand(domains, opts);
     });
   program
     .command("preflight")
-    .description("before the first pulumi up: read DNS and the stack's AWS account (read-only) and name every conflict with its fix")
+    .description(
+      "before the first pulumi up: read DNS and the stack's AWS account (read-only) and name every conflict with its fix",
+    )
     .addOption(stackOption("stack whose Pulumi.<name>.yaml to read"))
     .addOption(dirOption())
     .option("--resolver <host:port>", "DNS server to ask instead of the system resolver")
-    .addOption(new Option("--aws <on|off>", "read the AWS account with the stack's credentials (off: DNS only; AWS checks listed as not checked)").choices(["on", "off"]).default("on"))
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option(
+        "--aws <on|off>",
+        "read the AWS account with the stack's credentials (off: DNS only; AWS checks listed as not checked)",
+      )
+        .choices(["on", "off"])
+        .default("on"),
+    )
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
+    )
     .option("--timeout <seconds>", "time limit per DNS lookup and AWS call", "10")
     .option("--concurrency <n>", "domains looked up at once", "8")
     .addHelpText(
       "after",
       help(
-        ["mtasts preflight -s prod", "mtasts preflight -s prod --aws off --format json", "mtasts preflight -s staging --resolver 10.0.0.2:53"],
+        [
+          "mtasts preflight -s prod",
+          "mtasts preflight -s prod --aws off --format json",
+          "mtasts preflight -s staging --resolver 10.0.0.2:53",
+        ],
         "0 no conflicts; 1 conflicts found (or an invalid stack config); 2 usage error.",
       ),
     )
     .action(async (opts) => {
-      process.exitCode = await commands.preflight().preflightCommand({ ...opts, stack: stackFor("preflight", opts, false) });
+      process.exitCode = await commands
+        .preflight()
+        .preflightCommand({ ...opts, stack: stackFor("preflight", opts, false) });
     });
   program
     .command("receive")
-    .description("run the TLS-RPT receiver on this machine: HTTP and SMTP listeners, local S3 + DynamoDB")
-    .option("--local", "run locally (the only mode here; in AWS the Lambda functions run the same code)")
+    .description(
+      "run the TLS-RPT receiver on this machine: HTTP and SMTP listeners, local S3 + DynamoDB",
+    )
+    .option(
+      "--local",
+      "run locally (the only mode here; in AWS the Lambda functions run the same code)",
+    )
     .option("--port <n>", "HTTP port for POSTed reports (0: any free port)", "8025")
     .option("--smtp-port <n>", "SMTP port that plays SES inbound (0: any free port)", "2525")
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--data <dir>", "where reports and aggregates are kept", "./.mta-sts-data")
-    .addOption(new Option("--dkim <on|off>", "verify DKIM on email reports (off: local experiments only)").choices(["on", "off"]).default("on"))
-    .option("--resolver <host:port>", "DNS server to ask for DKIM keys instead of the system resolver")
+    .addOption(
+      new Option("--dkim <on|off>", "verify DKIM on email reports (off: local experiments only)")
+        .choices(["on", "off"])
+        .default("on"),
+    )
+    .option(
+      "--resolver <host:port>",
+      "DNS server to ask for DKIM keys instead of the system resolver",
+    )
     .addHelpText(
       "after",
       help(
@@ -200,13 +300,34 @@ export function buildCli(): Command {
     .option("--data <dir>", "data directory of mtasts receive --local", "./.mta-sts-data")
     .option("--table <name>", "DynamoDB table of the deployed receiver (stack output reportTable)")
     .option("--bucket <name>", "S3 bucket of the deployed receiver (stack output reportBucket)")
-    .option("--domain <domain>", "only this domain (IDNs and capitals are fine: example.com, EXAMPLE.com and bücher.example are normalised)")
+    .option(
+      "--domain <domain>",
+      "only this domain (IDNs and capitals are fine: example.com, EXAMPLE.com and bücher.example are normalised)",
+    )
     .option("--since <YYYY-MM-DD>", "only days from this one")
-    .addOption(new Option("--format <format>", "text, json, csv (one row per domain, day, measure and name) or html (one self-contained page with charts)").choices(["text", "json", "html", "csv"]).default("text"))
-    .option("--out <file>", "write the report to this file (replaced if it exists) instead of stdout")
-    .option("-s, --stack <name>", "also read Pulumi.<name>.yaml: each domain's mode, and for testing domains with a rule what promotion still needs")
+    .addOption(
+      new Option(
+        "--format <format>",
+        "text, json, csv (one row per domain, day, measure and name) or html (one self-contained page with charts)",
+      )
+        .choices(["text", "json", "html", "csv"])
+        .default("text"),
+    )
+    .option(
+      "--out <file>",
+      "write the report to this file (replaced if it exists) instead of stdout",
+    )
+    .option(
+      "-s, --stack <name>",
+      "also read Pulumi.<name>.yaml: each domain's mode, and for testing domains with a rule what promotion still needs",
+    )
     .addOption(dirOption())
-    .addOption(new Option("--today <YYYY-MM-DD>", "the date promotion is decided on (default: today, UTC)").hideHelp())
+    .addOption(
+      new Option(
+        "--today <YYYY-MM-DD>",
+        "the date promotion is decided on (default: today, UTC)",
+      ).hideHelp(),
+    )
     .addHelpText(
       "after",
       help(
@@ -225,7 +346,9 @@ export function buildCli(): Command {
     });
   program
     .command("promote")
-    .description("move domains from testing to enforce on the receiver's evidence: prints each decision, rewrites Pulumi.<stack>.yaml for the ready ones")
+    .description(
+      "move domains from testing to enforce on the receiver's evidence: prints each decision, rewrites Pulumi.<stack>.yaml for the ready ones",
+    )
     .addOption(stackOption("stack whose Pulumi.<name>.yaml to read and rewrite; required"))
     .addOption(dirOption())
     .option("--domain <domain>", "only this domain")
@@ -234,8 +357,12 @@ export function buildCli(): Command {
     .option("--local", "read evidence from the local receiver's data directory")
     .option("--data <dir>", "data directory of mtasts receive --local", "./.mta-sts-data")
     .option("--table <name>", "DynamoDB table of the deployed receiver (stack output reportTable)")
-    .addOption(new Option("--today <YYYY-MM-DD>", "the date to decide on (default: today, UTC)").hideHelp())
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("--today <YYYY-MM-DD>", "the date to decide on (default: today, UTC)").hideHelp(),
+    )
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
+    )
     .addHelpText(
       "after",
       help(
@@ -256,17 +383,24 @@ export function buildCli(): Command {
     });
   program
     .command("retire")
-    .description("start removing a domain (RFC 8461 8.3): mode none with a short max_age, and the date from which remove: true is accepted")
+    .description(
+      "start removing a domain (RFC 8461 8.3): mode none with a short max_age, and the date from which remove: true is accepted",
+    )
     .requiredOption("--domain <domain>", "the domain to retire")
     .addOption(stackOption("stack whose Pulumi.<name>.yaml to rewrite; required"))
     .addOption(dirOption())
     .option("--max-age <seconds>", "max_age of the none policy", "86400")
     .option("--dry-run", "print, write nothing")
-    .addOption(new Option("--today <YYYY-MM-DD>", "the date to count from (default: today, UTC)").hideHelp())
+    .addOption(
+      new Option("--today <YYYY-MM-DD>", "the date to count from (default: today, UTC)").hideHelp(),
+    )
     .addHelpText(
       "after",
       help(
-        ["mtasts retire -s production --domain old.example.com --dry-run", "mtasts retire -s production --domain old.example.com   # then pulumi up; remove: true from the date it prints"],
+        [
+          "mtasts retire -s production --domain old.example.com --dry-run",
+          "mtasts retire -s production --domain old.example.com   # then pulumi up; remove: true from the date it prints",
+        ],
         "0 done (or already retiring); 1 an invalid stack config; 2 usage error (e.g. no stack named, a domain the stack does not list).",
       ),
     )
@@ -274,17 +408,27 @@ export function buildCli(): Command {
       const { domainOption, isoDate } = commands.options();
       const stack = stackFor("retire", opts, true);
       const today = opts.today === undefined ? undefined : isoDate("--today", opts.today);
-      process.exitCode = await commands.retire().retireCommand({ ...opts, stack, domain: domainOption("--domain", opts.domain), today });
+      process.exitCode = await commands
+        .retire()
+        .retireCommand({ ...opts, stack, domain: domainOption("--domain", opts.domain), today });
     });
   return program;
 }
 
 /** Errors whose message is the whole story, printed as one line; by name, so that this module loads none of their modules. */
-const EXIT_BY_NAME: Readonly<Record<string, number>> = { UsageError: 2, ConfigError: 1, CommandFailure: 1, MissingPackageError: 1 };
+const EXIT_BY_NAME: Readonly<Record<string, number>> = {
+  UsageError: 2,
+  ConfigError: 1,
+  CommandFailure: 1,
+  MissingPackageError: 1,
+};
 
 export async function main(argv: string[]): Promise<number> {
   let command = "";
-  const print = (message: string) => process.stderr.write(`${errorStyle(`mtasts${command ? ` ${command}` : ""}:`, process.stderr)} ${message}\n`);
+  const print = (message: string) =>
+    process.stderr.write(
+      `${errorStyle(`mtasts${command ? ` ${command}` : ""}:`, process.stderr)} ${message}\n`,
+    );
   try {
     const program = buildCli();
     program.hook("preAction", (_, action) => {
@@ -297,9 +441,13 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError || err instanceof CommandFailure) {
       print(err.message);
       // plan --detailed-exitcode keeps 2 for "changes": every failure is 1 there (no stack named included).
-      return err instanceof UsageError && !(command === "plan" && argv.includes("--detailed-exitcode")) ? 2 : 1;
+      return err instanceof UsageError &&
+        !(command === "plan" && argv.includes("--detailed-exitcode"))
+        ? 2
+        : 1;
     }
-    const name = err instanceof Error ? (err.name !== "Error" ? err.name : err.constructor.name) : "";
+    const name =
+      err instanceof Error ? (err.name !== "Error" ? err.name : err.constructor.name) : "";
     if (err instanceof Error && EXIT_BY_NAME[name] !== undefined) {
       print(err.message);
       return EXIT_BY_NAME[name];

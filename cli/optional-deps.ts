@@ -3,7 +3,14 @@
 // When one is missing, say which and how to get it, instead of a module-resolution trace.
 
 /** What `mtasts receive --local` and `mtasts report --local` run on. */
-export const LOCAL_MODE_PACKAGES = ["s3rver", "dynalite", "smtp-server", "mailauth", "postal-mime", "@aws-lambda-powertools/metrics"] as const;
+export const LOCAL_MODE_PACKAGES = [
+  "s3rver",
+  "dynalite",
+  "smtp-server",
+  "mailauth",
+  "postal-mime",
+  "@aws-lambda-powertools/metrics",
+] as const;
 
 /** Printed by cli/main.ts as one line, exit status 1. */
 export class MissingPackageError extends Error {
@@ -11,7 +18,10 @@ export class MissingPackageError extends Error {
 }
 
 /** The packages of `names` that cannot be resolved from here. */
-export function missingPackages(names: readonly string[], resolve: (name: string) => string = require.resolve): string[] {
+export function missingPackages(
+  names: readonly string[],
+  resolve: (name: string) => string = require.resolve,
+): string[] {
   return names.filter((name) => {
     try {
       resolve(name);
@@ -23,10 +33,16 @@ export function missingPackages(names: readonly string[], resolve: (name: string
 }
 
 /** Throws MissingPackageError naming every missing package and the install command. */
-export function assertInstalled(purpose: string, names: readonly string[] = LOCAL_MODE_PACKAGES, resolve?: (name: string) => string): void {
+export function assertInstalled(
+  purpose: string,
+  names: readonly string[] = LOCAL_MODE_PACKAGES,
+  resolve?: (name: string) => string,
+): void {
   const missing = missingPackages(names, resolve);
   if (missing.length > 0) {
-    throw new MissingPackageError(`${purpose} needs ${missing.join(", ")}, which the package leaves out of a library install: npm install --save-dev ${missing.join(" ")}`);
+    throw new MissingPackageError(
+      `${purpose} needs ${missing.join(", ")}, which the package leaves out of a library install: npm install --save-dev ${missing.join(" ")}`,
+    );
   }
 }
 

@@ -7,7 +7,10 @@ import { UsageError } from "./errors";
 export function isoDate(flag: string, value: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const day = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
-  if (!m || !day || day.toISOString().slice(0, 10) !== value) throw new UsageError(`${flag} ${value}: must be a date that exists, YYYY-MM-DD (e.g. 2024-03-01)`);
+  if (!m || !day || day.toISOString().slice(0, 10) !== value)
+    throw new UsageError(
+      `${flag} ${value}: must be a date that exists, YYYY-MM-DD (e.g. 2024-03-01)`,
+    );
   return value;
 }
 
@@ -23,6 +26,7 @@ export function domainOption(flag: string, value: string): string {
 /** A TCP port to listen on: 0 (any free one) to 65535. */
 export function portOption(flag: string, value: string): number {
   const n = Number(value);
-  if (!/^\d{1,5}$/.test(value.trim()) || n > 65535) throw new UsageError(`${flag} ${value}: must be a port number, 0..65535 (0: any free port)`);
+  if (!/^\d{1,5}$/.test(value.trim()) || n > 65535)
+    throw new UsageError(`${flag} ${value}: must be a port number, 0..65535 (0: any free port)`);
   return n;
 }

@@ -21,7 +21,13 @@ export interface Base {
   readonly notes: string[];
 }
 
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 1 << 30 });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,7 +41,9 @@ export function resolveRef(project: Project, ref: string): string {
   try {
     return git(project.dir, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`).trim();
   } catch {
-    throw new UsageError(`--diff ${ref}: no such git ref here (fetch it first, e.g. git fetch origin main)`);
+    throw new UsageError(
+      `--diff ${ref}: no such git ref here (fetch it first, e.g. git fetch origin main)`,
+    );
   }
 }
 
@@ -50,7 +58,11 @@ async function withLock<T>(dir: string, fn: () => Promise<T> | T): Promise<T> {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const pid = Number(fs.existsSync(path.join(lock, "pid")) ? fs.readFileSync(path.join(lock, "pid"), "utf8") : NaN);
+      const pid = Number(
+        fs.existsSync(path.join(lock, "pid"))
+          ? fs.readFileSync(path.join(lock, "pid"), "utf8")
+          : NaN,
+      );
       let alive = true;
       try {
         if (Number.isInteger(pid)) process.kill(pid, 0);
@@ -58,7 +70,8 @@ async function withLock<T>(dir: string, fn: () => Promise<T> | T): Promise<T> {
         alive = false;
       }
       if (!alive) fs.rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() - start > 15 * 60_000) throw new BaseError(`another mtasts plan (pid ${pid}) holds ${lock}`);
+      else if (Date.now() - start > 15 * 60_000)
+        throw new BaseError(`another mtasts plan (pid ${pid}) holds ${lock}`);
       else await sleep(250);
     }
   }
@@ -75,7 +88,11 @@ function checkout(project: Project, cache: string, commit: string): string {
   let reusable = false;
   if (fs.existsSync(path.join(tree, ".git"))) {
     try {
-      reusable = fs.realpathSync(path.resolve(tree, git(tree, "rev-parse", "--git-common-dir").trim())) === fs.realpathSync(path.resolve(project.dir, git(project.dir, "rev-parse", "--git-common-dir").trim()));
+      reusable =
+        fs.realpathSync(path.resolve(tree, git(tree, "rev-parse", "--git-common-dir").trim())) ===
+        fs.realpathSync(
+          path.resolve(project.dir, git(project.dir, "rev-parse", "--git-common-dir").trim()),
+        );
     } catch {
       reusable = false;
     }
@@ -100,14 +117,23 @@ function packageDir(dir: string, top: string): string | undefined {
   }
 }
 
-const lockfileOf = (dir: string) => ["package-lock.json", "npm-shrinkwrap.json"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+const lockfileOf = (dir: string) =>
+  ["package-lock.json", "npm-shrinkwrap.json"]
+    .map((f) => path.join(dir, f))
+    .find((f) => fs.existsSync(f));
 const MARK = ".mtasts-lockfile-sha256";
 
 /**
  * Gives the worktree's package its dependencies: a link to the current node_modules when the
  * lockfile is the same as here, or its own `npm ci`, kept while the lockfile stays the same.
  */
-function dependencies(tree: string, treePackage: string, toplevel: string, ref: string, notes: string[]): void {
+function dependencies(
+  tree: string,
+  treePackage: string,
+  toplevel: string,
+  ref: string,
+  notes: string[],
+): void {
   const current = path.join(toplevel, path.relative(tree, treePackage));
   const atRef = lockfileOf(treePackage);
   const here = lockfileOf(current);
@@ -120,8 +146,11 @@ function dependencies(tree: string, treePackage: string, toplevel: string, ref: 
     fs.symlinkSync(currentModules, modules, "dir");
   };
   if (!atRef) {
-    if (!fs.existsSync(currentModules)) throw new BaseError(`it has no lockfile and there is no node_modules here to plan it with`);
-    notes.push(`${ref} has no package-lock.json: the base was planned with the current dependencies`);
+    if (!fs.existsSync(currentModules))
+      throw new BaseError(`it has no lockfile and there is no node_modules here to plan it with`);
+    notes.push(
+      `${ref} has no package-lock.json: the base was planned with the current dependencies`,
+    );
     link();
     return;
   }
@@ -133,33 +162,56 @@ function dependencies(tree: string, treePackage: string, toplevel: string, ref: 
   const mark = path.join(modules, MARK);
   if (stat?.isDirectory() && fs.existsSync(mark) && fs.readFileSync(mark, "utf8") === hash) return;
   fs.rmSync(modules, { recursive: true, force: true });
-  process.stderr.write(`mtasts plan: installing the dependencies of ${ref} (its lockfile differs from this one): npm ci in a cached worktree\n`);
+  process.stderr.write(
+    `mtasts plan: installing the dependencies of ${ref} (its lockfile differs from this one): npm ci in a cached worktree\n`,
+  );
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const res = spawnSync(npm, ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: treePackage, encoding: "utf8", maxBuffer: 1 << 28 });
+  const res = spawnSync(npm, ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: treePackage,
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   if (res.status !== 0) {
-    const last = `${res.stderr ?? ""}${res.error?.message ?? ""}`.trim().split("\n").slice(-3).join(" ");
+    const last = `${res.stderr ?? ""}${res.error?.message ?? ""}`
+      .trim()
+      .split("\n")
+      .slice(-3)
+      .join(" ");
     throw new BaseError(`npm ci of its lockfile failed: ${last || `exit ${res.status}`}`);
   }
   fs.writeFileSync(path.join(modules, MARK), hash);
 }
 
 /** The `mtasts` of the base: the toolkit itself (a copy of this repository), or the installed package. */
-function baseBin(treePackage: string | undefined, treeProject: string, notes: string[], ref: string): string {
+function baseBin(
+  treePackage: string | undefined,
+  treeProject: string,
+  notes: string[],
+  ref: string,
+): string {
   if (treePackage) {
     try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(treePackage, "package.json"), "utf8")) as { name?: string };
+      const pkg = JSON.parse(fs.readFileSync(path.join(treePackage, "package.json"), "utf8")) as {
+        name?: string;
+      };
       const own = path.join(treePackage, "bin", "mtasts.cjs");
       if (pkg.name === "pulumi-mta-sts" && fs.existsSync(own)) return own;
     } catch {
       // not JSON: fall through to the installed package
     }
     try {
-      return path.join(path.dirname(require.resolve("pulumi-mta-sts/package.json", { paths: [treeProject] })), "bin", "mtasts.cjs");
+      return path.join(
+        path.dirname(require.resolve("pulumi-mta-sts/package.json", { paths: [treeProject] })),
+        "bin",
+        "mtasts.cjs",
+      );
     } catch {
       // not installed there
     }
   }
-  notes.push(`${ref} has no mtasts of its own (no pulumi-mta-sts in its dependencies): its program was planned by this mtasts`);
+  notes.push(
+    `${ref} has no mtasts of its own (no pulumi-mta-sts in its dependencies): its program was planned by this mtasts`,
+  );
   return path.join(__dirname, "..", "bin", "mtasts.cjs");
 }
 
@@ -198,31 +250,50 @@ export async function planBase(project: Project, stack: string, ref: string): Pr
   try {
     YAML.parse(text);
   } catch (err) {
-    throw new BaseError(`${stackFileName(stack)} at ${ref} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    throw new BaseError(
+      `${stackFileName(stack)} at ${ref} is not valid YAML: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
-  const commonDir = fs.realpathSync(path.resolve(project.dir, git(project.dir, "rev-parse", "--git-common-dir").trim()));
-  const cache = path.join(process.env.MTASTS_BASE_CACHE ?? os.tmpdir(), `mtasts-base-${sha256(commonDir).slice(0, 12)}`);
+  const commonDir = fs.realpathSync(
+    path.resolve(project.dir, git(project.dir, "rev-parse", "--git-common-dir").trim()),
+  );
+  const cache = path.join(
+    process.env.MTASTS_BASE_CACHE ?? os.tmpdir(),
+    `mtasts-base-${sha256(commonDir).slice(0, 12)}`,
+  );
   fs.mkdirSync(cache, { recursive: true });
   return withLock(cache, () => {
     const notes: string[] = [];
     const tree = checkout(project, cache, commit);
     const treeProject = path.join(tree, prefix);
-    if (!fs.existsSync(path.join(treeProject, "Pulumi.yaml"))) throw new BaseError(`there is no Pulumi.yaml beside ${stackFileName(stack)} at ${ref}`);
+    if (!fs.existsSync(path.join(treeProject, "Pulumi.yaml")))
+      throw new BaseError(`there is no Pulumi.yaml beside ${stackFileName(stack)} at ${ref}`);
     const treePackage = packageDir(treeProject, tree);
     if (treePackage) dependencies(tree, treePackage, toplevel, ref, notes);
     const bin = baseBin(treePackage, treeProject, notes, ref);
     // Only flags every mtasts plan has had: a base from before this code must still answer.
-    const res = spawnSync(process.execPath, [bin, "plan", "--stack", stack, "--dir", treeProject, "--format", "json"], {
-      cwd: treeProject,
-      encoding: "utf8",
-      maxBuffer: 1 << 30,
-      env: { ...process.env, CI: "true" },
-    });
+    const res = spawnSync(
+      process.execPath,
+      [bin, "plan", "--stack", stack, "--dir", treeProject, "--format", "json"],
+      {
+        cwd: treeProject,
+        encoding: "utf8",
+        maxBuffer: 1 << 30,
+        env: { ...process.env, CI: "true" },
+      },
+    );
     try {
       // A base with mandatory violations still prints its plan (and exits 1): it is a base.
       return { base: readBasePlan(res.stdout ?? ""), commit, notes };
     } catch (err) {
-      if (res.status !== 0 || res.error) throw new BaseError(oneLine(`${res.stderr ?? ""}${res.error ? ` ${res.error.message}` : ""}`, treeProject.replace(/\/$/, ""), ref));
+      if (res.status !== 0 || res.error)
+        throw new BaseError(
+          oneLine(
+            `${res.stderr ?? ""}${res.error ? ` ${res.error.message}` : ""}`,
+            treeProject.replace(/\/$/, ""),
+            ref,
+          ),
+        );
       if (err instanceof BaseUnreadable) throw new BaseError(err.message);
       throw err;
     }

@@ -34,7 +34,10 @@ export async function planCommand(opts: PlanOptions): Promise<number> {
   // As terraform plan -detailed-exitcode: 2 means "changes", so every failure, usage errors
   // included, is 1 under this flag.
   try {
-    if (!opts.diff) throw new UsageError("--detailed-exitcode needs --diff REF: changes are counted against a base");
+    if (!opts.diff)
+      throw new UsageError(
+        "--detailed-exitcode needs --diff REF: changes are counted against a base",
+      );
     return await plan(opts);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -57,7 +60,9 @@ async function plan(opts: PlanOptions): Promise<number> {
       base = await planBase(project, opts.stack, opts.diff);
     } catch (err) {
       if (!(err instanceof BaseError)) throw err;
-      process.stderr.write(`mtasts plan: --diff ${opts.diff}: cannot plan the base: ${err.message}\n`);
+      process.stderr.write(
+        `mtasts plan: --diff ${opts.diff}: cannot plan the base: ${err.message}\n`,
+      );
       return 1;
     }
   }
@@ -68,7 +73,12 @@ async function plan(opts: PlanOptions): Promise<number> {
   process.setSourceMapsEnabled(false);
   let result: Plan;
   try {
-    const run = await runProgram({ programPath: program, project: project.name, stack: opts.stack, config });
+    const run = await runProgram({
+      programPath: program,
+      project: project.name,
+      stack: opts.stack,
+      config,
+    });
     result = await buildPlan(opts.stack, run);
   } catch (err) {
     const cause = findConfigError(err);
@@ -79,27 +89,48 @@ async function plan(opts: PlanOptions): Promise<number> {
     throw err;
   }
   if (opts.diff && base) {
-    result.diff = diffPlans(opts.diff, base.base, result, { commit: base.commit, notes: base.notes });
-    result.violations.push(...retirementViolations(base.base, result, opts.diff), ...hostMoveViolations(base.base, result, opts.diff));
+    result.diff = diffPlans(opts.diff, base.base, result, {
+      commit: base.commit,
+      notes: base.notes,
+    });
+    result.violations.push(
+      ...retirementViolations(base.base, result, opts.diff),
+      ...hostMoveViolations(base.base, result, opts.diff),
+    );
   }
   if (opts.existing) {
     const parse = (k: string) => (config[k] === undefined ? undefined : JSON.parse(config[k]));
-    const parsed = parseStackConfig({ domains: parse("mta-sts:domains"), hosting: parse("mta-sts:hosting"), receiver: parse("mta-sts:receiver"), adopt: parse("mta-sts:adopt") });
+    const parsed = parseStackConfig({
+      domains: parse("mta-sts:domains"),
+      hosting: parse("mta-sts:hosting"),
+      receiver: parse("mta-sts:receiver"),
+      adopt: parse("mta-sts:adopt"),
+    });
     const found = await existingRecordViolations(opts.stack, parsed, { resolver: opts.resolver });
     result.violations.push(...found.violations);
-    for (const line of found.notChecked) process.stderr.write(`mtasts plan: not checked: ${line}\n`);
+    for (const line of found.notChecked)
+      process.stderr.write(`mtasts plan: not checked: ${line}\n`);
   }
 
   if (result.domains.length === 0) {
-    process.stderr.write(`mtasts plan: ${path.relative(process.cwd(), program) || program} declared no MtaStsDomain (directly or through MtaStsFleet); if the components are used elsewhere, name that program with --program PATH or main: in Pulumi.yaml\n`);
+    process.stderr.write(
+      `mtasts plan: ${path.relative(process.cwd(), program) || program} declared no MtaStsDomain (directly or through MtaStsFleet); if the components are used elsewhere, name that program with --program PATH or main: in Pulumi.yaml\n`,
+    );
   }
   const out =
-    opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : opts.format === "markdown" ? renderMarkdown(result, { fullPlanUrl: opts.fullPlanUrl }) : renderText(result);
+    opts.format === "json"
+      ? `${JSON.stringify(result, null, 2)}\n`
+      : opts.format === "markdown"
+        ? renderMarkdown(result, { fullPlanUrl: opts.fullPlanUrl })
+        : renderText(result);
   process.stdout.write(out);
   if (hasMandatoryViolation(result)) {
     const mandatory = result.violations.filter((v) => v.level === "mandatory");
-    process.stderr.write(`mtasts plan: ${mandatory.length} mandatory policy violation(s); see the plan\n`);
-    for (const v of mandatory.filter((x) => x.policy === "retire-before-remove")) process.stderr.write(`mtasts plan: ${v.message}; fix: ${v.remediation}\n`);
+    process.stderr.write(
+      `mtasts plan: ${mandatory.length} mandatory policy violation(s); see the plan\n`,
+    );
+    for (const v of mandatory.filter((x) => x.policy === "retire-before-remove"))
+      process.stderr.write(`mtasts plan: ${v.message}; fix: ${v.remediation}\n`);
     return 1;
   }
   if (opts.detailedExitcode && result.diff) return hasChanges(result.diff) ? 2 : 0;
@@ -109,13 +140,22 @@ async function plan(opts: PlanOptions): Promise<number> {
 /** The program to run: --program, else the project's main (Pulumi.yaml), which must exist. */
 function programPath(main: string, opts: PlanOptions): string {
   if (opts.program === undefined) {
-    if (!fs.existsSync(main)) throw new UsageError(`${main} does not exist: set main: in Pulumi.yaml to your program, or pass --program PATH`);
+    if (!fs.existsSync(main))
+      throw new UsageError(
+        `${main} does not exist: set main: in Pulumi.yaml to your program, or pass --program PATH`,
+      );
     return main;
   }
   // The base of --diff runs `mtasts plan` at the ref with the project's own main.
-  if (opts.diff) throw new UsageError("--program cannot go with --diff: the base is planned from Pulumi.yaml's main at the ref; set main: in Pulumi.yaml to your program instead");
+  if (opts.diff)
+    throw new UsageError(
+      "--program cannot go with --diff: the base is planned from Pulumi.yaml's main at the ref; set main: in Pulumi.yaml to your program instead",
+    );
   const file = path.resolve(opts.program);
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`--program ${opts.program}: no such file (give the .ts or .js file that declares the components)`);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile())
+    throw new UsageError(
+      `--program ${opts.program}: no such file (give the .ts or .js file that declares the components)`,
+    );
   return file;
 }
 

@@ -76,7 +76,15 @@ export interface PlanDiff {
 
 /** True when anything in records, policies or resources differs. */
 export const hasChanges = (d: PlanDiff) =>
-  d.records.added.length + d.records.removed.length + d.records.changed.length + d.policies.length + d.resources.create.length + d.resources.update.length + d.resources.replace.length + d.resources.delete.length > 0;
+  d.records.added.length +
+    d.records.removed.length +
+    d.records.changed.length +
+    d.policies.length +
+    d.resources.create.length +
+    d.resources.update.length +
+    d.resources.replace.length +
+    d.resources.delete.length >
+  0;
 
 /** A base plan that the current code can read: version 1 (no zones, no URNs) or this version. */
 export interface BasePlan {
@@ -92,15 +100,26 @@ export function readBasePlan(json: string): BasePlan {
   try {
     doc = JSON.parse(json);
   } catch {
-    throw new BaseUnreadable("its mtasts did not print a plan as JSON (too old for plan --format json?)");
+    throw new BaseUnreadable(
+      "its mtasts did not print a plan as JSON (too old for plan --format json?)",
+    );
   }
   const plan = doc as Partial<Plan> | null;
-  if (!plan || typeof plan !== "object" || !Array.isArray(plan.domains) || !Array.isArray(plan.resources)) {
-    throw new BaseUnreadable("its plan has no domains and resources (an mtasts too old to compare with; plan the base with a newer one)");
+  if (
+    !plan ||
+    typeof plan !== "object" ||
+    !Array.isArray(plan.domains) ||
+    !Array.isArray(plan.resources)
+  ) {
+    throw new BaseUnreadable(
+      "its plan has no domains and resources (an mtasts too old to compare with; plan the base with a newer one)",
+    );
   }
   const version = plan.version ?? 1;
   if (typeof version !== "number" || version > PLAN_VERSION) {
-    throw new BaseUnreadable(`its plan is version ${String(version)}, newer than this mtasts reads (${PLAN_VERSION}); run the newer mtasts`);
+    throw new BaseUnreadable(
+      `its plan is version ${String(version)}, newer than this mtasts reads (${PLAN_VERSION}); run the newer mtasts`,
+    );
   }
   return { plan: plan as Plan, version };
 }
@@ -128,11 +147,18 @@ function diffRecord(r: PlanRecord, domain: string): DiffRecord {
  * (the ACM validation CNAME), purpose and domain.
  */
 function recordsOf(plan: Plan | undefined): Map<string, DiffRecord> {
-  const receiverDomain = plan?.receiverRecords.find((r) => r.type === "MX")?.name ?? "TLS-RPT receiver";
-  const all = [...(plan?.domains ?? []).flatMap((d) => d.records.map((r) => diffRecord(r, d.domain))), ...(plan?.receiverRecords ?? []).map((r) => diffRecord(r, receiverDomain))];
+  const receiverDomain =
+    plan?.receiverRecords.find((r) => r.type === "MX")?.name ?? "TLS-RPT receiver";
+  const all = [
+    ...(plan?.domains ?? []).flatMap((d) => d.records.map((r) => diffRecord(r, d.domain))),
+    ...(plan?.receiverRecords ?? []).map((r) => diffRecord(r, receiverDomain)),
+  ];
   const out = new Map<string, DiffRecord>();
   for (const r of all) {
-    const key = r.name === UNKNOWN ? `${r.domain}|${purposeStem(r.purpose)}|${r.type}` : `${r.name}|${r.type}`;
+    const key =
+      r.name === UNKNOWN
+        ? `${r.domain}|${purposeStem(r.purpose)}|${r.type}`
+        : `${r.name}|${r.type}`;
     let k = key;
     for (let n = 2; out.has(k); n++) k = `${key}#${n}`;
     out.set(k, r);
@@ -142,7 +168,11 @@ function recordsOf(plan: Plan | undefined): Map<string, DiffRecord> {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function diffRecords(before: Plan | undefined, after: Plan, zonesKnown: boolean): PlanDiff["records"] {
+function diffRecords(
+  before: Plan | undefined,
+  after: Plan,
+  zonesKnown: boolean,
+): PlanDiff["records"] {
   const old = recordsOf(before);
   const now = recordsOf(after);
   const added = [...now].filter(([k]) => !old.has(k)).map(([, r]) => r);
@@ -158,7 +188,8 @@ function diffRecords(before: Plan | undefined, after: Plan, zonesKnown: boolean)
     if (zonesKnown && o.zone !== r.zone) fields.push("zone");
     // Turning adopt on or off changes what pulumi up does to an existing record: never "no changes".
     if (!!o.adopt !== !!r.adopt) fields.push("adopt");
-    if (fields.length > 0) changed.push({ name: r.name, type: r.type, before: o, after: r, fields });
+    if (fields.length > 0)
+      changed.push({ name: r.name, type: r.type, before: o, after: r, fields });
   }
   return { added, removed, changed };
 }
@@ -166,9 +197,15 @@ function diffRecords(before: Plan | undefined, after: Plan, zonesKnown: boolean)
 /** The policy in the terms of RFC 8461 3.2, read from the text the plan serves. */
 export function policyState(d: Plan["domains"][number]): PolicyState {
   const lines = d.policy.text === UNKNOWN ? [] : d.policy.text.split(/\r?\n/);
-  const field = (key: string) => lines.filter((l) => l.startsWith(`${key}:`)).map((l) => l.slice(key.length + 1).trim());
+  const field = (key: string) =>
+    lines.filter((l) => l.startsWith(`${key}:`)).map((l) => l.slice(key.length + 1).trim());
   const maxAge = field("max_age")[0];
-  return { mode: field("mode")[0] ?? d.mode, mx: field("mx"), maxAge: maxAge === undefined ? null : Number(maxAge), id: d.policy.id };
+  return {
+    mode: field("mode")[0] ?? d.mode,
+    mx: field("mx"),
+    maxAge: maxAge === undefined ? null : Number(maxAge),
+    id: d.policy.id,
+  };
 }
 
 function diffPolicies(before: Plan | undefined, after: Plan): PolicyChange[] {
@@ -198,12 +235,22 @@ export function inputChange(key: string, before: unknown, after: unknown): strin
   return `${key} ${show(before)} -> ${show(after)}`;
 }
 
-function diffResources(before: Plan | undefined, after: Plan, inputsKnown: boolean): PlanDiff["resources"] {
+function diffResources(
+  before: Plan | undefined,
+  after: Plan,
+  inputsKnown: boolean,
+): PlanDiff["resources"] {
   // Components declare nothing in the cloud; their children are listed themselves.
   const key = (r: Plan["resources"][number]) => (inputsKnown ? r.urn : `${r.type}::${r.name}`);
   const old = new Map((before?.resources ?? []).filter((r) => r.custom).map((r) => [key(r), r]));
   const now = new Map(after.resources.filter((r) => r.custom).map((r) => [key(r), r]));
-  const ref = (r: Plan["resources"][number]): ResourceRef => ({ type: r.type, name: r.name, urn: r.urn ?? "", ...(r.domain ? { domain: r.domain } : {}), ...(r.group ? { group: r.group } : {}) });
+  const ref = (r: Plan["resources"][number]): ResourceRef => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn ?? "",
+    ...(r.domain ? { domain: r.domain } : {}),
+    ...(r.group ? { group: r.group } : {}),
+  });
   const out: PlanDiff["resources"] = { create: [], update: [], replace: [], delete: [] };
   for (const [k, r] of now) {
     const o = old.get(k);
@@ -214,7 +261,9 @@ function diffResources(before: Plan | undefined, after: Plan, inputsKnown: boole
     if (!inputsKnown) continue;
     const a = o.inputs ?? {};
     const b = r.inputs ?? {};
-    const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((i) => !same(a[i], b[i])).sort();
+    const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .filter((i) => !same(a[i], b[i]))
+      .sort();
     if (changed.length === 0) continue;
     const forcing = replacingInputs(r.type, changed);
     if (forcing.length > 0) {
@@ -228,7 +277,12 @@ function diffResources(before: Plan | undefined, after: Plan, inputsKnown: boole
 }
 
 /** Compares the base (undefined: the stack file did not exist there) with the plan of the working tree. */
-export function diffPlans(ref: string, base: BasePlan | undefined, after: Plan, extra: { commit?: string; notes?: string[] } = {}): PlanDiff {
+export function diffPlans(
+  ref: string,
+  base: BasePlan | undefined,
+  after: Plan,
+  extra: { commit?: string; notes?: string[] } = {},
+): PlanDiff {
   const before = base?.plan;
   const full = base === undefined || base.version >= 2;
   const notes = [...(extra.notes ?? [])];
@@ -252,7 +306,11 @@ export function diffPlans(ref: string, base: BasePlan | undefined, after: Plan, 
  * RFC 8461 8.3: a domain whose senders may hold a testing or enforce policy must first publish
  * mode none (mtasts retire) and keep it for the old max_age before its records and host go.
  */
-export function retirementViolations(base: BasePlan | undefined, after: Plan, ref: string): Violation[] {
+export function retirementViolations(
+  base: BasePlan | undefined,
+  after: Plan,
+  ref: string,
+): Violation[] {
   if (!base) return [];
   const kept = new Set(after.domains.map((d) => d.domain));
   return base.plan.domains
@@ -278,7 +336,11 @@ export function retirementViolations(base: BasePlan | undefined, after: Plan, re
  * CNAME created while the grouped layout's alias records are still there. Moving a grouped stack
  * to tenants goes through migration.releasing; this names the hosts of a plan that skips it.
  */
-export function hostMoveViolations(base: BasePlan | undefined, after: Plan, ref: string): Violation[] {
+export function hostMoveViolations(
+  base: BasePlan | undefined,
+  after: Plan,
+  ref: string,
+): Violation[] {
   if (!base || base.version < 2) return [];
   return hostMoveConflicts(plannedResources(base.plan), plannedResources(after)).map((message) => ({
     policy: "host-move-order",
@@ -298,7 +360,12 @@ function plannedResources(plan: Plan): PlannedResource[] {
     .filter((r) => r.custom && r.urn)
     .map((r) => {
       const props = r.inputs && typeof r.inputs === "object" ? r.inputs : {};
-      const aliases = r.type === "aws:cloudfront/distribution:Distribution" && !Array.isArray(props.aliases) && r.group ? { aliases: hostsOf.get(r.group) ?? [] } : {};
+      const aliases =
+        r.type === "aws:cloudfront/distribution:Distribution" &&
+        !Array.isArray(props.aliases) &&
+        r.group
+          ? { aliases: hostsOf.get(r.group) ?? [] }
+          : {};
       return { key: r.urn, type: r.type, props: { ...props, ...aliases } };
     });
 }

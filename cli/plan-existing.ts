@@ -10,11 +10,18 @@ import { runPreflight } from "./preflight/preflight";
 /** Preflight checks that read DNS only, by the check names preflight gives them. */
 const DNS_CHECKS = new Set(["sts-record", "tlsrpt-record", "policy-host", "caa", "receiver-mx"]);
 
-export async function existingRecordViolations(stack: string, config: StackConfig, opts: { resolver?: string; timeoutMs?: number }): Promise<{ violations: Violation[]; notChecked: string[] }> {
+export async function existingRecordViolations(
+  stack: string,
+  config: StackConfig,
+  opts: { resolver?: string; timeoutMs?: number },
+): Promise<{ violations: Violation[]; notChecked: string[] }> {
   const server = opts.resolver ? parseResolverAddress(opts.resolver) : undefined;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const report = await runPreflight(stack, config, {
-    dns: { resolver: makeResolver({ server, timeoutMs }), zone: makeZoneRecords({ server, timeoutMs }) },
+    dns: {
+      resolver: makeResolver({ server, timeoutMs }),
+      zone: makeZoneRecords({ server, timeoutMs }),
+    },
     region: undefined,
     aws: { skip: "mtasts plan reads DNS only; mtasts preflight also reads the account" },
     timeoutMs,
@@ -24,7 +31,14 @@ export async function existingRecordViolations(stack: string, config: StackConfi
   return {
     violations: dns
       .filter((f) => f.status === "conflict")
-      .map((f) => ({ policy: `existing-${f.check}`, resource: f.name, level: "mandatory" as const, severity: "high", message: f.what, remediation: f.fix ?? "" })),
+      .map((f) => ({
+        policy: `existing-${f.check}`,
+        resource: f.name,
+        level: "mandatory" as const,
+        severity: "high",
+        message: f.what,
+        remediation: f.fix ?? "",
+      })),
     notChecked: dns.filter((f) => f.status === "not-checked").map((f) => `${f.name}: ${f.what}`),
   };
 }

@@ -22,12 +22,24 @@ const AWS = "terraform-provider-aws (bridged by @pulumi/aws v7)";
 
 export const REPLACE_ON: Readonly<Record<string, ReplaceRule>> = {
   "aws:acm/certificate:Certificate": {
-    inputs: names<aws.acm.CertificateArgs>("domainName", "subjectAlternativeNames", "keyAlgorithm", "validationMethod", "validationOptions", "certificateAuthorityArn", "region"),
+    inputs: names<aws.acm.CertificateArgs>(
+      "domainName",
+      "subjectAlternativeNames",
+      "keyAlgorithm",
+      "validationMethod",
+      "validationOptions",
+      "certificateAuthorityArn",
+      "region",
+    ),
     source: `${AWS} internal/service/acm/certificate.go: domain_name, subject_alternative_names, key_algorithm, validation_method, validation_option and certificate_authority_arn are ForceNew; region (v6+ per-resource region) forces a new resource`,
     what: "certificate",
   },
   "aws:acm/certificateValidation:CertificateValidation": {
-    inputs: names<aws.acm.CertificateValidationArgs>("certificateArn", "validationRecordFqdns", "region"),
+    inputs: names<aws.acm.CertificateValidationArgs>(
+      "certificateArn",
+      "validationRecordFqdns",
+      "region",
+    ),
     source: `${AWS} internal/service/acm/certificate_validation.go: certificate_arn and validation_record_fqdns are ForceNew (the resource has no update)`,
     what: "certificate validation",
   },
@@ -38,7 +50,8 @@ export const REPLACE_ON: Readonly<Record<string, ReplaceRule>> = {
   },
   "cloudflare:index/dnsRecord:DnsRecord": {
     inputs: names<cloudflare.DnsRecordArgs>("zoneId"),
-    source: "terraform-provider-cloudflare v5 (bridged by @pulumi/cloudflare v6) internal/services/dns_record/schema.go: zone_id has RequiresReplace (name, type, content and ttl update in place)",
+    source:
+      "terraform-provider-cloudflare v5 (bridged by @pulumi/cloudflare v6) internal/services/dns_record/schema.go: zone_id has RequiresReplace (name, type, content and ttl update in place)",
     what: "Cloudflare record",
   },
   "aws:s3/bucketObjectv2:BucketObjectv2": {
@@ -59,4 +72,5 @@ export const REPLACE_ON: Readonly<Record<string, ReplaceRule>> = {
 };
 
 /** The replace-forcing inputs among `changed` for a resource of `type` (none when the type is not in the table). */
-export const replacingInputs = (type: string, changed: readonly string[]): string[] => changed.filter((k) => REPLACE_ON[type]?.inputs.includes(k));
+export const replacingInputs = (type: string, changed: readonly string[]): string[] =>
+  changed.filter((k) => REPLACE_ON[type]?.inputs.includes(k));

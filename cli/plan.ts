@@ -86,7 +86,14 @@ export interface Plan {
   /** Records of the TLS-RPT receiver's mail domain (SES verification, DKIM, MX). */
   receiverRecords: PlanRecord[];
   /** tenants: CloudFront distribution tenants (one per domain in mode tenants, counted with their domains too); absent in older plans. */
-  totals: { resources: number; cloudResources: number; shared: number; domains: number; perDomain: number; tenants?: number };
+  totals: {
+    resources: number;
+    cloudResources: number;
+    shared: number;
+    domains: number;
+    perDomain: number;
+    tenants?: number;
+  };
   /** Verdicts of the policy pack (policies/) on the recorded resources. */
   violations: Violation[];
   /** Validations the pack could not run offline because a value is only known after deploy. */
@@ -115,7 +122,8 @@ const TENANT = "aws:cloudfront/distributionTenant:DistributionTenant";
 
 /** Values past this length are kept as a digest: a change still shows, the JSON stays small. */
 const LONG = 200;
-const digest = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 16)} (${text.length} characters)`;
+const digest = (text: string) =>
+  `sha256:${createHash("sha256").update(text).digest("hex").slice(0, 16)} (${text.length} characters)`;
 
 /** Inputs as the plan records them: long strings (bundles, policies) and large objects digested. */
 export function compactInputs(value: unknown): unknown {
@@ -124,7 +132,9 @@ export function compactInputs(value: unknown): unknown {
   if (value !== null && typeof value === "object") {
     const json = JSON.stringify(value);
     if (json.length > 20 * LONG) return digest(json);
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, compactInputs(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, compactInputs(v)]),
+    );
   }
   return value;
 }
@@ -138,13 +148,20 @@ function zonesByAdapter(run: ProgramRun): Map<string, string> {
   for (const r of run.resources) {
     const adapter = r.ancestors[0];
     const zone = r.inputs.zoneId;
-    if (r.custom && adapter?.type.startsWith("mta-sts:dns:") && typeof zone === "string" && !out.has(adapter.name)) out.set(adapter.name, zone);
+    if (
+      r.custom &&
+      adapter?.type.startsWith("mta-sts:dns:") &&
+      typeof zone === "string" &&
+      !out.has(adapter.name)
+    )
+      out.set(adapter.name, zone);
   }
   return out;
 }
 
 type Instance = ProgramRun["instances"][number];
-const ofType = (run: ProgramRun, type: string) => run.instances.filter((i: Instance) => i.type === type);
+const ofType = (run: ProgramRun, type: string) =>
+  run.instances.filter((i: Instance) => i.type === type);
 
 /** The parts of a live MtaStsDomain / PolicySite / DNS adapter the plan reads (see components/). */
 interface DomainObject {
@@ -168,12 +185,25 @@ interface SiteObject {
  */
 function domainSummaries(run: ProgramRun): readonly DomainSummary[] {
   const exported = run.exports.domains;
-  if (Array.isArray(exported) && exported.length > 0 && exported.every((s) => typeof (s as DomainSummary)?.domain === "string" && Array.isArray((s as DomainSummary).records))) {
+  if (
+    Array.isArray(exported) &&
+    exported.length > 0 &&
+    exported.every(
+      (s) =>
+        typeof (s as DomainSummary)?.domain === "string" &&
+        Array.isArray((s as DomainSummary).records),
+    )
+  ) {
     return exported as DomainSummary[];
   }
   const fleets = ofType(run, "mta-sts:index:MtaStsFleet");
-  if (fleets.length > 0) return fleets.flatMap((f) => (f.resource as unknown as { summary: readonly DomainSummary[] }).summary);
-  const sites = ofType(run, "mta-sts:index:PolicySite").map((i) => i.resource as unknown as SiteObject);
+  if (fleets.length > 0)
+    return fleets.flatMap(
+      (f) => (f.resource as unknown as { summary: readonly DomainSummary[] }).summary,
+    );
+  const sites = ofType(run, "mta-sts:index:PolicySite").map(
+    (i) => i.resource as unknown as SiteObject,
+  );
   return ofType(run, "mta-sts:index:MtaStsDomain").map(({ resource }) => {
     const d = resource as unknown as DomainObject;
     const site = sites.find((s) => {
@@ -188,13 +218,19 @@ function domainSummaries(run: ProgramRun): readonly DomainSummary[] {
       domain: d.domain,
       mode: d.mode,
       // The _mta-sts record is always the domain's own: its zone's provider is the domain's.
-      dnsProvider: d.records.find((r) => r.purpose === "MTA-STS policy id")?.managedBy ?? d.records[0]?.managedBy ?? "manual",
+      dnsProvider:
+        d.records.find((r) => r.purpose === "MTA-STS policy id")?.managedBy ??
+        d.records[0]?.managedBy ??
+        "manual",
       group: site && hosting === "group" ? site.groupIndex(d.domain) : -1,
       hosting,
       policy: { id: d.policyId, text: d.policyText, url: d.policyUrl },
       records: d.records,
       mxCheck: d.mxCheck,
-      promotion: pulumi.output({ outcome: "not-run", reasons: ["no automatic promotion for this domain"] }) as DomainSummary["promotion"],
+      promotion: pulumi.output({
+        outcome: "not-run",
+        reasons: ["no automatic promotion for this domain"],
+      }) as DomainSummary["promotion"],
     };
   });
 }
@@ -206,7 +242,10 @@ function domainSummaries(run: ProgramRun): readonly DomainSummary[] {
  */
 function componentDomains(run: ProgramRun): Map<string, string> {
   const out = new Map<string, string>();
-  const domains = ofType(run, "mta-sts:index:MtaStsDomain").map((i) => ({ ...i, object: i.resource as unknown as DomainObject }));
+  const domains = ofType(run, "mta-sts:index:MtaStsDomain").map((i) => ({
+    ...i,
+    object: i.resource as unknown as DomainObject,
+  }));
   for (const d of domains) out.set(`${d.type}::${d.name}`, d.object.domain);
   for (const adapter of run.instances.filter((i) => i.type.startsWith("mta-sts:dns:"))) {
     const records = (adapter.resource as unknown as { records?: readonly DnsRecordSpec[] }).records;
@@ -220,10 +259,16 @@ function componentDomains(run: ProgramRun): Map<string, string> {
 export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
   const summary = domainSummaries(run);
   const domainOf = componentDomains(run);
-  const adapterOf = new Map([...domainOf].filter(([key]) => key.startsWith("mta-sts:dns:")).map(([key, domain]) => [domain, key.slice(key.indexOf("::") + 2)]));
+  const adapterOf = new Map(
+    [...domainOf]
+      .filter(([key]) => key.startsWith("mta-sts:dns:"))
+      .map(([key, domain]) => [domain, key.slice(key.indexOf("::") + 2)]),
+  );
   const resources: PlanResource[] = run.resources.map((r) => {
     const chain = [{ type: r.type, name: r.name }, ...r.ancestors];
-    const domain = chain.map((a) => domainOf.get(`${a.type}::${a.name}`)).find((d) => d !== undefined);
+    const domain = chain
+      .map((a) => domainOf.get(`${a.type}::${a.name}`))
+      .find((d) => d !== undefined);
     const group = chain.find((a) => a.type === "mta-sts:index:PolicyDistribution")?.name;
     return {
       type: r.type,
@@ -237,7 +282,8 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
   });
   const zones = zonesByAdapter(run);
   const fleetName = run.resources.find((r) => r.type === "mta-sts:index:MtaStsFleet")?.name;
-  const zoneOf = (domain: string) => zones.get(adapterOf.get(domain) ?? `${fleetName}-${domain}-dns`) ?? null;
+  const zoneOf = (domain: string) =>
+    zones.get(adapterOf.get(domain) ?? `${fleetName}-${domain}-dns`) ?? null;
 
   // Counted once, not per domain: a plan of 10,000 domains has 50,000 resources.
   const perDomain = new Map<string, number>();
@@ -246,19 +292,34 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
   for (const r of resources.filter((x) => x.custom)) {
     if (r.domain) perDomain.set(r.domain, (perDomain.get(r.domain) ?? 0) + 1);
     if (r.group) perGroup.set(r.group, (perGroup.get(r.group) ?? 0) + 1);
-    if (r.type === TENANT && r.domain) tenantOf.set(r.domain, typeof r.inputs?.name === "string" ? r.inputs.name : r.name);
+    if (r.type === TENANT && r.domain)
+      tenantOf.set(r.domain, typeof r.inputs?.name === "string" ? r.inputs.name : r.name);
   }
-  const groupNames = [...new Set(run.resources.filter((r) => r.type === "mta-sts:index:PolicyDistribution").map((r) => r.name))];
+  const groupNames = [
+    ...new Set(
+      run.resources.filter((r) => r.type === "mta-sts:index:PolicyDistribution").map((r) => r.name),
+    ),
+  ];
   const hostingOf = (s: DomainSummary): PlanHosting =>
     s.hosting === "tenant"
       ? { placement: "tenant", tenant: tenantOf.get(s.domain) ?? UNKNOWN }
       : s.hosting === "releasing"
         ? { placement: "releasing" }
-        : { placement: "group", group: s.group, distribution: groupNames.find((n) => n.endsWith(`-group-${s.group}`)) ?? UNKNOWN };
+        : {
+            placement: "group",
+            group: s.group,
+            distribution: groupNames.find((n) => n.endsWith(`-group-${s.group}`)) ?? UNKNOWN,
+          };
 
   const domains: PlanDomain[] = [];
   for (const s of summary) {
-    const [mode, id, text, mxCheck, promotion] = await Promise.all([settle(s.mode), settle(s.policy.id), settle(s.policy.text), settle(s.mxCheck), settle(s.promotion)]);
+    const [mode, id, text, mxCheck, promotion] = await Promise.all([
+      settle(s.mode),
+      settle(s.policy.id),
+      settle(s.policy.text),
+      settle(s.mxCheck),
+      settle(s.promotion),
+    ]);
     domains.push({
       domain: s.domain,
       mode: mode.value ?? UNKNOWN,
@@ -268,23 +329,46 @@ export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
       policy: { id: id.value ?? UNKNOWN, text: text.value ?? UNKNOWN, url: s.policy.url },
       records: await Promise.all(s.records.map((r) => planRecord(r, zoneOf(s.domain)))),
       resourceCount: perDomain.get(s.domain) ?? 0,
-      mxCheck: (mxCheck.value as { status: string; message: string }) ?? { status: "not-run", message: UNKNOWN },
+      mxCheck: (mxCheck.value as { status: string; message: string }) ?? {
+        status: "not-run",
+        message: UNKNOWN,
+      },
       ...(s.retireAfter ? { retireAfter: s.retireAfter } : {}),
-      ...(promotion.value && promotion.value.reasons[0] !== "no automatic promotion for this domain" ? { promotion: { outcome: promotion.value.outcome, reasons: promotion.value.reasons } } : {}),
+      ...(promotion.value && promotion.value.reasons[0] !== "no automatic promotion for this domain"
+        ? { promotion: { outcome: promotion.value.outcome, reasons: promotion.value.reasons } }
+        : {}),
     });
   }
   const groups = groupNames.map((name) => ({
     name,
-    domains: domains.filter((d) => d.hosting?.placement === "group" && d.hosting.distribution === name).map((d) => d.domain),
+    domains: domains
+      .filter((d) => d.hosting?.placement === "group" && d.hosting.distribution === name)
+      .map((d) => d.domain),
     resourceCount: perGroup.get(name) ?? 0,
   }));
-  const fleetReceiverRecords = ofType(run, "mta-sts:index:MtaStsFleet").flatMap((f) => (f.resource as unknown as { receiverRecords?: readonly DnsRecordSpec[] }).receiverRecords ?? []);
-  const receiverRecords = await Promise.all(((run.exports.receiverRecords as readonly DnsRecordSpec[] | undefined) ?? fleetReceiverRecords).map((r) => planRecord(r, zoneOf("receiver"))));
+  const fleetReceiverRecords = ofType(run, "mta-sts:index:MtaStsFleet").flatMap(
+    (f) =>
+      (f.resource as unknown as { receiverRecords?: readonly DnsRecordSpec[] }).receiverRecords ??
+      [],
+  );
+  const receiverRecords = await Promise.all(
+    (
+      (run.exports.receiverRecords as readonly DnsRecordSpec[] | undefined) ?? fleetReceiverRecords
+    ).map((r) => planRecord(r, zoneOf("receiver"))),
+  );
   const cloud = resources.filter((r) => r.custom).length;
   // The same policy objects `pulumi preview --policy-pack policies` serves, run on what we recorded.
   const verdicts = await runPolicies(
     policies,
-    run.resources.filter((r) => r.custom).map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: r.policyProps, propertyDependencies: r.propertyDependencies })),
+    run.resources
+      .filter((r) => r.custom)
+      .map((r) => ({
+        type: r.type,
+        urn: r.urn,
+        name: r.name,
+        props: r.policyProps,
+        propertyDependencies: r.propertyDependencies,
+      })),
   );
   return {
     version: PLAN_VERSION,
@@ -311,7 +395,8 @@ export function hostingWords(d: Pick<PlanDomain, "group" | "hosting">): string {
   // A base planned before hosting was recorded knows only its group.
   const h = d.hosting ?? { placement: "group", group: d.group, distribution: "" };
   if (h.placement === "tenant") return `tenant ${h.tenant}`;
-  if (h.placement === "releasing") return "releasing (no distribution or tenant serves it until its tenant is created)";
+  if (h.placement === "releasing")
+    return "releasing (no distribution or tenant serves it until its tenant is created)";
   return `group ${h.group}`;
 }
 
@@ -321,14 +406,23 @@ const about = (r: PlanRecord) => `${r.purpose}${r.adopt ? ` (${TAKES_OVER})` : "
 export function renderText(plan: Plan): string {
   const out: string[] = [];
   // The change first: a reviewer reads what moves before the whole picture.
-  if (plan.diff) out.push(...diffTextLines(plan.diff, `Pulumi.${plan.stack}.yaml`), "", "Full plan:", "");
-  out.push(`Plan for stack ${plan.stack} (offline, mock runtime: values a provider computes are "${UNKNOWN}")`, "");
+  if (plan.diff)
+    out.push(...diffTextLines(plan.diff, `Pulumi.${plan.stack}.yaml`), "", "Full plan:", "");
+  out.push(
+    `Plan for stack ${plan.stack} (offline, mock runtime: values a provider computes are "${UNKNOWN}")`,
+    "",
+  );
   for (const d of plan.domains) {
-    out.push(`${d.domain}  mode ${d.mode}, DNS ${d.dnsProvider}${d.dnsProvider === "manual" ? " (add these records by hand)" : ""}, ${hostingWords(d)}`);
+    out.push(
+      `${d.domain}  mode ${d.mode}, DNS ${d.dnsProvider}${d.dnsProvider === "manual" ? " (add these records by hand)" : ""}, ${hostingWords(d)}`,
+    );
     out.push(`  policy id ${d.policy.id}  ${d.policy.url}`);
-    if (d.mode === "enforce") out.push(`  live MX check: ${d.mxCheck.status} (${d.mxCheck.message})`);
-    if (d.retireAfter) out.push(`  retiring (RFC 8461 8.3): remove: true is accepted from ${d.retireAfter}`);
-    if (d.promotion) out.push(`  automatic promotion: ${d.promotion.outcome} (${d.promotion.reasons.join("; ")})`);
+    if (d.mode === "enforce")
+      out.push(`  live MX check: ${d.mxCheck.status} (${d.mxCheck.message})`);
+    if (d.retireAfter)
+      out.push(`  retiring (RFC 8461 8.3): remove: true is accepted from ${d.retireAfter}`);
+    if (d.promotion)
+      out.push(`  automatic promotion: ${d.promotion.outcome} (${d.promotion.reasons.join("; ")})`);
     out.push(...recordLines(d.records));
     out.push("  policy file (CRLF):");
     for (const line of d.policy.text.split("\r\n").filter(Boolean)) out.push(`    ${line}`);
@@ -348,19 +442,26 @@ export function renderText(plan: Plan): string {
  * Zone-file lines, each after a comment line saying what it is for: the text stays as wide as
  * the longest record (no padding to line the comments up), and pastes into a zone file as is.
  */
-const recordLines = (records: readonly PlanRecord[]) => records.flatMap((r) => [`  ; ${about(r)}`, `  ${zoneLine(r)}`]);
+const recordLines = (records: readonly PlanRecord[]) =>
+  records.flatMap((r) => [`  ; ${about(r)}`, `  ${zoneLine(r)}`]);
 
 /** True when a mandatory policy fired: the plan must not be trusted (exit 1). */
-export const hasMandatoryViolation = (plan: Plan) => plan.violations.some((v) => v.level === "mandatory");
+export const hasMandatoryViolation = (plan: Plan) =>
+  plan.violations.some((v) => v.level === "mandatory");
 
 export function violationLines(plan: Plan): string[] {
   const mandatory = plan.violations.filter((v) => v.level === "mandatory").length;
   const out = [
     `Policy pack: ${plan.violations.length === 0 ? "no violations" : `${mandatory} mandatory, ${plan.violations.length - mandatory} advisory violation(s)`}` +
-      (plan.policyNotRun.length > 0 ? `; ${plan.policyNotRun.length} check(s) need values known only after deploy` : ""),
+      (plan.policyNotRun.length > 0
+        ? `; ${plan.policyNotRun.length} check(s) need values known only after deploy`
+        : ""),
   ];
   for (const v of plan.violations) {
-    out.push(`  [${v.level}] ${v.policy} on ${v.resource}: ${v.message}`, `      fix: ${v.remediation}`);
+    out.push(
+      `  [${v.level}] ${v.policy} on ${v.resource}: ${v.message}`,
+      `      fix: ${v.remediation}`,
+    );
   }
   return out;
 }
@@ -371,11 +472,20 @@ export function resourceLines(plan: Plan): string[] {
   return [
     `${t.cloudResources} cloud resources (${t.resources} with components) for ${t.domains} domains, ${t.perDomain} per domain on average`,
     `  shared (bucket, access, router function${t.tenants ? ", multi-tenant distribution and connection group" : ""}): ${t.shared} resources`,
-    ...(t.tenants ? [`  distribution tenants: ${t.tenants} (one per domain, each with its own certificate; counted with their domains below)`] : []),
-    ...plan.groups.map((g) => `  ${g.name}: ${g.resourceCount} resources, ${g.domains.length} domains (${g.domains.join(", ")})`),
+    ...(t.tenants
+      ? [
+          `  distribution tenants: ${t.tenants} (one per domain, each with its own certificate; counted with their domains below)`,
+        ]
+      : []),
+    ...plan.groups.map(
+      (g) =>
+        `  ${g.name}: ${g.resourceCount} resources, ${g.domains.length} domains (${g.domains.join(", ")})`,
+    ),
     ...plan.domains.map((d) => `  ${d.domain}: ${d.resourceCount} resources`),
     "Resources declared (type, name, for):",
-    ...plan.resources.map((r) => `  ${r.custom ? "" : "(component) "}${r.type}  ${r.name}  [${owner(r)}]`),
+    ...plan.resources.map(
+      (r) => `  ${r.custom ? "" : "(component) "}${r.type}  ${r.name}  [${owner(r)}]`,
+    ),
   ];
 }
 

@@ -26,17 +26,26 @@ export interface PreflightOptions {
 
 function positive(name: string, value: string, max: number): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`${name} ${value} must be a number in (0, ${max}]`);
+  if (!Number.isFinite(n) || n <= 0 || n > max)
+    throw new UsageError(`${name} ${value} must be a number in (0, ${max}]`);
   return n;
 }
 
 /** The stack's own account: clients with its region and credentials (CloudFront and ACM quotas live in us-east-1). */
-function awsClients(raw: Record<string, string>): { region: string | undefined; aws: AwsClients | { skip: string }; close: () => void } {
+function awsClients(raw: Record<string, string>): {
+  region: string | undefined;
+  aws: AwsClients | { skip: string };
+  close: () => void;
+} {
   let config;
   try {
     config = awsClientConfig(raw);
   } catch (err) {
-    return { region: undefined, aws: { skip: `the stack's AWS config: ${errorLine(err)}` }, close: () => {} };
+    return {
+      region: undefined,
+      aws: { skip: `the stack's AWS config: ${errorLine(err)}` },
+      close: () => {},
+    };
   }
   const common = { credentials: config.credentials, maxAttempts: 2 };
   const clients = {
@@ -45,7 +54,11 @@ function awsClients(raw: Record<string, string>): { region: string | undefined; 
     quotas: new ServiceQuotasClient({ ...common, region: "us-east-1" }),
     acm: new ACMClient({ ...common, region: "us-east-1" }),
   };
-  return { region: config.region, aws: clients, close: () => Object.values(clients).forEach((c) => c.destroy()) };
+  return {
+    region: config.region,
+    aws: clients,
+    close: () => Object.values(clients).forEach((c) => c.destroy()),
+  };
 }
 
 export async function preflightCommand(opts: PreflightOptions): Promise<number> {
@@ -71,9 +84,15 @@ export async function preflightCommand(opts: PreflightOptions): Promise<number> 
     throw err;
   }
 
-  const account = opts.aws === "off" ? { region: stackRegion(raw), aws: { skip: "--aws off" }, close: () => {} } : awsClients(raw);
+  const account =
+    opts.aws === "off"
+      ? { region: stackRegion(raw), aws: { skip: "--aws off" }, close: () => {} }
+      : awsClients(raw);
   const deps: PreflightDeps = {
-    dns: { resolver: makeResolver({ server, timeoutMs }), zone: makeZoneRecords({ server, timeoutMs }) },
+    dns: {
+      resolver: makeResolver({ server, timeoutMs }),
+      zone: makeZoneRecords({ server, timeoutMs }),
+    },
     region: account.region,
     aws: account.aws,
     timeoutMs,
@@ -81,7 +100,9 @@ export async function preflightCommand(opts: PreflightOptions): Promise<number> 
   };
   try {
     const report = await runPreflight(opts.stack, config, deps);
-    process.stdout.write(opts.format === "json" ? renderPreflightJson(report) : renderPreflightText(report));
+    process.stdout.write(
+      opts.format === "json" ? renderPreflightJson(report) : renderPreflightText(report),
+    );
     return report.conflicts > 0 ? 1 : 0;
   } finally {
     account.close();

@@ -33,7 +33,11 @@ export interface ProgramRun {
    * `domains` (a component user's own program). Matched by token, not instanceof: the program may
    * load the package's compiled copy of the components while mtasts runs from its sources.
    */
-  readonly instances: readonly { readonly resource: pulumi.Resource; readonly type: string; readonly name: string }[];
+  readonly instances: readonly {
+    readonly resource: pulumi.Resource;
+    readonly type: string;
+    readonly name: string;
+  }[];
 }
 
 /** The engine's wire sentinel for an unknown value (the policy SDK recognises it). */
@@ -41,10 +45,20 @@ export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 function replaceUnknowns(value: unknown, marker: string): unknown {
   if (pulumi.Output.isInstance(value)) return marker;
-  if (value !== null && typeof value === "object" && (value as object).constructor?.name === "Unknown") return marker;
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    (value as object).constructor?.name === "Unknown"
+  )
+    return marker;
   if (Array.isArray(value)) return value.map((v) => replaceUnknowns(v, marker));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, replaceUnknowns(v, marker)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+        k,
+        replaceUnknowns(v, marker),
+      ]),
+    );
   }
   return value;
 }
@@ -53,7 +67,10 @@ function replaceUnknowns(value: unknown, marker: string): unknown {
 async function sourcesOf(value: unknown, into: Set<pulumi.Resource>, depth = 0): Promise<void> {
   if (depth > 20 || value === null || value === undefined) return;
   if (pulumi.Output.isInstance(value)) {
-    const out = value as unknown as { allResources?: () => Promise<Set<pulumi.Resource>>; resources: () => Set<pulumi.Resource> };
+    const out = value as unknown as {
+      allResources?: () => Promise<Set<pulumi.Resource>>;
+      resources: () => Set<pulumi.Resource>;
+    };
     for (const r of out.allResources ? await out.allResources() : out.resources()) into.add(r);
     return;
   }
@@ -64,7 +81,8 @@ async function sourcesOf(value: unknown, into: Set<pulumi.Resource>, depth = 0):
   if (Array.isArray(value)) {
     for (const v of value) await sourcesOf(v, into, depth + 1);
   } else if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value as Record<string, unknown>)) await sourcesOf(v, into, depth + 1);
+    for (const v of Object.values(value as Record<string, unknown>))
+      await sourcesOf(v, into, depth + 1);
   }
 }
 
@@ -85,18 +103,30 @@ export async function runProgram(opts: {
   process.env.MTASTS_OFFLINE = "1";
   const byName = new Map<string, RecordedResource>();
   const parents = new WeakMap<pulumi.Resource, pulumi.Resource | undefined>();
-  const pending: { type: string; name: string; custom: boolean; inputs: Record<string, unknown> }[] = [];
+  const pending: {
+    type: string;
+    name: string;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+  }[] = [];
 
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        pending.push({ type: args.type, name: args.name, custom: args.custom !== false, inputs: args.inputs });
+        pending.push({
+          type: args.type,
+          name: args.name,
+          custom: args.custom !== false,
+          inputs: args.inputs,
+        });
         // Known after deploy stays unknown: only the inputs come back as state, and ids are
         // placeholders that nothing prints.
         return { id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs };
       },
       call(args) {
-        throw new Error(`the offline plan does not know the function ${args.token}; it would need a cloud account`);
+        throw new Error(
+          `the offline plan does not know the function ${args.token}; it would need a cloud account`,
+        );
       },
     },
     opts.project,
@@ -106,12 +136,22 @@ export async function runProgram(opts: {
 
   let exports: Record<string, unknown> = {};
   let failure: unknown;
-  const seen: { resource: pulumi.Resource; type: string; name: string; props: Record<string, unknown> }[] = [];
+  const seen: {
+    resource: pulumi.Resource;
+    type: string;
+    name: string;
+    props: Record<string, unknown>;
+  }[] = [];
   await pulumi.runtime
     .runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
         parents.set(args.resource, args.opts.parent);
-        seen.push({ resource: args.resource, type: args.type, name: args.name, props: args.props ?? {} });
+        seen.push({
+          resource: args.resource,
+          type: args.type,
+          name: args.name,
+          props: args.props ?? {},
+        });
         return undefined;
       });
       try {
@@ -144,7 +184,10 @@ export async function runProgram(opts: {
   };
   for (const { resource, type, name } of seen) {
     const chain = [...ancestorsOf(resource)].reverse().map((a) => a.type);
-    urns.set(resource, `urn:pulumi:${opts.stack}::${opts.project}::${[...chain, type].join("$")}::${name}`);
+    urns.set(
+      resource,
+      `urn:pulumi:${opts.stack}::${opts.project}::${[...chain, type].join("$")}::${name}`,
+    );
   }
   for (const { resource, type, name, props } of seen) {
     const reg = registered.get(`${type}::${name}`);
@@ -166,7 +209,11 @@ export async function runProgram(opts: {
       ancestors: ancestorsOf(resource),
     });
   }
-  return { exports, resources: [...byName.values()], instances: seen.map(({ resource, type, name }) => ({ resource, type, name })) };
+  return {
+    exports,
+    resources: [...byName.values()],
+    instances: seen.map(({ resource, type, name }) => ({ resource, type, name })),
+  };
 }
 
 /**
@@ -189,7 +236,10 @@ export function withoutSdkDiagnostics(): { readonly replaced: readonly string[];
   const replace = (owner: object | undefined, key: string, value: unknown) => {
     const before = owner && Object.getOwnPropertyDescriptor(owner, key);
     if (!owner || !before || typeof (before.value ?? before.get) !== "function") return;
-    Object.defineProperty(owner, key, { ...before, ...(before.get ? { get: () => value } : { value }) });
+    Object.defineProperty(owner, key, {
+      ...before,
+      ...(before.get ? { get: () => value } : { value }),
+    });
     restore.push(() => Object.defineProperty(owner, key, before));
     replaced.push(key);
   };
@@ -207,7 +257,13 @@ export function withoutSdkDiagnostics(): { readonly replaced: readonly string[];
   };
 }
 
-type Resolver = (value: unknown, isKnown: boolean, isSecret: boolean, deps?: pulumi.Resource[], err?: Error) => void;
+type Resolver = (
+  value: unknown,
+  isKnown: boolean,
+  isSecret: boolean,
+  deps?: pulumi.Resource[],
+  err?: Error,
+) => void;
 
 /**
  * runtime/rpc.js transferProperties, creating each output property's Output when the program
@@ -217,14 +273,19 @@ type Resolver = (value: unknown, isKnown: boolean, isSecret: boolean, deps?: pul
  * returns, all of those stay pending at once: most of a large plan's peak memory. Same contract:
  * one resolver per property, an Output on `onto` under the same key, resolved the same way.
  */
-function lazyTransferProperties(onto: Record<string | symbol, unknown>, label: string, props: Record<string, unknown>): Record<string, Resolver> {
+function lazyTransferProperties(
+  onto: Record<string | symbol, unknown>,
+  label: string,
+  props: Record<string, unknown>,
+): Record<string, Resolver> {
   // Per resource: what registration said for each property, and the settlers of the Outputs made so far.
   const state: LazyState = { settled: {}, settlers: {} };
   onto[LAZY] = state;
   const resolvers: Record<string, Resolver> = {};
   for (const k of Object.keys(props)) {
     if (k === "id" || k === "urn") continue;
-    if (Object.prototype.hasOwnProperty.call(onto, k)) throw new Error(`Property '${k}' is already initialized on target '${label}`);
+    if (Object.prototype.hasOwnProperty.call(onto, k))
+      throw new Error(`Property '${k}' is already initialized on target '${label}`);
     Object.defineProperty(onto, k, { ...accessorFor(k), enumerable: true, configurable: true });
     resolvers[k] = (...args) => {
       state.settled[k] = args;
@@ -241,18 +302,34 @@ interface LazyState {
 }
 
 /** The getter and setter of property `k`, shared by every resource (they find the resource as `this`). */
-const accessors = new Map<string, { get(this: Record<string | symbol, unknown>): unknown; set(this: Record<string | symbol, unknown>, value: unknown): void }>();
+const accessors = new Map<
+  string,
+  {
+    get(this: Record<string | symbol, unknown>): unknown;
+    set(this: Record<string | symbol, unknown>, value: unknown): void;
+  }
+>();
 function accessorFor(k: string) {
   let found = accessors.get(k);
   if (!found) {
     found = {
       get() {
         const output = makeOutput(this, this[LAZY] as LazyState, k);
-        Object.defineProperty(this, k, { value: output, writable: true, enumerable: true, configurable: true });
+        Object.defineProperty(this, k, {
+          value: output,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
         return output;
       },
       set(value) {
-        Object.defineProperty(this, k, { value, writable: true, enumerable: true, configurable: true });
+        Object.defineProperty(this, k, {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
       },
     };
     accessors.set(k, found);
@@ -262,7 +339,10 @@ function accessorFor(k: string) {
 
 /** The Output the SDK would have made for property `k` of `onto`, settled as registration says (now or later). */
 function makeOutput(onto: object, state: LazyState, k: string): pulumi.Output<unknown> {
-  const OutputClass = pulumi.Output as unknown as new (resources: unknown, ...promises: Promise<unknown>[]) => pulumi.Output<unknown>;
+  const OutputClass = pulumi.Output as unknown as new (
+    resources: unknown,
+    ...promises: Promise<unknown>[]
+  ) => pulumi.Output<unknown>;
   const parts = [0, 1, 2, 3].map(() => {
     let resolve!: (v: unknown) => void;
     let reject!: (e: unknown) => void;
@@ -308,7 +388,10 @@ export interface Settled<T> {
 export async function settle<T>(value: pulumi.Input<T>): Promise<Settled<T>> {
   if (!pulumi.Output.isInstance(value)) return { known: true, value: (await value) as T };
   // isKnown and promise() are internal to the SDK but stable; they are how the SDK itself tells.
-  const out = value as unknown as { isKnown: Promise<boolean>; promise(withUnknowns?: boolean): Promise<T> };
+  const out = value as unknown as {
+    isKnown: Promise<boolean>;
+    promise(withUnknowns?: boolean): Promise<T>;
+  };
   const known = await out.isKnown;
   return { known, value: known ? await out.promise() : undefined };
 }

@@ -62,17 +62,31 @@ function boundedSink(max: number) {
 export async function startLocalReceiver(opts: ReceiveOptions, log: (line: string) => void) {
   const aws = await startAwsLocal({ dataDir: path.resolve(opts.data) });
   const deps: IngestDeps = {
-    store: new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table }),
+    store: new ReceiverStore({
+      s3: aws.s3,
+      dynamodb: aws.dynamodb,
+      bucket: aws.bucket,
+      table: aws.table,
+    }),
     limits: limitsFromEnv(),
     dkim: opts.dkim,
     ...(opts.resolver ? { resolver: dnsResolverAt(opts.resolver) } : {}),
   };
   const max = deps.limits.maxBodyBytes;
   const report = (channel: string, r: IngestResult) =>
-    log(oneLine(`${new Date().toISOString()} ${channel} ${r.outcome} ${r.status}${r.reason ? ` ${r.reason}` : ""} ${r.reports.flatMap((x) => x.domains).join(",")} (raw ${r.rawKey})`));
+    log(
+      oneLine(
+        `${new Date().toISOString()} ${channel} ${r.outcome} ${r.status}${r.reason ? ` ${r.reason}` : ""} ${r.reports.flatMap((x) => x.domains).join(",")} (raw ${r.rawKey})`,
+      ),
+    );
 
   /** A body over the limit: the first `max` bytes are kept (raw and rejected) with a reason that says so. */
-  async function tooLarge(channel: "https" | "email", what: string, body: Buffer, seen: number): Promise<IngestResult> {
+  async function tooLarge(
+    channel: "https" | "email",
+    what: string,
+    body: Buffer,
+    seen: number,
+  ): Promise<IngestResult> {
     const at = new Date();
     const rawKey = await deps.store.putRaw(channel, body, at);
     const reason = `${what} is ${seen} bytes; the limit is ${max} (the copy kept is truncated at ${max} bytes)`;
@@ -86,9 +100,19 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
       try {
         const r = body.over
           ? await tooLarge("https", "body", body.bytes(), body.seen)
-          : await ingestHttp({ method: req.method ?? "GET", contentType: req.headers["content-type"], body: body.bytes(), domain: reportDomain(req.headers.host) }, deps);
+          : await ingestHttp(
+              {
+                method: req.method ?? "GET",
+                contentType: req.headers["content-type"],
+                body: body.bytes(),
+                domain: reportDomain(req.headers.host),
+              },
+              deps,
+            );
         report("https", r);
-        res.writeHead(r.status, { "content-type": "text/plain; charset=utf-8" }).end(`${r.reason ?? r.outcome}\n`);
+        res
+          .writeHead(r.status, { "content-type": "text/plain; charset=utf-8" })
+          .end(`${r.reason ?? r.outcome}\n`);
       } catch (err) {
         log(`https error ${oneLine((err as Error).message)}`);
         res.writeHead(500).end("internal error; retry later\n");
@@ -118,7 +142,9 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
           if (message.over || (stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
             const r = await tooLarge("email", "message", raw, message.seen);
             report("email", r);
-            return callback(Object.assign(new Error(`message too large: ${r.reason}`), { responseCode: 552 }));
+            return callback(
+              Object.assign(new Error(`message too large: ${r.reason}`), { responseCode: 552 }),
+            );
           }
           // What SES does: the raw message to the bucket first, then the handler.
           const rawKey = `inbound/${new Date().toISOString().slice(0, 10)}/${createHash("sha256").update(raw).digest("hex")}`;
@@ -128,7 +154,9 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
           callback();
         } catch (err) {
           log(`email error ${oneLine((err as Error).message)}`);
-          callback(Object.assign(new Error("temporary failure; retry later"), { responseCode: 451 }));
+          callback(
+            Object.assign(new Error("temporary failure; retry later"), { responseCode: 451 }),
+          );
         }
       });
     },
@@ -157,7 +185,9 @@ export async function startLocalReceiver(opts: ReceiveOptions, log: (line: strin
 
 export async function receiveCommand(opts: ReceiveOptions & { local?: boolean }): Promise<number> {
   if (!opts.local) {
-    process.stderr.write("mtasts receive: only --local is supported here; in AWS the ReportReceiver component runs the same handlers on Lambda\n");
+    process.stderr.write(
+      "mtasts receive: only --local is supported here; in AWS the ReportReceiver component runs the same handlers on Lambda\n",
+    );
     return 2;
   }
   if (opts.resolver !== undefined) {
@@ -169,11 +199,17 @@ export async function receiveCommand(opts: ReceiveOptions & { local?: boolean })
     }
   }
   if (opts.dkim === "off") {
-    process.stderr.write("WARNING: --dkim=off: email reports are counted WITHOUT checking DKIM. For local experiments only; RFC 8460 requires signed reports.\n");
+    process.stderr.write(
+      "WARNING: --dkim=off: email reports are counted WITHOUT checking DKIM. For local experiments only; RFC 8460 requires signed reports.\n",
+    );
   }
   const data = path.resolve(opts.data);
-  const receiver = await withDataDir(data, "receive", () => startLocalReceiver(opts, (line) => process.stderr.write(`${line}\n`)));
-  process.stdout.write(`listening: http://${opts.host}:${receiver.httpPort}/ (POST reports) and smtp://${opts.host}:${receiver.smtpPort} (mail to any address); data in ${path.resolve(opts.data)}\n`);
+  const receiver = await withDataDir(data, "receive", () =>
+    startLocalReceiver(opts, (line) => process.stderr.write(`${line}\n`)),
+  );
+  process.stdout.write(
+    `listening: http://${opts.host}:${receiver.httpPort}/ (POST reports) and smtp://${opts.host}:${receiver.smtpPort} (mail to any address); data in ${path.resolve(opts.data)}\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
@@ -183,7 +219,10 @@ export async function receiveCommand(opts: ReceiveOptions & { local?: boolean })
 }
 
 /** Resolves once `listen` has bound; rejects with the server's error (EADDRINUSE) instead of leaving it uncaught. */
-function listening(server: import("node:events").EventEmitter, listen: (done: () => void) => void): Promise<void> {
+function listening(
+  server: import("node:events").EventEmitter,
+  listen: (done: () => void) => void,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     listen(() => {
@@ -199,12 +238,18 @@ function listenFailure(err: unknown, flag: "--port" | "--smtp-port", opts: Recei
   const at = `${opts.host}:${port}`;
   switch ((err as NodeJS.ErrnoException).code) {
     case "EADDRINUSE":
-      return new CommandFailure(`${at} is already in use (another mtasts receive?); stop that process, or choose another port with ${flag} N (0: any free port)`);
+      return new CommandFailure(
+        `${at} is already in use (another mtasts receive?); stop that process, or choose another port with ${flag} N (0: any free port)`,
+      );
     case "EACCES":
-      return new CommandFailure(`not allowed to listen on ${at} (ports below 1024 need privileges); choose another with ${flag} N, e.g. ${flag === "--port" ? 8025 : 2525}`);
+      return new CommandFailure(
+        `not allowed to listen on ${at} (ports below 1024 need privileges); choose another with ${flag} N, e.g. ${flag === "--port" ? 8025 : 2525}`,
+      );
     case "EADDRNOTAVAIL":
     case "ENOTFOUND":
-      return new CommandFailure(`--host ${opts.host} is not an address of this machine; give one of its addresses, e.g. 127.0.0.1 or 0.0.0.0`);
+      return new CommandFailure(
+        `--host ${opts.host} is not an address of this machine; give one of its addresses, e.g. 127.0.0.1 or 0.0.0.0`,
+      );
     default:
       return err as Error;
   }

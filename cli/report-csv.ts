@@ -11,7 +11,13 @@ export const CSV_COLUMNS = ["domain", "day", "measure", "name", "sessions"] as c
  * type, failed sessions), organisation-successful and organisation-failed (name: the reporting
  * organisation), receiving-mx (name: the MX host the failure details name, failed sessions).
  */
-export type CsvMeasure = "successful" | "failed" | "result-type" | "organisation-successful" | "organisation-failed" | "receiving-mx";
+export type CsvMeasure =
+  | "successful"
+  | "failed"
+  | "result-type"
+  | "organisation-successful"
+  | "organisation-failed"
+  | "receiving-mx";
 
 /**
  * A cell a spreadsheet would read as a formula (=, +, -, @, tab, CR first) gets a leading
@@ -25,15 +31,20 @@ export function renderCsv(summary: ReportSummary): string {
   const rows: (string | number)[][] = [];
   for (const d of summary.domains) {
     for (const day of d.days) {
-      const row = (measure: CsvMeasure, name: string, n: number) => rows.push([d.domain, day.day, measure, name, n]);
+      const row = (measure: CsvMeasure, name: string, n: number) =>
+        rows.push([d.domain, day.day, measure, name, n]);
       row("successful", "", day.successful);
       row("failed", "", day.failed);
-      for (const [type, n] of Object.entries(day.byResultType).sort(([a], [b]) => (a < b ? -1 : 1))) row("result-type", type, n);
-      for (const [org, o] of Object.entries(day.byOrganisation ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      for (const [type, n] of Object.entries(day.byResultType).sort(([a], [b]) => (a < b ? -1 : 1)))
+        row("result-type", type, n);
+      for (const [org, o] of Object.entries(day.byOrganisation ?? {}).sort(([a], [b]) =>
+        a < b ? -1 : 1,
+      )) {
         row("organisation-successful", org, o.successful);
         row("organisation-failed", org, o.failed);
       }
-      for (const [mx, n] of Object.entries(day.byMx ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) row("receiving-mx", mx, n);
+      for (const [mx, n] of Object.entries(day.byMx ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)))
+        row("receiving-mx", mx, n);
     }
   }
   return stringify(rows, {

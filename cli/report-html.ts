@@ -51,7 +51,8 @@ export function domainTotals(days: readonly DaySummary[]): DomainTotals {
       orgs.set(org, { successful: t.successful + o.successful, failed: t.failed + o.failed });
     }
   }
-  const sorted = <T>(m: Map<string, T>, n: (v: T) => number) => [...m].sort((a, b) => n(b[1]) - n(a[1]) || (a[0] < b[0] ? -1 : 1));
+  const sorted = <T>(m: Map<string, T>, n: (v: T) => number) =>
+    [...m].sort((a, b) => n(b[1]) - n(a[1]) || (a[0] < b[0] ? -1 : 1));
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const total = successful + failed;
   return {
@@ -79,13 +80,22 @@ function dayRange(days: readonly DaySummary[]): string[] {
   return out;
 }
 
-const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const HTML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
 /** Text for HTML content and quoted attribute values. */
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 
 /** JSON that can sit inside <script type="application/json">: no "<", ">" or "&" to end the element or open a comment. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
@@ -96,27 +106,51 @@ const label = (s: string) => (s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL - 1
 function topBars(pairs: readonly [string, number][], rest: string): [string, number][] {
   const top = pairs.slice(0, MAX_BARS).map(([k, v]) => [label(k), v] as [string, number]);
   const others = pairs.slice(MAX_BARS);
-  return others.length ? [...top, [`${others.length} ${rest}`, others.reduce((n, [, v]) => n + v, 0)]] : top;
+  return others.length
+    ? [...top, [`${others.length} ${rest}`, others.reduce((n, [, v]) => n + v, 0)]]
+    : top;
 }
 
 function table(head: string[], rows: (string | number)[][], cls = ""): string {
-  const cell = (v: string | number) => (typeof v === "number" ? `<td class="num">${fmt(v)}</td>` : `<td>${escapeHtml(v)}</td>`);
+  const cell = (v: string | number) =>
+    typeof v === "number" ? `<td class="num">${fmt(v)}</td>` : `<td>${escapeHtml(v)}</td>`;
   return `<table${cls ? ` class="${cls}"` : ""}><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join("")}</tr>`).join("")}</tbody></table>`;
 }
 
-function chartBox(id: string, title: string, hasData: boolean, empty: string, bars: number, details: string): string {
+function chartBox(
+  id: string,
+  title: string,
+  hasData: boolean,
+  empty: string,
+  bars: number,
+  details: string,
+): string {
   const height = bars === 0 ? 220 : 50 + 24 * Math.min(bars, MAX_BARS + 1);
-  const body = hasData ? `<div class="chart" style="height:${height}px"><canvas id="${id}" role="img" aria-label="${escapeHtml(title)}"></canvas></div>` : `<p class="empty">${escapeHtml(empty)}</p>`;
+  const body = hasData
+    ? `<div class="chart" style="height:${height}px"><canvas id="${id}" role="img" aria-label="${escapeHtml(title)}"></canvas></div>`
+    : `<p class="empty">${escapeHtml(empty)}</p>`;
   return `<figure><figcaption>${escapeHtml(title)}</figcaption>${body}<details><summary>figures</summary>${details}</details></figure>`;
 }
 
-const STATUS_CLASS: Record<string, string> = { pass: "ok", ok: "ok", warn: "warn", warning: "warn", fail: "bad", error: "bad" };
-const worst = (fs: readonly SelfCheckFinding[]) => (["fail", "error", "warn", "warning"].find((s) => fs.some((f) => f.status === s)) ?? (fs.length ? "pass" : ""));
+const STATUS_CLASS: Record<string, string> = {
+  pass: "ok",
+  ok: "ok",
+  warn: "warn",
+  warning: "warn",
+  fail: "bad",
+  error: "bad",
+};
+const worst = (fs: readonly SelfCheckFinding[]) =>
+  ["fail", "error", "warn", "warning"].find((s) => fs.some((f) => f.status === s)) ??
+  (fs.length ? "pass" : "");
 
 function promotionHtml(d: DomainReport): string {
   const s = d.status;
-  if (!s) return `<p class="empty">Not known: give --stack NAME to read each domain's mode and promotion rule.</p>`;
-  const out = [`<p><strong class="${s.promotion ? (s.promotion.decision.ready ? "ok" : "warn") : s.mode === "enforce" ? "ok" : ""}">${escapeHtml(s.summary)}</strong> <span class="muted">mode ${escapeHtml(s.mode)}, policy id ${escapeHtml(s.policyId)}</span></p>`];
+  if (!s)
+    return `<p class="empty">Not known: give --stack NAME to read each domain's mode and promotion rule.</p>`;
+  const out = [
+    `<p><strong class="${s.promotion ? (s.promotion.decision.ready ? "ok" : "warn") : s.mode === "enforce" ? "ok" : ""}">${escapeHtml(s.summary)}</strong> <span class="muted">mode ${escapeHtml(s.mode)}, policy id ${escapeHtml(s.policyId)}</span></p>`,
+  ];
   const p = s.promotion;
   if (p) {
     const f = p.decision.figures;
@@ -127,7 +161,10 @@ function promotionHtml(d: DomainReport): string {
       `<p>${p.decision.ready ? "Conditions:" : "Still missing:"}</p><ul class="reasons">${p.decision.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul>`,
     );
     const aside = p.setAside.known + p.setAside.signed + p.setAside.unsigned;
-    if (aside > 0) out.push(`<p class="muted">Not counted (below the rule's evidence level): ${fmt(p.setAside.unsigned)} sessions in unsigned reports, ${fmt(p.setAside.signed)} signed by unknown reporters, ${fmt(p.setAside.known)} from known reporters.</p>`);
+    if (aside > 0)
+      out.push(
+        `<p class="muted">Not counted (below the rule's evidence level): ${fmt(p.setAside.unsigned)} sessions in unsigned reports, ${fmt(p.setAside.signed)} signed by unknown reporters, ${fmt(p.setAside.known)} from known reporters.</p>`,
+      );
   }
   return out.join("");
 }
@@ -135,11 +172,20 @@ function promotionHtml(d: DomainReport): string {
 function selfCheckHtml(d: DomainReport, anyFindings: boolean): string {
   const days = d.selfCheckDays ?? [];
   const failed = days.filter((r) => !r.ok).map((r) => r.day);
-  const shownDays = failed.length > 10 ? `${failed.slice(-10).join(", ")} and ${fmt(failed.length - 10)} days before` : failed.join(", ");
-  const runs = days.length ? `<p class="selfcheck-days">Checked on ${fmt(days.length)} day${days.length === 1 ? "" : "s"} (${escapeHtml(days[0].day)} .. ${escapeHtml(days.at(-1)!.day)}): ${failed.length ? `<span class="bad">failed on ${escapeHtml(shownDays)}</span>` : `<span class="ok">no failure</span>`}.</p>` : "";
-  if (!d.selfCheck?.length) return `${runs}<p class="empty">${anyFindings ? "No self-check findings for this domain." : "No self-check findings in the store (the stack's scheduled self-check writes them)."}</p>`;
+  const shownDays =
+    failed.length > 10
+      ? `${failed.slice(-10).join(", ")} and ${fmt(failed.length - 10)} days before`
+      : failed.join(", ");
+  const runs = days.length
+    ? `<p class="selfcheck-days">Checked on ${fmt(days.length)} day${days.length === 1 ? "" : "s"} (${escapeHtml(days[0].day)} .. ${escapeHtml(days.at(-1)!.day)}): ${failed.length ? `<span class="bad">failed on ${escapeHtml(shownDays)}</span>` : `<span class="ok">no failure</span>`}.</p>`
+    : "";
+  if (!d.selfCheck?.length)
+    return `${runs}<p class="empty">${anyFindings ? "No self-check findings for this domain." : "No self-check findings in the store (the stack's scheduled self-check writes them)."}</p>`;
   const latest = `<p>Latest run ${escapeHtml(d.selfCheck[0].at)}: ${fmt(d.selfCheck.filter((f) => f.status === "pass").length)} of ${fmt(d.selfCheck.length)} checks passed.</p>`;
-  const rows = d.selfCheck.map((f) => `<tr><td>${escapeHtml(f.check)}</td><td class="${STATUS_CLASS[f.status] ?? ""}">${escapeHtml(f.status)}</td><td>${escapeHtml(f.message)}</td></tr>`);
+  const rows = d.selfCheck.map(
+    (f) =>
+      `<tr><td>${escapeHtml(f.check)}</td><td class="${STATUS_CLASS[f.status] ?? ""}">${escapeHtml(f.status)}</td><td>${escapeHtml(f.message)}</td></tr>`,
+  );
   return `${runs}${latest}<table class="selfcheck"><thead><tr><th>check</th><th>status</th><th>message</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
@@ -155,13 +201,23 @@ interface ChartData {
   byMx: [string, number][];
 }
 
-function domainSection(d: DomainReport, i: number, anyFindings: boolean, charts: ChartData[]): string {
+function domainSection(
+  d: DomainReport,
+  i: number,
+  anyFindings: boolean,
+  charts: ChartData[],
+): string {
   const id = `d${i}`;
   const t = domainTotals(d.days);
   const range = dayRange(d.days);
   const byDay = new Map(d.days.map((x) => [x.day, x]));
-  const mxBars = t.mxNotNamed > 0 ? [...t.byMx, ["(MX not named in the report)", t.mxNotNamed] as [string, number]] : t.byMx;
-  const orgFailed = t.byOrganisation.filter(([, o]) => o.failed > 0).map(([k, o]) => [k, o.failed] as [string, number]);
+  const mxBars =
+    t.mxNotNamed > 0
+      ? [...t.byMx, ["(MX not named in the report)", t.mxNotNamed] as [string, number]]
+      : t.byMx;
+  const orgFailed = t.byOrganisation
+    .filter(([, o]) => o.failed > 0)
+    .map(([k, o]) => [k, o.failed] as [string, number]);
   charts.push({
     id,
     days: range,
@@ -183,14 +239,35 @@ function domainSection(d: DomainReport, i: number, anyFindings: boolean, charts:
 <div><dt>failure rate</dt><dd class="rate">${pct(t.failureRate)}</dd></div>
 <div><dt>organisations</dt><dd class="orgs">${fmt(t.byOrganisation.length)}</dd></div>
 </dl>`;
-  const dailyRows = d.days.map((x) => [x.day, x.successful, x.failed, pct(x.failureRate), x.policyIds.join(" ")]);
+  const dailyRows = d.days.map((x) => [
+    x.day,
+    x.successful,
+    x.failed,
+    pct(x.failureRate),
+    x.policyIds.join(" "),
+  ]);
   const charts4 =
     d.days.length === 0
       ? `<p class="empty">No reports for this domain yet.</p>`
       : `<div class="grid">
 ${chartBox(`${id}-daily`, "Daily sessions and failure rate", true, "", 0, table(["day", "successful", "failed", "failure rate", "policy ids"], dailyRows))}
 ${chartBox(`${id}-types`, "Failed sessions by result type", t.byResultType.length > 0, "No failures by result type.", t.byResultType.length, table(["result type", "failed sessions"], t.byResultType))}
-${chartBox(`${id}-orgs`, "Failed sessions by reporting organisation", orgFailed.length > 0, "No organisation reported failures.", orgFailed.length, table(["organisation", "sessions", "failed", "failure rate"], t.byOrganisation.map(([k, o]) => [k, o.successful + o.failed, o.failed, pct(o.successful + o.failed ? o.failed / (o.successful + o.failed) : 0)])))}
+${chartBox(
+  `${id}-orgs`,
+  "Failed sessions by reporting organisation",
+  orgFailed.length > 0,
+  "No organisation reported failures.",
+  orgFailed.length,
+  table(
+    ["organisation", "sessions", "failed", "failure rate"],
+    t.byOrganisation.map(([k, o]) => [
+      k,
+      o.successful + o.failed,
+      o.failed,
+      pct(o.successful + o.failed ? o.failed / (o.successful + o.failed) : 0),
+    ]),
+  ),
+)}
 ${chartBox(`${id}-mx`, "Failed sessions by receiving MX", mxBars.length > 0, "No failures at any MX.", mxBars.length, table(["receiving MX", "failed sessions"], mxBars))}
 </div>`;
   return `<section class="domain" id="${id}" data-domain="${escapeHtml(d.domain)}">
@@ -305,7 +382,8 @@ export function chartLibrary(): string {
   const file = path.join(path.dirname(require.resolve("chart.js")), "chart.umd.min.js");
   const text = fs.readFileSync(file, "utf8").replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n");
   // It goes inside <script>: a "</script" or "<!--" in it would end or bend the element.
-  if (/<\/script|<!--/i.test(text)) throw new Error(`${file} holds "</script" or "<!--" and cannot be inlined as it is`);
+  if (/<\/script|<!--/i.test(text))
+    throw new Error(`${file} holds "</script" or "<!--" and cannot be inlined as it is`);
   return text;
 }
 
@@ -316,7 +394,9 @@ function withSections(domains: readonly DomainReport[]): Set<string> {
   if (domains.length <= MAX_SECTIONS) return new Set(domains.map((d) => d.domain));
   const failing = (d: DomainReport) => (d.selfCheck?.some((f) => f.status === "fail") ? 1 : 0);
   const failed = (d: DomainReport) => d.days.reduce((n, x) => n + x.failed, 0);
-  const ranked = [...domains].sort((a, b) => failing(b) - failing(a) || failed(b) - failed(a) || (a.domain < b.domain ? -1 : 1));
+  const ranked = [...domains].sort(
+    (a, b) => failing(b) - failing(a) || failed(b) - failed(a) || (a.domain < b.domain ? -1 : 1),
+  );
   return new Set(ranked.slice(0, MAX_SECTIONS).map((d) => d.domain));
 }
 
@@ -326,11 +406,15 @@ export function renderHtml(summary: ReportSummary, opts: HtmlReportOptions): str
   const charts: ChartData[] = [];
   const anyFindings = summary.domains.some((d) => d.selfCheck?.length);
   const shown = withSections(summary.domains);
-  const sections = summary.domains.flatMap((d, i) => (shown.has(d.domain) ? [domainSection(d, i, anyFindings, charts)] : []));
+  const sections = summary.domains.flatMap((d, i) =>
+    shown.has(d.domain) ? [domainSection(d, i, anyFindings, charts)] : [],
+  );
   const overview = summary.domains.map((d, i) => {
     const t = domainTotals(d.days);
     const w = worst(d.selfCheck ?? []);
-    const name = shown.has(d.domain) ? `<a href="#d${i}">${escapeHtml(d.domain)}</a>` : escapeHtml(d.domain);
+    const name = shown.has(d.domain)
+      ? `<a href="#d${i}">${escapeHtml(d.domain)}</a>`
+      : escapeHtml(d.domain);
     return `<tr><td>${name}</td><td class="num">${fmt(d.days.length)}</td><td class="num">${fmt(t.successful + t.failed)}</td><td class="num">${fmt(t.failed)}</td><td class="num">${pct(t.failureRate)}</td><td>${escapeHtml(d.status?.summary ?? "-")}</td><td class="${STATUS_CLASS[w] ?? ""}">${escapeHtml(w || "-")}</td></tr>`;
   });
   const lib = chartLibrary();

@@ -14,7 +14,11 @@ export function colourEnabled(stream: Stream, env: NodeJS.ProcessEnv = process.e
 }
 
 /** Bold red on a colour terminal, the text as it is otherwise. */
-export function errorStyle(text: string, stream: Stream, env: NodeJS.ProcessEnv = process.env): string {
+export function errorStyle(
+  text: string,
+  stream: Stream,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return colourEnabled(stream, env) ? `\x1b[1;31m${text}\x1b[0m` : text;
 }
 
@@ -51,7 +55,16 @@ setTimeout(() => {
  * in a CI log). Quick work prints nothing. The first write anyone else makes to one of `outputs`
  * (the command's result, an error) stops it, so a half-drawn line never runs into the output.
  */
-export function startProgress(label: () => string, opts: { asked?: boolean; delayMs?: number; everyMs?: number; outputs?: Stream[]; stream?: NodeJS.WriteStream & { fd: number } } = {}): Progress {
+export function startProgress(
+  label: () => string,
+  opts: {
+    asked?: boolean;
+    delayMs?: number;
+    everyMs?: number;
+    outputs?: Stream[];
+    stream?: NodeJS.WriteStream & { fd: number };
+  } = {},
+): Progress {
   const stream = opts.stream ?? process.stderr;
   const tty = stream.isTTY === true;
   if (!tty && !opts.asked) return { stop() {} };
@@ -61,7 +74,15 @@ export function startProgress(label: () => string, opts: { asked?: boolean; dela
   const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { fd: stream.fd, tty, label: label(), started: Date.now(), delayMs: opts.delayMs ?? 2000, everyMs: tty ? 1000 : (opts.everyMs ?? 10_000), shared },
+    workerData: {
+      fd: stream.fd,
+      tty,
+      label: label(),
+      started: Date.now(),
+      delayMs: opts.delayMs ?? 2000,
+      everyMs: tty ? 1000 : (opts.everyMs ?? 10_000),
+      shared,
+    },
     stdout: true,
     stderr: true,
   });

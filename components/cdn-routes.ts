@@ -20,7 +20,9 @@ export const reportRoute = (reportFunctionArn?: pulumi.Input<string>) => ({
   cachePolicyId: CACHING_DISABLED_POLICY_ID,
   originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
   compress: false,
-  ...(reportFunctionArn ? { functionAssociations: [{ eventType: "viewer-request", functionArn: reportFunctionArn }] } : {}),
+  ...(reportFunctionArn
+    ? { functionAssociations: [{ eventType: "viewer-request", functionArn: reportFunctionArn }] }
+    : {}),
 });
 
 /** The default route: the policy file from the bucket through the router, nothing cached. */

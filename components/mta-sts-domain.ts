@@ -3,7 +3,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_MAX_AGE, type Mode, policyId, policyUrl, renderPolicy } from "../protocol/mta-sts";
-import { buildStsRecord, buildTlsRptRecord, stsRecordName, tlsRptRecordName } from "../protocol/records";
+import {
+  buildStsRecord,
+  buildTlsRptRecord,
+  stsRecordName,
+  tlsRptRecordName,
+} from "../protocol/records";
 import type { DnsRecordSpec, DnsZone } from "./dns/zone";
 import type { PolicySite } from "./policy-site";
 import { policyObjectKey } from "./router-function";
@@ -29,7 +34,10 @@ export interface MtaStsDomainArgs {
    * Result of the live MX coverage check (RFC 8461 4.1). In enforce, anything but "pass" or
    * "not-run" refuses the deployment of this domain's policy (and so of its new id).
    */
-  readonly mxCheck?: pulumi.Input<{ status: "pass" | "fail" | "error" | "not-run"; message: string }>;
+  readonly mxCheck?: pulumi.Input<{
+    status: "pass" | "fail" | "error" | "not-run";
+    message: string;
+  }>;
 }
 
 export class MtaStsDomain extends pulumi.ComponentResource {
@@ -55,18 +63,24 @@ export class MtaStsDomain extends pulumi.ComponentResource {
     this.mode = pulumi.output(args.mode);
     this.policyText = pulumi
       .all([args.mode, args.mx, args.maxAge])
-      .apply(([mode, mx, maxAge]) => renderPolicy({ mode, mx, maxAge: maxAge ?? DEFAULT_MAX_AGE[mode] }));
+      .apply(([mode, mx, maxAge]) =>
+        renderPolicy({ mode, mx, maxAge: maxAge ?? DEFAULT_MAX_AGE[mode] }),
+      );
     this.policyId = this.policyText.apply(policyId);
     this.policyUrl = policyUrl(args.domain);
 
-    this.mxCheck = pulumi.output(args.mxCheck ?? { status: "not-run" as const, message: "no live MX check configured" });
+    this.mxCheck = pulumi.output(
+      args.mxCheck ?? { status: "not-run" as const, message: "no live MX check configured" },
+    );
     // Enforce only over MX hosts the policy covers: a failed check stops the policy (and the id).
-    const content = pulumi.all([this.policyText, this.mode, this.mxCheck]).apply(([text, mode, check]) => {
-      if (mode === "enforce" && (check.status === "fail" || check.status === "error")) {
-        throw new Error(`${args.domain}: refusing mode enforce: ${check.message}`);
-      }
-      return text;
-    });
+    const content = pulumi
+      .all([this.policyText, this.mode, this.mxCheck])
+      .apply(([text, mode, check]) => {
+        if (mode === "enforce" && (check.status === "fail" || check.status === "error")) {
+          throw new Error(`${args.domain}: refusing mode enforce: ${check.message}`);
+        }
+        return text;
+      });
     const object = new aws.s3.BucketObjectv2(
       `${name}-policy`,
       {
@@ -84,16 +98,28 @@ export class MtaStsDomain extends pulumi.ComponentResource {
     // with its certificate), so the engine cannot write the record before the new body is served.
     // In mode tenants, serve() declares the tenant and its host record here, as this domain's own.
     const served = args.site.serve(args.domain, { parent: this, name });
-    this.stsRecord = pulumi.all([this.policyId, object.id, served]).apply(([id]) => buildStsRecord(id));
-    args.zone.txt("sts-txt", { name: stsRecordName(args.domain), value: this.stsRecord, ttl, purpose: "MTA-STS policy id" });
+    this.stsRecord = pulumi
+      .all([this.policyId, object.id, served])
+      .apply(([id]) => buildStsRecord(id));
+    args.zone.txt("sts-txt", {
+      name: stsRecordName(args.domain),
+      value: this.stsRecord,
+      ttl,
+      purpose: "MTA-STS policy id",
+    });
 
-    this.tlsRptRecord = pulumi.output(args.rua ?? []).apply((rua) => (rua.length > 0 ? buildTlsRptRecord(rua) : undefined));
+    this.tlsRptRecord = pulumi
+      .output(args.rua ?? [])
+      .apply((rua) => (rua.length > 0 ? buildTlsRptRecord(rua) : undefined));
     const rua = args.rua;
     if (rua !== undefined && !(Array.isArray(rua) && rua.length === 0)) {
       args.zone.txt("tlsrpt-txt", {
         name: tlsRptRecordName(args.domain),
         value: this.tlsRptRecord.apply((v) => {
-          if (v === undefined) throw new Error(`${args.domain}: rua resolved to an empty list; give at least one mailto: or https: URI`);
+          if (v === undefined)
+            throw new Error(
+              `${args.domain}: rua resolved to an empty list; give at least one mailto: or https: URI`,
+            );
           return v;
         }),
         ttl,
@@ -101,6 +127,10 @@ export class MtaStsDomain extends pulumi.ComponentResource {
       });
     }
     this.records = args.zone.records;
-    this.registerOutputs({ policyId: this.policyId, policyText: this.policyText, stsRecord: this.stsRecord });
+    this.registerOutputs({
+      policyId: this.policyId,
+      policyText: this.policyText,
+      stsRecord: this.stsRecord,
+    });
   }
 }

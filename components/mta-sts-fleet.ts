@@ -48,7 +48,9 @@ export interface MtaStsFleetArgs {
    * Existing Cloudflare records to take over, by domain (world/existing-records.ts, which refuses
    * the ones not to take over), or a promise of them; none in offline plans.
    */
-  readonly existingRecords?: Readonly<Record<string, CloudflareTakeovers>> | Promise<Readonly<Record<string, CloudflareTakeovers>>>;
+  readonly existingRecords?:
+    | Readonly<Record<string, CloudflareTakeovers>>
+    | Promise<Readonly<Record<string, CloudflareTakeovers>>>;
 }
 
 /** What a reviewer needs per domain; also the stack output `domains`. */
@@ -60,7 +62,11 @@ export interface DomainSummary {
   readonly group: number;
   /** What serves the domain: its group's distribution, its own tenant, or nothing while it leaves its group. */
   readonly hosting: Placement;
-  readonly policy: { readonly id: pulumi.Output<string>; readonly text: pulumi.Output<string>; readonly url: string };
+  readonly policy: {
+    readonly id: pulumi.Output<string>;
+    readonly text: pulumi.Output<string>;
+    readonly url: string;
+  };
   /** RFC 8461 8.3: the day from which the domain may be removed, when it is retiring. */
   readonly retireAfter?: string;
   /** Live MX coverage (RFC 8461 4.1); checked for enforce only. */
@@ -90,8 +96,13 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     const receiverOn = !!r?.enabled && domains.length > 0;
     let emailZone;
     if (receiverOn) {
-      if (!args.region) throw new Error("the TLS-RPT receiver needs the stack's AWS region (its dashboard and SES inbound live there); set it with pulumi config set aws:region <region>");
-      emailZone = r.email ? zoneFor(`${name}-receiver-dns`, r.email.dns, { parent: this }) : undefined;
+      if (!args.region)
+        throw new Error(
+          "the TLS-RPT receiver needs the stack's AWS region (its dashboard and SES inbound live there); set it with pulumi config set aws:region <region>",
+        );
+      emailZone = r.email
+        ? zoneFor(`${name}-receiver-dns`, r.email.dns, { parent: this })
+        : undefined;
       this.receiver = new ReportReceiver(
         `${name}-receiver`,
         {
@@ -106,7 +117,15 @@ export class MtaStsFleet extends pulumi.ComponentResource {
           servedDomains: domains.map((d) => d.domain),
           selfCheck: args.watch?.enabled ?? true,
           ...(r.email && emailZone
-            ? { email: { domain: r.email.domain, zone: emailZone, ruleSetName: r.email.ruleSetName, identity: r.email.identity, activeRuleSet: args.activeRuleSet } }
+            ? {
+                email: {
+                  domain: r.email.domain,
+                  zone: emailZone,
+                  ruleSetName: r.email.ruleSetName,
+                  identity: r.email.identity,
+                  activeRuleSet: args.activeRuleSet,
+                },
+              }
             : {}),
         },
         { parent: this },
@@ -135,20 +154,49 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     this.receiverRecords = emailZone?.records ?? [];
     const https = receiverOn && r.https;
     const existing = args.existingRecords;
-    const takeovers = (domain: string) => (existing instanceof Promise ? existing.then((e) => e[domain]) : existing?.[domain]);
-    const zones = domains.map((d) => zoneFor(`${name}-${d.domain}-dns`, d.dns, { parent: this }, { adopt: d.adopt, takeovers: d.dns.provider === "cloudflare" ? takeovers(d.domain) : undefined }));
-    const resolver = args.mxResolver === "offline" ? undefined : makeResolver({ server: args.mxResolver && args.mxResolver !== "system" ? args.mxResolver : undefined, timeoutMs: 10_000 });
+    const takeovers = (domain: string) =>
+      existing instanceof Promise ? existing.then((e) => e[domain]) : existing?.[domain];
+    const zones = domains.map((d) =>
+      zoneFor(
+        `${name}-${d.domain}-dns`,
+        d.dns,
+        { parent: this },
+        {
+          adopt: d.adopt,
+          takeovers: d.dns.provider === "cloudflare" ? takeovers(d.domain) : undefined,
+        },
+      ),
+    );
+    const resolver =
+      args.mxResolver === "offline"
+        ? undefined
+        : makeResolver({
+            server: args.mxResolver && args.mxResolver !== "system" ? args.mxResolver : undefined,
+            timeoutMs: 10_000,
+          });
     const mxCheck = (d: DomainConfig): Promise<MxCoverage> => {
-      if (d.mode !== "enforce") return Promise.resolve({ status: "not-run", message: `not needed in mode ${d.mode}` });
-      if (!resolver) return Promise.resolve({ status: "not-run", message: "not run: offline plan (pulumi up checks the live MX hosts)" });
+      if (d.mode !== "enforce")
+        return Promise.resolve({ status: "not-run", message: `not needed in mode ${d.mode}` });
+      if (!resolver)
+        return Promise.resolve({
+          status: "not-run",
+          message: "not run: offline plan (pulumi up checks the live MX hosts)",
+        });
       return liveMxCoverage(d.domain, d.mx, resolver);
     };
     const hosting = args.hosting;
     if (hosting.migration) {
       // A name left in the migration lists would keep a group (or a gap) for nothing: say so.
       const declared = new Set(domains.map((d) => d.domain));
-      const stale = (["grouped", "releasing"] as const).flatMap((key) => hosting.migration![key].filter((d) => !declared.has(d)).map((d) => `mta-sts:hosting.migration.${key}: ${d}`));
-      if (stale.length > 0) throw new pulumi.RunError(`${stale.join(", ")}: not among the domains this stack declares (mta-sts:domains, without remove: true); take it out of the list`);
+      const stale = (["grouped", "releasing"] as const).flatMap((key) =>
+        hosting
+          .migration![key].filter((d) => !declared.has(d))
+          .map((d) => `mta-sts:hosting.migration.${key}: ${d}`),
+      );
+      if (stale.length > 0)
+        throw new pulumi.RunError(
+          `${stale.join(", ")}: not among the domains this stack declares (mta-sts:domains, without remove: true); take it out of the list`,
+        );
     }
     this.site = new PolicySite(
       `${name}-site`,
@@ -158,13 +206,20 @@ export class MtaStsFleet extends pulumi.ComponentResource {
         mode: hosting.mode ?? "grouped",
         migration: hosting.migration,
         domainsPerDistribution: hosting.domainsPerDistribution,
-        priceClass: hosting.mode === "tenants" && !hosting.migration ? undefined : hosting.priceClass,
+        priceClass:
+          hosting.mode === "tenants" && !hosting.migration ? undefined : hosting.priceClass,
         reportOriginHost: https ? this.receiver?.functionUrlHost : undefined,
       },
       { parent: this },
     );
     const decisions = domains.map((d) =>
-      autoPromotion(d, { tableName: this.receiver?.tableName, openStore: args.openStore, resolver, today: args.today ?? new Date().toISOString().slice(0, 10), reporters: r?.reporters }),
+      autoPromotion(d, {
+        tableName: this.receiver?.tableName,
+        openStore: args.openStore,
+        resolver,
+        today: args.today ?? new Date().toISOString().slice(0, 10),
+        reporters: r?.reporters,
+      }),
     );
     this.domains = domains.map(
       (d, i) =>
@@ -175,11 +230,26 @@ export class MtaStsFleet extends pulumi.ComponentResource {
             zone: zones[i],
             site: this.site,
             // Automatic promotion decides the mode (and with it the default max_age).
-            mode: d.promotion?.apply === "auto" ? decisions[i].apply((x) => (x.outcome === "promote" ? "enforce" : d.mode)) : d.mode,
+            mode:
+              d.promotion?.apply === "auto"
+                ? decisions[i].apply((x) => (x.outcome === "promote" ? "enforce" : d.mode))
+                : d.mode,
             mx: [...d.mx],
-            maxAge: d.promotion?.apply === "auto" && !d.maxAgeSet ? decisions[i].apply((x) => (x.outcome === "promote" ? DEFAULT_MAX_AGE.enforce : d.maxAge)) : d.maxAge,
+            maxAge:
+              d.promotion?.apply === "auto" && !d.maxAgeSet
+                ? decisions[i].apply((x) =>
+                    x.outcome === "promote" ? DEFAULT_MAX_AGE.enforce : d.maxAge,
+                  )
+                : d.maxAge,
             // The user's addresses, then the receiver's (both known before deploy).
-            rua: [...new Set([...d.rua, ...(receiverOn ? receiverRua(d.domain, { emailDomain: r.email?.domain, https }) : [])])],
+            rua: [
+              ...new Set([
+                ...d.rua,
+                ...(receiverOn
+                  ? receiverRua(d.domain, { emailDomain: r.email?.domain, https })
+                  : []),
+              ]),
+            ],
             ttl: d.ttl,
             mxCheck: mxCheck(d),
           },

@@ -3,7 +3,14 @@
 // (mode grouped) or one multi-tenant distribution with a tenant per domain (mode tenants, policy-tenants.ts).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, CACHING_DISABLED_POLICY_ID, policyRoute, READ_METHODS, REPORT_METHODS, reportRoute } from "./cdn-routes";
+import {
+  ALL_VIEWER_EXCEPT_HOST_POLICY_ID,
+  CACHING_DISABLED_POLICY_ID,
+  policyRoute,
+  READ_METHODS,
+  REPORT_METHODS,
+  reportRoute,
+} from "./cdn-routes";
 import type { DnsZone } from "./dns/zone";
 
 export { ALL_VIEWER_EXCEPT_HOST_POLICY_ID, CACHING_DISABLED_POLICY_ID };
@@ -44,7 +51,6 @@ export interface PolicyDistributionArgs {
   readonly reportFunctionArn?: pulumi.Input<string>;
 }
 
-
 /** One CloudFront distribution and its certificate, for up to `domainsPerDistribution` hosts. */
 export class PolicyDistribution extends pulumi.ComponentResource {
   readonly distributionId: pulumi.Output<string>;
@@ -57,7 +63,8 @@ export class PolicyDistribution extends pulumi.ComponentResource {
 
   constructor(name: string, args: PolicyDistributionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mta-sts:index:PolicyDistribution", name, {}, opts);
-    if (args.hosts.length === 0) throw new Error(`${name}: a PolicyDistribution needs at least one host`);
+    if (args.hosts.length === 0)
+      throw new Error(`${name}: a PolicyDistribution needs at least one host`);
     const ttl = args.ttl ?? 300;
     this.hosts = args.hosts.map((h) => `mta-sts.${h.domain}`);
 
@@ -102,7 +109,11 @@ export class PolicyDistribution extends pulumi.ComponentResource {
 
     const validation = new aws.acm.CertificateValidation(
       `${name}-cert-validation`,
-      { region: CERTIFICATE_REGION, certificateArn: certificate.arn, validationRecordFqdns: validationNames },
+      {
+        region: CERTIFICATE_REGION,
+        certificateArn: certificate.arn,
+        validationRecordFqdns: validationNames,
+      },
       { parent: this },
     );
 
@@ -124,13 +135,28 @@ export class PolicyDistribution extends pulumi.ComponentResource {
             s3OriginConfig: { originAccessIdentity: "" },
           },
           ...(args.reportOriginHost
-            ? [{ originId: "tlsrpt-receiver", domainName: args.reportOriginHost, customOriginConfig: { httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] } }]
+            ? [
+                {
+                  originId: "tlsrpt-receiver",
+                  domainName: args.reportOriginHost,
+                  customOriginConfig: {
+                    httpPort: 80,
+                    httpsPort: 443,
+                    originProtocolPolicy: "https-only",
+                    originSslProtocols: ["TLSv1.2"],
+                  },
+                },
+              ]
             : []),
         ],
         // rua=https://mta-sts.<domain>/tlsrpt: a stable address under the domain, known before deploy.
         orderedCacheBehaviors: args.reportOriginHost
           ? [
-              { ...reportRoute(args.reportFunctionArn), allowedMethods: REPORT_METHODS, cachedMethods: READ_METHODS },
+              {
+                ...reportRoute(args.reportFunctionArn),
+                allowedMethods: REPORT_METHODS,
+                cachedMethods: READ_METHODS,
+              },
             ]
           : [],
         defaultCacheBehavior: {
@@ -159,7 +185,10 @@ export class PolicyDistribution extends pulumi.ComponentResource {
         ttl,
         purpose: "policy host -> CloudFront",
       });
-      this.hostRecords.set(domain, specs.flatMap((s) => (s.written ? [s.written] : [])));
+      this.hostRecords.set(
+        domain,
+        specs.flatMap((s) => (s.written ? [s.written] : [])),
+      );
     });
 
     this.distributionId = distribution.id;
@@ -198,7 +227,10 @@ export interface PolicySiteArgs {
    * tenants, while moving a grouped site: hosts still served by their group distribution (same
    * slots, same groups), and hosts leaving it now (served by nothing until their tenant exists).
    */
-  readonly migration?: { readonly grouped: readonly string[]; readonly releasing: readonly string[] };
+  readonly migration?: {
+    readonly grouped: readonly string[];
+    readonly releasing: readonly string[];
+  };
   /** Hosts per CloudFront distribution (1 = one each); at most 100, ACM's names per certificate. */
   readonly domainsPerDistribution?: number;
   /** CloudFront price class for every group distribution (tenants have none). */
@@ -230,22 +262,38 @@ export class PolicySite extends pulumi.ComponentResource {
     super("mta-sts:index:PolicySite", name, {}, opts);
     const perGroup = args.domainsPerDistribution ?? 10;
     const mode = args.mode ?? "grouped";
-    if (mode === "grouped" && args.migration) throw new Error(`${name}: migration only goes with mode tenants`);
+    if (mode === "grouped" && args.migration)
+      throw new Error(`${name}: migration only goes with mode tenants`);
     this.ttl = args.ttl ?? 300;
     const stillGrouped = new Set(args.migration?.grouped ?? []);
     const releasing = new Set(args.migration?.releasing ?? []);
     for (const host of args.hosts) {
       this.hostOf.set(host.domain, host);
-      this.placements.set(host.domain, mode === "grouped" || stillGrouped.has(host.domain) ? "group" : releasing.has(host.domain) ? "releasing" : "tenant");
+      this.placements.set(
+        host.domain,
+        mode === "grouped" || stillGrouped.has(host.domain)
+          ? "group"
+          : releasing.has(host.domain)
+            ? "releasing"
+            : "tenant",
+      );
     }
     if (!Number.isInteger(perGroup) || perGroup < 1 || perGroup > 100) {
-      throw new Error(`${name}: domainsPerDistribution is ${perGroup}; use a whole number in 1..100`);
+      throw new Error(
+        `${name}: domainsPerDistribution is ${perGroup}; use a whole number in 1..100`,
+      );
     }
 
     const bucket = new aws.s3.Bucket(`${name}-policies`, {}, { parent: this });
     new aws.s3.BucketPublicAccessBlock(
       `${name}-policies-public-access`,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
       { parent: this },
     );
     new aws.s3.BucketOwnershipControls(
@@ -255,17 +303,30 @@ export class PolicySite extends pulumi.ComponentResource {
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-policies-encryption`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
       { parent: this },
     );
     const oac = new aws.cloudfront.OriginAccessControl(
       `${name}-oac`,
-      { description: "MTA-STS policy bucket", originAccessControlOriginType: "s3", signingBehavior: "always", signingProtocol: "sigv4" },
+      {
+        description: "MTA-STS policy bucket",
+        originAccessControlOriginType: "s3",
+        signingBehavior: "always",
+        signingProtocol: "sigv4",
+      },
       { parent: this },
     );
     const router = new aws.cloudfront.Function(
       `${name}-router`,
-      { runtime: "cloudfront-js-2.0", comment: "MTA-STS: host -> policy object, anything else 404", code: ROUTER_FUNCTION_CODE, publish: true },
+      {
+        runtime: "cloudfront-js-2.0",
+        comment: "MTA-STS: host -> policy object, anything else 404",
+        code: ROUTER_FUNCTION_CODE,
+        publish: true,
+      },
       { parent: this },
     );
 
@@ -273,7 +334,12 @@ export class PolicySite extends pulumi.ComponentResource {
     const reportFunction = args.reportOriginHost
       ? new aws.cloudfront.Function(
           `${name}-report-domain`,
-          { runtime: "cloudfront-js-2.0", comment: "TLS-RPT: the report's domain from its address, for the receiver", code: REPORT_FUNCTION_CODE, publish: true },
+          {
+            runtime: "cloudfront-js-2.0",
+            comment: "TLS-RPT: the report's domain from its address, for the receiver",
+            code: REPORT_FUNCTION_CODE,
+            publish: true,
+          },
           { parent: this },
         )
       : undefined;
@@ -287,21 +353,20 @@ export class PolicySite extends pulumi.ComponentResource {
     });
     const distributions: PolicyDistribution[] = [];
     groups.forEach((hosts, g) => {
-      distributions[g] =
-        new PolicyDistribution(
-          `${name}-group-${g}`,
-          {
-            hosts,
-            bucketRegionalDomainName: bucket.bucketRegionalDomainName,
-            originAccessControlId: oac.id,
-            routerFunctionArn: router.arn,
-            priceClass: args.priceClass,
-            ttl: args.ttl,
-            reportOriginHost: args.reportOriginHost,
-            reportFunctionArn: reportFunction?.arn,
-          },
-          { parent: this },
-        );
+      distributions[g] = new PolicyDistribution(
+        `${name}-group-${g}`,
+        {
+          hosts,
+          bucketRegionalDomainName: bucket.bucketRegionalDomainName,
+          originAccessControlId: oac.id,
+          routerFunctionArn: router.arn,
+          priceClass: args.priceClass,
+          ttl: args.ttl,
+          reportOriginHost: args.reportOriginHost,
+          reportFunctionArn: reportFunction?.arn,
+        },
+        { parent: this },
+      );
     });
     this.distributions = distributions;
 
@@ -320,7 +385,10 @@ export class PolicySite extends pulumi.ComponentResource {
           )
         : undefined;
     // The multi-tenant distribution reads for all its tenants: adding a domain never changes this policy.
-    const readers = [...this.distributions.filter((d) => d !== undefined).map((d) => d.distributionArn), ...(this.tenants ? [this.tenants.distributionArn] : [])];
+    const readers = [
+      ...this.distributions.filter((d) => d !== undefined).map((d) => d.distributionArn),
+      ...(this.tenants ? [this.tenants.distributionArn] : []),
+    ];
 
     // Only these distributions may read, and only over TLS. ListBucket turns a missing
     // object into 404 (not 403) for the sender.
@@ -364,14 +432,18 @@ export class PolicySite extends pulumi.ComponentResource {
   /** What serves `domain`: its group's distribution, its own tenant, or nothing while it leaves its group. */
   placementOf(domain: string): Placement {
     const p = this.placements.get(domain);
-    if (p === undefined) throw new Error(`${domain} is not among this PolicySite's hosts; add it to hosts`);
+    if (p === undefined)
+      throw new Error(`${domain} is not among this PolicySite's hosts; add it to hosts`);
     return p;
   }
 
   /** Index of the distribution group serving `domain`. */
   groupIndex(domain: string): number {
     const g = this.groupOf.get(domain);
-    if (g === undefined) throw new Error(`${domain} is not among this PolicySite's hosts${this.placements.has(domain) ? " served by a group distribution" : ""}; add it to hosts`);
+    if (g === undefined)
+      throw new Error(
+        `${domain} is not among this PolicySite's hosts${this.placements.has(domain) ? " served by a group distribution" : ""}; add it to hosts`,
+      );
     return g;
   }
 
@@ -379,16 +451,24 @@ export class PolicySite extends pulumi.ComponentResource {
    * Declares what `domain` needs to be served that belongs to the domain alone (mode tenants: its
    * tenant and host record, under `parent`, named `<name>-tenant`), and resolves like `servedFor`.
    */
-  serve(domain: string, opts: { readonly parent: pulumi.Resource; readonly name: string }): pulumi.Output<string> {
+  serve(
+    domain: string,
+    opts: { readonly parent: pulumi.Resource; readonly name: string },
+  ): pulumi.Output<string> {
     const placement = this.placementOf(domain);
     if (placement === "group") return this.servedFor(domain);
     // Leaving its group: nothing serves the host until the next pulumi up gives it a tenant. The
     // policy (and so the id) must not change meanwhile (README, Moving to tenants).
     if (placement === "releasing") return this.accessPolicyId;
-    if (this.tenantServed.has(domain)) throw new Error(`${domain}: its tenant is already declared; call serve once per domain`);
+    if (this.tenantServed.has(domain))
+      throw new Error(`${domain}: its tenant is already declared; call serve once per domain`);
     const host = this.hostOf.get(domain)!;
     // The bucket policy lets the multi-tenant distribution read: part of being served.
-    const { served } = declarePolicyTenant(`${opts.name}-tenant`, { domain, zone: host.zone, site: this.tenants!, ttl: this.ttl }, { parent: opts.parent, after: [this.accessPolicyId] });
+    const { served } = declarePolicyTenant(
+      `${opts.name}-tenant`,
+      { domain, zone: host.zone, site: this.tenants!, ttl: this.ttl },
+      { parent: opts.parent, after: [this.accessPolicyId] },
+    );
     this.tenantServed.set(domain, served);
     return served;
   }
@@ -402,11 +482,16 @@ export class PolicySite extends pulumi.ComponentResource {
     const placement = this.placementOf(domain);
     if (placement === "tenant") {
       const served = this.tenantServed.get(domain);
-      if (!served) throw new Error(`${domain} is served by a tenant of its own: declare it first with serve(domain, { parent, name })`);
+      if (!served)
+        throw new Error(
+          `${domain} is served by a tenant of its own: declare it first with serve(domain, { parent, name })`,
+        );
       return served;
     }
     if (placement === "releasing") return this.accessPolicyId;
     const distribution = this.distributions[this.groupIndex(domain)];
-    return pulumi.all([distribution.distributionId, this.accessPolicyId, distribution.hostWritten(domain)]).apply(([id]) => id);
+    return pulumi
+      .all([distribution.distributionId, this.accessPolicyId, distribution.hostWritten(domain)])
+      .apply(([id]) => id);
   }
 }

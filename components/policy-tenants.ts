@@ -35,11 +35,19 @@ export class TenantDistribution extends pulumi.ComponentResource {
     super("mta-sts:index:TenantDistribution", name, {}, opts);
     // IPv6 is the connection group's (a multi-tenant distribution has no isIpv6Enabled), as is the
     // routing endpoint; price class exists for neither: tenants are served from every edge location.
-    const connections = new aws.cloudfront.ConnectionGroup(`${name}-connections`, { enabled: true, ipv6Enabled: true, waitForDeployment: true }, { parent: this });
+    const connections = new aws.cloudfront.ConnectionGroup(
+      `${name}-connections`,
+      { enabled: true, ipv6Enabled: true, waitForDeployment: true },
+      { parent: this },
+    );
 
     const originId = "policy-bucket";
     // Set explicitly: the provider's defaults for these came back different after apply (terraform-provider-aws#47773).
-    const timeouts = { connectionAttempts: 3, connectionTimeout: 10, responseCompletionTimeout: 30 };
+    const timeouts = {
+      connectionAttempts: 3,
+      connectionTimeout: 10,
+      responseCompletionTimeout: 30,
+    };
     const distribution = new aws.cloudfront.MultitenantDistribution(
       `${name}-cdn`,
       {
@@ -48,13 +56,25 @@ export class TenantDistribution extends pulumi.ComponentResource {
         httpVersion: "http2and3",
         // No s3OriginConfig in this resource: the provider sends the empty one S3 with OAC needs (#45977).
         origins: [
-          { id: originId, domainName: args.bucketRegionalDomainName, originAccessControlId: args.originAccessControlId, ...timeouts },
+          {
+            id: originId,
+            domainName: args.bucketRegionalDomainName,
+            originAccessControlId: args.originAccessControlId,
+            ...timeouts,
+          },
           ...(args.reportOriginHost
             ? [
                 {
                   id: "tlsrpt-receiver",
                   domainName: args.reportOriginHost,
-                  customOriginConfigs: [{ httpPort: 80, httpsPort: 443, originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] }],
+                  customOriginConfigs: [
+                    {
+                      httpPort: 80,
+                      httpsPort: 443,
+                      originProtocolPolicy: "https-only",
+                      originSslProtocols: ["TLSv1.2"],
+                    },
+                  ],
                   ...timeouts,
                 },
               ]
@@ -63,7 +83,10 @@ export class TenantDistribution extends pulumi.ComponentResource {
         // rua=https://mta-sts.<domain>/tlsrpt: a stable address under the domain, known before deploy.
         cacheBehaviors: args.reportOriginHost
           ? [
-              { ...reportRoute(args.reportFunctionArn), allowedMethods: { items: REPORT_METHODS, cachedMethods: READ_METHODS } },
+              {
+                ...reportRoute(args.reportFunctionArn),
+                allowedMethods: { items: REPORT_METHODS, cachedMethods: READ_METHODS },
+              },
             ]
           : [],
         defaultCacheBehavior: {
@@ -72,7 +95,11 @@ export class TenantDistribution extends pulumi.ComponentResource {
         },
         // Each tenant brings its own certificate (CloudFront-managed); the template has none of its
         // own to share. The security policy applies to the tenants' SNI connections.
-        viewerCertificate: { cloudfrontDefaultCertificate: true, sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" },
+        viewerCertificate: {
+          cloudfrontDefaultCertificate: true,
+          sslSupportMethod: "sni-only",
+          minimumProtocolVersion: "TLSv1.2_2021",
+        },
         restrictions: { geoRestriction: { restrictionType: "none" } },
         // No parameters: every tenant is the same but for its domain (the router maps Host to the object).
         tenantConfig: {},
@@ -148,12 +175,19 @@ export function declarePolicyTenant(
       enabled: true,
       // CloudFront requests the certificate, serves ACM's HTTP token itself and renews it; no
       // `customizations`: the provider fills in the issued certificate (and hides it from diffs).
-      managedCertificateRequest: { validationTokenHost: "cloudfront", primaryDomainName: host, certificateTransparencyLoggingPreference: "enabled" },
+      managedCertificateRequest: {
+        validationTokenHost: "cloudfront",
+        primaryDomainName: host,
+        certificateTransparencyLoggingPreference: "enabled",
+      },
       // Create returns once the tenant is Deployed and its managed certificate issued and attached.
       waitForDeployment: true,
     },
     { parent: opts.parent, ...(spec.written ? { dependsOn: spec.written.apply(() => []) } : {}) },
   );
   // One Output for all of it: at 10,000 domains every Output a domain adds costs the plan memory.
-  return { served: pulumi.all([tenant.id, spec.written ?? "", ...(opts.after ?? [])]).apply(([id]) => id), host: spec };
+  return {
+    served: pulumi.all([tenant.id, spec.written ?? "", ...(opts.after ?? [])]).apply(([id]) => id),
+    host: spec,
+  };
 }

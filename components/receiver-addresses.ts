@@ -7,6 +7,12 @@ export const REPORT_PATH = "/tlsrpt";
 export const MAILBOX = "tlsrpt";
 
 /** The receiver's rua URIs for one domain. */
-export function receiverRua(domain: string, opts: { emailDomain?: string; https: boolean }): string[] {
-  return [...(opts.emailDomain ? [`mailto:${MAILBOX}@${opts.emailDomain}`] : []), ...(opts.https ? [`https://mta-sts.${domain}${REPORT_PATH}`] : [])];
+export function receiverRua(
+  domain: string,
+  opts: { emailDomain?: string; https: boolean },
+): string[] {
+  return [
+    ...(opts.emailDomain ? [`mailto:${MAILBOX}@${opts.emailDomain}`] : []),
+    ...(opts.https ? [`https://mta-sts.${domain}${REPORT_PATH}`] : []),
+  ];
 }

@@ -30,28 +30,42 @@ const SOURCE_DIR = path.join(__dirname, "..", "receiver", "lambda");
 export function buildHandler(name: HandlerName, sourceDir = SOURCE_DIR): string {
   const entry = path.join(sourceDir, `${name}.ts`);
   if (!fs.existsSync(entry)) {
-    throw new Error(`the receiver's ${name} Lambda has neither a prebuilt bundle (${path.join(PREBUILT_DIR, `${name}.js`)}) nor its source (${entry}); reinstall the package, or run npm run build in the repository`);
+    throw new Error(
+      `the receiver's ${name} Lambda has neither a prebuilt bundle (${path.join(PREBUILT_DIR, `${name}.js`)}) nor its source (${entry}); reinstall the package, or run npm run build in the repository`,
+    );
   }
   // Loaded here only: an installed package never needs esbuild, so it is not among its dependencies.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional at run time
   const { buildSync } = require("esbuild") as typeof import("esbuild");
-  const result = buildSync({ ...BUNDLE_OPTIONS, entryPoints: [entry], write: false, outfile: "index.js" });
+  const result = buildSync({
+    ...BUNDLE_OPTIONS,
+    entryPoints: [entry],
+    write: false,
+    outfile: "index.js",
+  });
   return result.outputFiles[0].text;
 }
 
 const bundles = new Map<string, string>();
 
 /** The JavaScript of a handler: the prebuilt bundle when the package has one, else built from source. */
-export function bundleHandler(name: HandlerName, prebuiltDir = PREBUILT_DIR, sourceDir = SOURCE_DIR): string {
+export function bundleHandler(
+  name: HandlerName,
+  prebuiltDir = PREBUILT_DIR,
+  sourceDir = SOURCE_DIR,
+): string {
   const key = `${prebuiltDir}\0${sourceDir}\0${name}`;
   let code = bundles.get(key);
   if (code === undefined) {
     const prebuilt = path.join(prebuiltDir, `${name}.js`);
-    code = fs.existsSync(prebuilt) ? fs.readFileSync(prebuilt, "utf8") : buildHandler(name, sourceDir);
+    code = fs.existsSync(prebuilt)
+      ? fs.readFileSync(prebuilt, "utf8")
+      : buildHandler(name, sourceDir);
     bundles.set(key, code);
   }
   return code;
 }
 
 /** The bundle as a Lambda code archive (`index.handler`). */
-export const handlerArchive = (name: HandlerName) => new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleHandler(name)) });
+export const handlerArchive = (name: HandlerName) =>
+  new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleHandler(name)) });

@@ -4,7 +4,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { METRICS_NAMESPACE, metricDimensions, RECEIVER_METRICS, searchSchema } from "../receiver/metric-names";
+import {
+  METRICS_NAMESPACE,
+  metricDimensions,
+  RECEIVER_METRICS,
+  searchSchema,
+} from "../receiver/metric-names";
 import { WATCH_METRICS, watchSearchSchema } from "../watch/metric-names";
 import type { DnsZone } from "./dns/zone";
 import { MAILBOX } from "./receiver-addresses";
@@ -76,7 +81,13 @@ export interface ReportReceiverArgs {
  * The receipt rule set the stack's rule goes into, or a refusal. `active` is the region's
  * active set as looked up at deploy time (null: none; undefined: not looked up, offline).
  */
-export function ruleSetFor(o: { configured?: string; active: string | null | undefined; ours: string; region: string; mailbox: string }): string {
+export function ruleSetFor(o: {
+  configured?: string;
+  active: string | null | undefined;
+  ours: string;
+  region: string;
+  mailbox: string;
+}): string {
   if (o.configured !== undefined) {
     if (o.active !== undefined && o.active !== o.configured) {
       throw new pulumi.RunError(
@@ -119,21 +130,49 @@ export class ReportReceiver extends pulumi.ComponentResource {
     super("mta-sts:index:ReportReceiver", name, {}, opts);
     const parent = { parent: this };
     const retentionDays = args.retentionDays ?? 400;
-    const prefix = args.physicalPrefix ?? physicalName([pulumi.getProject(), pulumi.getStack(), name]);
+    const prefix =
+      args.physicalPrefix ?? physicalName([pulumi.getProject(), pulumi.getStack(), name]);
     // Reports are evidence: kept on destroy unless the user says to delete them.
     const keep = (args.onDestroy ?? "keep") === "keep";
     const stored = { parent: this, retainOnDelete: keep };
 
     const bucket = new aws.s3.Bucket(`${name}-reports`, { forceDestroy: !keep }, stored);
-    new aws.s3.BucketPublicAccessBlock(`${name}-reports-public-access`, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, parent);
-    new aws.s3.BucketOwnershipControls(`${name}-reports-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-reports-encryption`, { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, parent);
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-reports-public-access`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-reports-ownership`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-reports-encryption`,
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+      parent,
+    );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-reports-retention`,
       {
         bucket: bucket.id,
         // Reports expire; the stack's own config/ (the served domains) does not.
-        rules: REPORT_PREFIXES.map((prefix) => ({ id: `retention-${prefix.slice(0, -1)}`, status: "Enabled", filter: { prefix }, expiration: { days: retentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } })),
+        rules: REPORT_PREFIXES.map((prefix) => ({
+          id: `retention-${prefix.slice(0, -1)}`,
+          status: "Enabled",
+          filter: { prefix },
+          expiration: { days: retentionDays },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        })),
       },
       parent,
     );
@@ -144,7 +183,10 @@ export class ReportReceiver extends pulumi.ComponentResource {
         billingMode: "PAY_PER_REQUEST",
         hashKey: "pk",
         rangeKey: "sk",
-        attributes: [{ name: "pk", type: "S" }, { name: "sk", type: "S" }],
+        attributes: [
+          { name: "pk", type: "S" },
+          { name: "sk", type: "S" },
+        ],
         pointInTimeRecovery: { enabled: true },
         serverSideEncryption: { enabled: true },
         // Kept on destroy (retainOnDelete) unless onDestroy is "delete"; protected from deletion outside Pulumi either way when kept.
@@ -159,21 +201,57 @@ export class ReportReceiver extends pulumi.ComponentResource {
 
     // The served domains as a JSON object in the bucket: Lambda's environment holds 4 KB in all.
     const served = args.servedDomains
-      ? new aws.s3.BucketObjectv2(`${name}-served-domains`, { bucket: bucket.id, key: SERVED_DOMAINS_KEY, content: JSON.stringify([...args.servedDomains].sort()), contentType: "application/json" }, parent)
+      ? new aws.s3.BucketObjectv2(
+          `${name}-served-domains`,
+          {
+            bucket: bucket.id,
+            key: SERVED_DOMAINS_KEY,
+            content: JSON.stringify([...args.servedDomains].sort()),
+            contentType: "application/json",
+          },
+          parent,
+        )
       : undefined;
     const environment = {
       variables: pulumi
         .all([bucket.bucket, table.name, served?.key])
-        .apply(([b, t, key]) => ({ REPORT_BUCKET: b, REPORT_TABLE: t, METRICS_NAMESPACE, ...(key ? { MTASTS_DOMAINS_KEY: key } : {}), ...(args.limits ?? {}) })),
+        .apply(([b, t, key]) => ({
+          REPORT_BUCKET: b,
+          REPORT_TABLE: t,
+          METRICS_NAMESPACE,
+          ...(key ? { MTASTS_DOMAINS_KEY: key } : {}),
+          ...(args.limits ?? {}),
+        })),
     };
     // Email reports that still fail after Lambda's two retries land here, not nowhere.
-    const failures = args.email ? new aws.sqs.Queue(`${name}-email-failures`, { messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true }, parent) : undefined;
+    const failures = args.email
+      ? new aws.sqs.Queue(
+          `${name}-email-failures`,
+          { messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true },
+          parent,
+        )
+      : undefined;
 
     const makeFunction = (kind: "http" | "email") => {
-      const logs = new aws.cloudwatch.LogGroup(`${name}-${kind}-logs`, { retentionInDays: 30 }, parent);
+      const logs = new aws.cloudwatch.LogGroup(
+        `${name}-${kind}-logs`,
+        { retentionInDays: 30 },
+        parent,
+      );
       const role = new aws.iam.Role(
         `${name}-${kind}-role`,
-        { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }) },
+        {
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "lambda.amazonaws.com" },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          }),
+        },
         parent,
       );
       new aws.iam.RolePolicy(
@@ -181,13 +259,54 @@ export class ReportReceiver extends pulumi.ComponentResource {
         {
           role: role.id,
           policy: policyDocument([
-            { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logs.arn}:*` },
-            { Sid: "Reports", Effect: "Allow", Action: kind === "email" ? ["s3:PutObject", "s3:GetObject"] : ["s3:PutObject"], Resource: pulumi.interpolate`${bucket.arn}/*` },
+            {
+              Sid: "Logs",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              Resource: pulumi.interpolate`${logs.arn}:*`,
+            },
+            {
+              Sid: "Reports",
+              Effect: "Allow",
+              Action: kind === "email" ? ["s3:PutObject", "s3:GetObject"] : ["s3:PutObject"],
+              Resource: pulumi.interpolate`${bucket.arn}/*`,
+            },
             // The served domains, and (HTTPS) the raw copies the sweeper re-drives.
-            ...(kind === "http" ? [{ Sid: "ReadBack", Effect: "Allow", Action: ["s3:GetObject"], Resource: [pulumi.interpolate`${bucket.arn}/config/*`, pulumi.interpolate`${bucket.arn}/raw/https/*`] }] : []),
+            ...(kind === "http"
+              ? [
+                  {
+                    Sid: "ReadBack",
+                    Effect: "Allow",
+                    Action: ["s3:GetObject"],
+                    Resource: [
+                      pulumi.interpolate`${bucket.arn}/config/*`,
+                      pulumi.interpolate`${bucket.arn}/raw/https/*`,
+                    ],
+                  },
+                ]
+              : []),
             // Scan: the sweeper's look for abandoned claims.
-            { Sid: "Aggregates", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Scan"], Resource: table.arn },
-            ...(kind === "email" && failures ? [{ Sid: "FailureQueue", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: failures.arn }] : []),
+            {
+              Sid: "Aggregates",
+              Effect: "Allow",
+              Action: [
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:GetItem",
+                "dynamodb:Scan",
+              ],
+              Resource: table.arn,
+            },
+            ...(kind === "email" && failures
+              ? [
+                  {
+                    Sid: "FailureQueue",
+                    Effect: "Allow",
+                    Action: ["sqs:SendMessage"],
+                    Resource: failures.arn,
+                  },
+                ]
+              : []),
           ]),
         },
         parent,
@@ -202,29 +321,80 @@ export class ReportReceiver extends pulumi.ComponentResource {
           role: role.arn,
           memorySize: kind === "email" ? 512 : 256,
           timeout: 30,
-          ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
+          ...(args.reservedConcurrency !== undefined
+            ? { reservedConcurrentExecutions: args.reservedConcurrency }
+            : {}),
           environment,
           loggingConfig: { logFormat: "JSON", logGroup: logs.name },
         },
         parent,
       );
       // Hourly, each function re-drives its channel's reports whose counting never finished.
-      const rule = new aws.cloudwatch.EventRule(`${name}-${kind}-sweep`, { description: `TLS-RPT: re-drive abandoned ${kind} reports`, scheduleExpression: "rate(1 hour)" }, parent);
-      const allowed = new aws.lambda.Permission(`${name}-${kind}-sweep-invoke`, { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: rule.arn }, parent);
-      new aws.cloudwatch.EventTarget(`${name}-${kind}-sweep-target`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [allowed] });
+      const rule = new aws.cloudwatch.EventRule(
+        `${name}-${kind}-sweep`,
+        {
+          description: `TLS-RPT: re-drive abandoned ${kind} reports`,
+          scheduleExpression: "rate(1 hour)",
+        },
+        parent,
+      );
+      const allowed = new aws.lambda.Permission(
+        `${name}-${kind}-sweep-invoke`,
+        {
+          function: fn.name,
+          action: "lambda:InvokeFunction",
+          principal: "events.amazonaws.com",
+          sourceArn: rule.arn,
+        },
+        parent,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${kind}-sweep-target`,
+        { rule: rule.name, arn: fn.arn },
+        { parent: this, dependsOn: [allowed] },
+      );
       return fn;
     };
 
     // HTTPS: a public Function URL (auth NONE: reporters cannot sign); both permissions that a
     // public Function URL needs. The policy distributions forward REPORT_PATH to it.
     const http = makeFunction("http");
-    const url = new aws.lambda.FunctionUrl(`${name}-http-url`, { functionName: http.name, authorizationType: "NONE" }, parent);
-    new aws.lambda.Permission(`${name}-http-url-invoke`, { function: http.name, action: "lambda:InvokeFunctionUrl", principal: "*", functionUrlAuthType: "NONE" }, parent);
-    new aws.lambda.Permission(`${name}-http-invoke`, { function: http.name, action: "lambda:InvokeFunction", principal: "*", invokedViaFunctionUrl: true }, parent);
+    const url = new aws.lambda.FunctionUrl(
+      `${name}-http-url`,
+      { functionName: http.name, authorizationType: "NONE" },
+      parent,
+    );
+    new aws.lambda.Permission(
+      `${name}-http-url-invoke`,
+      {
+        function: http.name,
+        action: "lambda:InvokeFunctionUrl",
+        principal: "*",
+        functionUrlAuthType: "NONE",
+      },
+      parent,
+    );
+    new aws.lambda.Permission(
+      `${name}-http-invoke`,
+      {
+        function: http.name,
+        action: "lambda:InvokeFunction",
+        principal: "*",
+        invokedViaFunctionUrl: true,
+      },
+      parent,
+    );
     this.functionUrlHost = url.functionUrl.apply((u) => new URL(u).host);
 
     const statements: pulumi.Input<Record<string, unknown>>[] = [
-      { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
     ];
 
     if (args.email) {
@@ -234,10 +404,25 @@ export class ReportReceiver extends pulumi.ComponentResource {
       // Receiving needs a verified identity and an MX; DKIM signs outgoing mail only, so none here.
       // An identity that exists already is the user's: declaring it would adopt it, and destroy would delete it.
       if ((e.identity ?? "create") === "create") {
-        const identity = new aws.ses.DomainIdentity(`${name}-ses-domain`, { domain: e.domain, region: args.region }, parent);
-        e.zone.txt("ses-verification", { name: `_amazonses.${e.domain}`, value: identity.verificationToken, ttl, purpose: "SES domain verification" });
+        const identity = new aws.ses.DomainIdentity(
+          `${name}-ses-domain`,
+          { domain: e.domain, region: args.region },
+          parent,
+        );
+        e.zone.txt("ses-verification", {
+          name: `_amazonses.${e.domain}`,
+          value: identity.verificationToken,
+          ttl,
+          purpose: "SES domain verification",
+        });
       }
-      e.zone.mx("ses-inbound", { name: e.domain, priority: 10, host: `inbound-smtp.${args.region}.amazonaws.com`, ttl, purpose: "TLS-RPT mail to SES inbound" });
+      e.zone.mx("ses-inbound", {
+        name: e.domain,
+        priority: 10,
+        host: `inbound-smtp.${args.region}.amazonaws.com`,
+        ttl,
+        purpose: "TLS-RPT mail to SES inbound",
+      });
 
       statements.push({
         Sid: "SesWritesInbound",
@@ -251,28 +436,73 @@ export class ReportReceiver extends pulumi.ComponentResource {
       const email = makeFunction("email");
       new aws.lambda.FunctionEventInvokeConfig(
         `${name}-email-on-failure`,
-        { functionName: email.name, maximumRetryAttempts: 2, destinationConfig: { onFailure: { destination: failures!.arn } } },
+        {
+          functionName: email.name,
+          maximumRetryAttempts: 2,
+          destinationConfig: { onFailure: { destination: failures!.arn } },
+        },
         parent,
       );
-      const s3Invoke = new aws.lambda.Permission(`${name}-email-s3-invoke`, { function: email.name, action: "lambda:InvokeFunction", principal: "s3.amazonaws.com", sourceArn: bucket.arn, sourceAccount: account }, parent);
+      const s3Invoke = new aws.lambda.Permission(
+        `${name}-email-s3-invoke`,
+        {
+          function: email.name,
+          action: "lambda:InvokeFunction",
+          principal: "s3.amazonaws.com",
+          sourceArn: bucket.arn,
+          sourceAccount: account,
+        },
+        parent,
+      );
       new aws.s3.BucketNotification(
         `${name}-inbound-notification`,
-        { bucket: bucket.id, lambdaFunctions: [{ lambdaFunctionArn: email.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "inbound/" }] },
+        {
+          bucket: bucket.id,
+          lambdaFunctions: [
+            {
+              lambdaFunctionArn: email.arn,
+              events: ["s3:ObjectCreated:*"],
+              filterPrefix: "inbound/",
+            },
+          ],
+        },
         { parent: this, dependsOn: [s3Invoke] },
       );
 
       // One rule set is active per account and region. Never take one over: add to the set the
       // user names (which must be the active one), or create ours only where none is active.
       const ours = physicalName([prefix, "tlsrpt"]);
-      const checked = pulumi.output(e.activeRuleSet).apply((active) => ruleSetFor({ configured: e.ruleSetName, active, ours, region: args.region, mailbox: this.mailbox! }));
+      const checked = pulumi
+        .output(e.activeRuleSet)
+        .apply((active) =>
+          ruleSetFor({
+            configured: e.ruleSetName,
+            active,
+            ours,
+            region: args.region,
+            mailbox: this.mailbox!,
+          }),
+        );
       let ruleSetName: pulumi.Output<string>;
       if (e.ruleSetName) ruleSetName = checked;
       else {
-        const set = new aws.ses.ReceiptRuleSet(`${name}-rules`, { ruleSetName: checked, region: args.region }, parent);
-        new aws.ses.ActiveReceiptRuleSet(`${name}-rules-active`, { ruleSetName: set.ruleSetName, region: args.region }, parent);
+        const set = new aws.ses.ReceiptRuleSet(
+          `${name}-rules`,
+          { ruleSetName: checked, region: args.region },
+          parent,
+        );
+        new aws.ses.ActiveReceiptRuleSet(
+          `${name}-rules-active`,
+          { ruleSetName: set.ruleSetName, region: args.region },
+          parent,
+        );
         ruleSetName = set.ruleSetName;
       }
-      const access = new aws.s3.BucketPolicy(`${name}-reports-access`, { bucket: bucket.id, policy: policyDocument(statements) }, parent);
+      const access = new aws.s3.BucketPolicy(
+        `${name}-reports-access`,
+        { bucket: bucket.id, policy: policyDocument(statements) },
+        parent,
+      );
       new aws.ses.ReceiptRule(
         `${name}-inbound`,
         {
@@ -290,16 +520,26 @@ export class ReportReceiver extends pulumi.ComponentResource {
         { parent: this, dependsOn: [access] },
       );
     } else {
-      new aws.s3.BucketPolicy(`${name}-reports-access`, { bucket: bucket.id, policy: policyDocument(statements) }, parent);
+      new aws.s3.BucketPolicy(
+        `${name}-reports-access`,
+        { bucket: bucket.id, policy: policyDocument(statements) },
+        parent,
+      );
     }
 
     const topic = new aws.sns.Topic(`${name}-alarms`, {}, parent);
-    if (args.alarmEmail) new aws.sns.TopicSubscription(`${name}-alarms-email`, { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail }, parent);
+    if (args.alarmEmail)
+      new aws.sns.TopicSubscription(
+        `${name}-alarms-email`,
+        { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail },
+        parent,
+      );
     if (failures) {
       new aws.cloudwatch.MetricAlarm(
         `${name}-email-failures`,
         {
-          alarmDescription: "TLS-RPT email reports that failed three times are waiting in the failure queue. Read the email function's log for the reason; the raw messages are under inbound/ in the reports bucket, and the hourly sweep re-drives them once the cause is fixed.",
+          alarmDescription:
+            "TLS-RPT email reports that failed three times are waiting in the failure queue. Read the email function's log for the reason; the raw messages are under inbound/ in the reports bucket, and the hourly sweep re-drives them once the cause is fixed.",
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
           dimensions: { QueueName: failures.name },
@@ -330,40 +570,139 @@ export class ReportReceiver extends pulumi.ComponentResource {
           metricQueries: [
             // Exactly one query returns data (the rate); CloudWatch defaults ReturnData to true.
             // The dimension set must be exactly the one the function emits (service included).
-            { id: "failed", returnData: false, metric: { namespace: METRICS_NAMESPACE, metricName: RECEIVER_METRICS.allFailed.name, period: 86_400, stat: "Sum", dimensions: metricDimensions(domain ? { Domain: domain } : {}) } },
-            { id: "total", returnData: false, metric: { namespace: METRICS_NAMESPACE, metricName: RECEIVER_METRICS.allTotal.name, period: 86_400, stat: "Sum", dimensions: metricDimensions(domain ? { Domain: domain } : {}) } },
-            { id: "rate", expression: "IF(total > 0, failed / total, 0)", label: `${domain ?? "all domains"} failure rate`, returnData: true },
+            {
+              id: "failed",
+              returnData: false,
+              metric: {
+                namespace: METRICS_NAMESPACE,
+                metricName: RECEIVER_METRICS.allFailed.name,
+                period: 86_400,
+                stat: "Sum",
+                dimensions: metricDimensions(domain ? { Domain: domain } : {}),
+              },
+            },
+            {
+              id: "total",
+              returnData: false,
+              metric: {
+                namespace: METRICS_NAMESPACE,
+                metricName: RECEIVER_METRICS.allTotal.name,
+                period: 86_400,
+                stat: "Sum",
+                dimensions: metricDimensions(domain ? { Domain: domain } : {}),
+              },
+            },
+            {
+              id: "rate",
+              expression: "IF(total > 0, failed / total, 0)",
+              label: `${domain ?? "all domains"} failure rate`,
+              returnData: true,
+            },
           ],
         },
         parent,
       );
-    failureRateAlarm("", "Share of TLS sessions that failed (TLS-RPT, all domains, one day). Find the domain on the dashboard; to stop rejections, set its mode back to testing.");
+    failureRateAlarm(
+      "",
+      "Share of TLS sessions that failed (TLS-RPT, all domains, one day). Find the domain on the dashboard; to stop rejections, set its mode back to testing.",
+    );
     for (const domain of args.enforcedDomains ?? []) {
-      failureRateAlarm(`-${domain}`, `TLS failures for ${domain} (enforce). To stop rejections now: set "mode: testing" for ${domain} in the stack file and run pulumi up.`, domain);
+      failureRateAlarm(
+        `-${domain}`,
+        `TLS failures for ${domain} (enforce). To stop rejections now: set "mode: testing" for ${domain} in the stack file and run pulumi up.`,
+        domain,
+      );
     }
     // PutDashboard refuses a metric widget without its region.
-    const widget = (x: number, y: number, title: string, metric: { name: string; dimensions: readonly string[] }, id: string) => ({
+    const widget = (
+      x: number,
+      y: number,
+      title: string,
+      metric: { name: string; dimensions: readonly string[] },
+      id: string,
+    ) => ({
       type: "metric",
       x,
       y,
       width: 12,
       height: 6,
-      properties: { title, region: args.region, stat: "Sum", period: 86400, metrics: [[{ expression: `SEARCH('${searchSchema(metric)} MetricName="${metric.name}"', 'Sum', 86400)`, id }]] },
+      properties: {
+        title,
+        region: args.region,
+        stat: "Sum",
+        period: 86400,
+        metrics: [
+          [
+            {
+              expression: `SEARCH('${searchSchema(metric)} MetricName="${metric.name}"', 'Sum', 86400)`,
+              id,
+            },
+          ],
+        ],
+      },
     });
     // The self-check's figures per domain: what failed on the last runs, and the certificate's days left.
-    const watchWidget = (x: number, y: number, title: string, metric: { name: string; dimensions: readonly string[] }, stat: "Maximum" | "Minimum", id: string) => ({
+    const watchWidget = (
+      x: number,
+      y: number,
+      title: string,
+      metric: { name: string; dimensions: readonly string[] },
+      stat: "Maximum" | "Minimum",
+      id: string,
+    ) => ({
       type: "metric",
       x,
       y,
       width: 12,
       height: 6,
-      properties: { title, region: args.region, stat, period: 86400, metrics: [[{ expression: `SEARCH('${watchSearchSchema(metric)} MetricName="${metric.name}"', '${stat}', 86400)`, id }]] },
+      properties: {
+        title,
+        region: args.region,
+        stat,
+        period: 86400,
+        metrics: [
+          [
+            {
+              expression: `SEARCH('${watchSearchSchema(metric)} MetricName="${metric.name}"', '${stat}', 86400)`,
+              id,
+            },
+          ],
+        ],
+      },
     });
     const selfCheckWidgets = [
-      watchWidget(12, 6, "Self-check: policy not usable (1) by domain", WATCH_METRICS.policy, "Maximum", "wp"),
-      watchWidget(0, 12, "Self-check: MX not covered in enforce, by domain", WATCH_METRICS.mxNotCovered, "Maximum", "wm"),
-      watchWidget(12, 12, "Self-check: policy host certificate, days left", WATCH_METRICS.certificateDays, "Minimum", "wc"),
-      watchWidget(0, 18, "Self-check: MX failing STARTTLS, by domain", WATCH_METRICS.starttls, "Maximum", "ws"),
+      watchWidget(
+        12,
+        6,
+        "Self-check: policy not usable (1) by domain",
+        WATCH_METRICS.policy,
+        "Maximum",
+        "wp",
+      ),
+      watchWidget(
+        0,
+        12,
+        "Self-check: MX not covered in enforce, by domain",
+        WATCH_METRICS.mxNotCovered,
+        "Maximum",
+        "wm",
+      ),
+      watchWidget(
+        12,
+        12,
+        "Self-check: policy host certificate, days left",
+        WATCH_METRICS.certificateDays,
+        "Minimum",
+        "wc",
+      ),
+      watchWidget(
+        0,
+        18,
+        "Self-check: MX failing STARTTLS, by domain",
+        WATCH_METRICS.starttls,
+        "Maximum",
+        "ws",
+      ),
     ];
     new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
@@ -387,6 +726,11 @@ export class ReportReceiver extends pulumi.ComponentResource {
     this.tableArn = table.arn;
     if (served) this.servedDomainsKey = served.key;
     this.alarmTopicArn = topic.arn;
-    this.registerOutputs({ bucketName: this.bucketName, tableName: this.tableName, functionUrlHost: this.functionUrlHost, alarmTopicArn: this.alarmTopicArn });
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      tableName: this.tableName,
+      functionUrlHost: this.functionUrlHost,
+      alarmTopicArn: this.alarmTopicArn,
+    });
   }
 }

@@ -9,15 +9,25 @@ export interface MxCoverage {
   readonly message: string;
 }
 
-export async function liveMxCoverage(domain: string, patterns: readonly string[], resolver: CheckResolver): Promise<MxCoverage> {
+export async function liveMxCoverage(
+  domain: string,
+  patterns: readonly string[],
+  resolver: CheckResolver,
+): Promise<MxCoverage> {
   try {
     const hosts = await resolver.mx(domain);
     if (hosts.length === 0) return { status: "fail", message: `${domain} has no MX records` };
     const uncovered = hosts.filter((h) => !coveringPattern(patterns, h));
     return uncovered.length === 0
       ? { status: "pass", message: `every MX (${hosts.join(", ")}) is covered` }
-      : { status: "fail", message: `MX not covered by any mx pattern: ${uncovered.join(", ")}; add them to mx before enforcing` };
+      : {
+          status: "fail",
+          message: `MX not covered by any mx pattern: ${uncovered.join(", ")}; add them to mx before enforcing`,
+        };
   } catch (err) {
-    return { status: "error", message: `could not look up the MX records of ${domain}: ${(err as Error).message}` };
+    return {
+      status: "error",
+      message: `could not look up the MX records of ${domain}: ${(err as Error).message}`,
+    };
   }
 }

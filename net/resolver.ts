@@ -15,7 +15,8 @@ const EMPTY = new Set(["ENODATA", "ENOTFOUND", "NOTFOUND", "NODATA"]);
 
 /** Parses "HOST:PORT" or "[v6]:PORT"; throws on anything else. */
 export function parseResolverAddress(value: string): string {
-  if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(value)) throw new Error(`--resolver "${value}" is not HOST:PORT (e.g. 127.0.0.1:5353)`);
+  if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(value))
+    throw new Error(`--resolver "${value}" is not HOST:PORT (e.g. 127.0.0.1:5353)`);
   return value;
 }
 
@@ -27,18 +28,31 @@ export function makeResolver(opts: { server?: string; timeoutMs: number }): Chec
       return await p;
     } catch (err) {
       if (EMPTY.has((err as NodeJS.ErrnoException).code ?? "")) return [];
-      throw new Error(`DNS lookup failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new Error(
+        `DNS lookup failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   };
-  async function follow<T>(name: string, lookup: (n: string) => Promise<T[]>, depth = 0): Promise<T[]> {
+  async function follow<T>(
+    name: string,
+    lookup: (n: string) => Promise<T[]>,
+    depth = 0,
+  ): Promise<T[]> {
     const direct = await orEmpty(lookup(name));
     if (direct.length > 0 || depth >= 8) return direct;
     const [target] = await orEmpty(r.resolveCname(name));
     return target ? follow(target, lookup, depth + 1) : [];
   }
   return {
-    txt: async (name) => (await follow(name, (n) => r.resolveTxt(n))).map((strings) => strings.join("")),
-    mx: async (domain) => (await orEmpty(r.resolveMx(domain))).sort((a, b) => a.priority - b.priority).map((m) => m.exchange.replace(/\.$/, "").toLowerCase()),
-    addresses: async (host) => [...(await follow(host, (n) => r.resolve4(n))), ...(await follow(host, (n) => r.resolve6(n)))],
+    txt: async (name) =>
+      (await follow(name, (n) => r.resolveTxt(n))).map((strings) => strings.join("")),
+    mx: async (domain) =>
+      (await orEmpty(r.resolveMx(domain)))
+        .sort((a, b) => a.priority - b.priority)
+        .map((m) => m.exchange.replace(/\.$/, "").toLowerCase()),
+    addresses: async (host) => [
+      ...(await follow(host, (n) => r.resolve4(n))),
+      ...(await follow(host, (n) => r.resolve6(n))),
+    ],
   };
 }

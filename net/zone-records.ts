@@ -26,16 +26,23 @@ export function makeZoneRecords(opts: { server?: string; timeoutMs: number }): Z
       return await p;
     } catch (err) {
       if (EMPTY.has((err as NodeJS.ErrnoException).code ?? "")) return [];
-      throw new Error(`DNS lookup failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new Error(
+        `DNS lookup failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   };
   return {
-    cname: async (name) => (await orEmpty(r.resolveCname(name)))[0]?.replace(/\.$/, "").toLowerCase(),
+    cname: async (name) =>
+      (await orEmpty(r.resolveCname(name)))[0]?.replace(/\.$/, "").toLowerCase(),
     caa: async (name) =>
       (await orEmpty(r.resolveCaa(name))).map((rec) => {
         // Node gives { critical, <tag>: value }; the one key besides `critical` is the tag.
         const [tag, value] = Object.entries(rec).find(([k]) => k !== "critical") ?? ["", ""];
-        return { critical: (rec.critical & 128) !== 0, tag: tag.toLowerCase(), value: String(value) };
+        return {
+          critical: (rec.critical & 128) !== 0,
+          tag: tag.toLowerCase(),
+          value: String(value),
+        };
       }),
   };
 }

@@ -2,10 +2,32 @@
 // them; `mtasts plan` runs the same objects over the resources it recorded.
 import type { MtaStsPolicy } from "./lib/define";
 import { hostingManualSharesCertificate } from "./rules/certificates";
-import { cloudflareTxtQuoted, mtaStsCertificate, mtaStsCloudflareNotProxied, mtaStsPolicyBucket, mtaStsPolicyHost } from "./hosting";
-import { mtaStsEnforceHasTlsRpt, mtaStsEnforceMaxAge, mtaStsIdMatchesPolicy, mtaStsPolicyFile } from "./policy-file";
-import { receiverBucketPrivate, receiverLambdaBounded, receiverLeastPrivilege, receiverMetricsDimensions, receiverSinglePublicEntry } from "./receiver";
-import { cloudwatchAlarmMetricMath, cloudwatchAlarmName, cloudwatchDashboardName, cloudwatchDashboardWidgetRegion } from "./rules/cloudwatch";
+import {
+  cloudflareTxtQuoted,
+  mtaStsCertificate,
+  mtaStsCloudflareNotProxied,
+  mtaStsPolicyBucket,
+  mtaStsPolicyHost,
+} from "./hosting";
+import {
+  mtaStsEnforceHasTlsRpt,
+  mtaStsEnforceMaxAge,
+  mtaStsIdMatchesPolicy,
+  mtaStsPolicyFile,
+} from "./policy-file";
+import {
+  receiverBucketPrivate,
+  receiverLambdaBounded,
+  receiverLeastPrivilege,
+  receiverMetricsDimensions,
+  receiverSinglePublicEntry,
+} from "./receiver";
+import {
+  cloudwatchAlarmMetricMath,
+  cloudwatchAlarmName,
+  cloudwatchDashboardName,
+  cloudwatchDashboardWidgetRegion,
+} from "./rules/cloudwatch";
 import { dnsCnameExclusive } from "./rules/dns";
 import { cloudwatchMetricsInsightsAlarm } from "./rules/metrics-insights";
 import { iamNames } from "./rules/iam";

@@ -31,7 +31,8 @@ export const mtaStsTenantCertificate = resourcePolicy({
     const hosts = tenantHosts(args.props);
     if (hosts.length === 0) return args.notApplicable("serves no mta-sts host");
     const managed = args.props.managedCertificateRequest as Record<string, unknown> | undefined;
-    const own = (args.props.customizations as { certificate?: { arn?: unknown } } | undefined)?.certificate?.arn;
+    const own = (args.props.customizations as { certificate?: { arn?: unknown } } | undefined)
+      ?.certificate?.arn;
     if (!own && managed?.validationTokenHost !== "cloudfront") {
       reportViolation(
         managed
@@ -40,10 +41,18 @@ export const mtaStsTenantCertificate = resourcePolicy({
       );
     }
     if (args.props.waitForDeployment === false) {
-      reportViolation(`${hosts.join(", ")}: waitForDeployment is false, so the tenant returns before it serves and the _mta-sts id could be published first (RFC 8461 8.1)`);
+      reportViolation(
+        `${hosts.join(", ")}: waitForDeployment is false, so the tenant returns before it serves and the _mta-sts id could be published first (RFC 8461 8.1)`,
+      );
     }
-    if (args.props.enabled === false) reportViolation(`${hosts.join(", ")}: the tenant is disabled; senders cannot fetch the policy`);
-    if (hosts.length > 1) reportViolation(`serves ${hosts.join(", ")}: one tenant per domain, so one domain's certificate or validation never holds back another's`);
+    if (args.props.enabled === false)
+      reportViolation(
+        `${hosts.join(", ")}: the tenant is disabled; senders cannot fetch the policy`,
+      );
+    if (hosts.length > 1)
+      reportViolation(
+        `serves ${hosts.join(", ")}: one tenant per domain, so one domain's certificate or validation never holds back another's`,
+      );
   },
 });
 
@@ -67,7 +76,10 @@ const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
  * at a name where `base` has a record of another type that is deleted only afterwards breaks CNAME
  * exclusivity. Moving a grouped stack therefore releases hosts first (README, Moving to tenants).
  */
-export function hostMoveConflicts(base: readonly PlannedResource[], next: readonly PlannedResource[]): string[] {
+export function hostMoveConflicts(
+  base: readonly PlannedResource[],
+  next: readonly PlannedResource[],
+): string[] {
   const baseKeys = new Set(base.map((r) => r.key));
   const nextByKey = new Map(next.map((r) => [r.key, r]));
   const created = next.filter((r) => !baseKeys.has(r.key));
@@ -75,23 +87,38 @@ export function hostMoveConflicts(base: readonly PlannedResource[], next: readon
   // Aliases held when the new tenants are created: those of base (a distribution updated in this
   // run loses them only when its update runs, which nothing orders before the tenant's creation).
   const aliased = new Map<string, string>();
-  for (const r of base.filter((x) => x.type === DISTRIBUTION)) for (const a of (r.props.aliases ?? []) as unknown[]) aliased.set(normName(a), r.key);
+  for (const r of base.filter((x) => x.type === DISTRIBUTION))
+    for (const a of (r.props.aliases ?? []) as unknown[]) aliased.set(normName(a), r.key);
   for (const t of created.filter((r) => r.type === TENANT_TYPES.tenant)) {
     for (const host of tenantHosts(t.props)) {
       const holder = aliased.get(host);
-      if (holder) out.push(`${host}: a tenant is created while distribution ${holder} still has it as an alias; release the domain first (migration.releasing), then give it its tenant`);
+      if (holder)
+        out.push(
+          `${host}: a tenant is created while distribution ${holder} still has it as an alias; release the domain first (migration.releasing), then give it its tenant`,
+        );
     }
   }
   // A name is one name within one zone: records in another zone or provider never meet.
   const records = (rs: readonly PlannedResource[]) =>
-    rs.filter((r) => r.type === ROUTE53 || r.type === CLOUDFLARE).map((r) => ({ key: r.key, zone: `${r.type} ${String(r.props.zoneId)}`, name: normName(r.props.name), type: String(r.props.type).toUpperCase() }));
+    rs
+      .filter((r) => r.type === ROUTE53 || r.type === CLOUDFLARE)
+      .map((r) => ({
+        key: r.key,
+        zone: `${r.type} ${String(r.props.zoneId)}`,
+        name: normName(r.props.name),
+        type: String(r.props.type).toUpperCase(),
+      }));
   const before = records(base);
   for (const c of records(created)) {
-    for (const b of before.filter((x) => x.name === c.name && x.zone === c.zone && x.key !== c.key)) {
+    for (const b of before.filter(
+      (x) => x.name === c.name && x.zone === c.zone && x.key !== c.key,
+    )) {
       // A record kept (or updated in place) in the next plan is another problem (dns-cname-exclusive).
       const deletedLater = !nextByKey.has(b.key);
       if (deletedLater && (c.type === "CNAME" || b.type === "CNAME")) {
-        out.push(`${c.name}: ${c.type} ${c.key} is created while ${b.type} ${b.key} is still there (Pulumi deletes it afterwards), and a CNAME stands alone at its name; release the domain first (migration.releasing), then give it its tenant`);
+        out.push(
+          `${c.name}: ${c.type} ${c.key} is created while ${b.type} ${b.key} is still there (Pulumi deletes it afterwards), and a CNAME stands alone at its name; release the domain first (migration.releasing), then give it its tenant`,
+        );
       }
     }
   }
@@ -99,6 +126,13 @@ export function hostMoveConflicts(base: readonly PlannedResource[], next: readon
 }
 
 /** The tenant resources of a stack, for rules that need the multi-tenant distribution they belong to. */
-export function tenantsOf(resources: readonly PolicyResource[], distributionUrn: string): PolicyResource[] {
-  return resources.filter((r) => r.type === TENANT_TYPES.tenant && (r.propertyDependencies.distributionId ?? []).some((d) => d.urn === distributionUrn));
+export function tenantsOf(
+  resources: readonly PolicyResource[],
+  distributionUrn: string,
+): PolicyResource[] {
+  return resources.filter(
+    (r) =>
+      r.type === TENANT_TYPES.tenant &&
+      (r.propertyDependencies.distributionId ?? []).some((d) => d.urn === distributionUrn),
+  );
 }

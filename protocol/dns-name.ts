@@ -13,17 +13,27 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
  */
 export function toALabels(input: string): string {
   const raw = input.trim().replace(/\.$/, "");
-  if (raw === "") throw new NameError(`"${input}" is empty; give a host name such as "example.com"`);
+  if (raw === "")
+    throw new NameError(`"${input}" is empty; give a host name such as "example.com"`);
   if (/[\s/:@]/.test(raw)) {
-    throw new NameError(`"${input}" is not a host name; give the bare name, e.g. "example.com" (no scheme, path, port or address)`);
+    throw new NameError(
+      `"${input}" is not a host name; give the bare name, e.g. "example.com" (no scheme, path, port or address)`,
+    );
   }
   // domainToASCII maps U-labels to xn-- A-labels and returns "" for names it cannot map.
   const isAscii = [...raw].every((c) => c.charCodeAt(0) < 0x80);
   const ascii = isAscii ? raw.toLowerCase() : domainToASCII(raw);
-  if (ascii === "") throw new NameError(`"${input}" cannot be converted to an A-label (IDNA) name; check the spelling`);
-  if (ascii.length > 253) throw new NameError(`"${input}" is ${ascii.length} characters; DNS names are at most 253`);
+  if (ascii === "")
+    throw new NameError(
+      `"${input}" cannot be converted to an A-label (IDNA) name; check the spelling`,
+    );
+  if (ascii.length > 253)
+    throw new NameError(`"${input}" is ${ascii.length} characters; DNS names are at most 253`);
   const labels = ascii.split(".");
-  if (labels.length < 2) throw new NameError(`"${input}" has a single label; give a fully qualified name such as "example.com"`);
+  if (labels.length < 2)
+    throw new NameError(
+      `"${input}" has a single label; give a fully qualified name such as "example.com"`,
+    );
   for (const label of labels) {
     if (!LABEL.test(label)) {
       throw new NameError(
@@ -33,8 +43,7 @@ export function toALabels(input: string): string {
     // An A-label is punycode of a U-label (RFC 5890); domainToASCII gives "" when it does not decode.
     const notPunycode =
       // Stryker disable next-line StringLiteral: equivalent; every other label LABEL accepts is plain ASCII, which domainToASCII never refuses
-      label.startsWith("xn--") &&
-      domainToASCII(label) === "";
+      label.startsWith("xn--") && domainToASCII(label) === "";
     if (notPunycode) {
       throw new NameError(
         `"${input}" has a label "${label}" that is not valid punycode; an "xn--" label must decode to a Unicode name (give the name in Unicode, e.g. "bücher.example", or check the spelling)`,

@@ -11,7 +11,11 @@ export const MAX_AGE_LIMIT = 31_557_600;
 /** RFC 8461 3.3: senders stop reading a policy after 64 KiB. */
 export const MAX_POLICY_BYTES = 65_536;
 /** Defaults chosen for a safe roll-out: a day while testing, a week once enforced. */
-export const DEFAULT_MAX_AGE: Record<Mode, number> = { none: 86_400, testing: 86_400, enforce: 604_800 };
+export const DEFAULT_MAX_AGE: Record<Mode, number> = {
+  none: 86_400,
+  testing: 86_400,
+  enforce: 604_800,
+};
 /** Where senders fetch the policy, relative to `https://mta-sts.<domain>`. */
 export const POLICY_PATH = "/.well-known/mta-sts.txt";
 
@@ -32,7 +36,8 @@ export class PolicyError extends Error {
 /** Every problem with a policy model, one message each; empty when it is valid. */
 export function validatePolicy(policy: Policy): string[] {
   const problems: string[] = [];
-  if (!MODES.includes(policy.mode)) problems.push(`mode "${policy.mode}" is not one of none, testing, enforce`);
+  if (!MODES.includes(policy.mode))
+    problems.push(`mode "${policy.mode}" is not one of none, testing, enforce`);
   if (!Number.isInteger(policy.maxAge) || policy.maxAge < 1 || policy.maxAge > MAX_AGE_LIMIT) {
     problems.push(`max_age ${policy.maxAge} is outside 1..${MAX_AGE_LIMIT} seconds`);
   }
@@ -58,12 +63,19 @@ export function renderPolicy(policy: Policy): string {
   const problems = validatePolicy(policy);
   if (problems.length > 0) throw new PolicyError(problems);
   const mx = [...new Set(policy.mx.map(normaliseMxPattern))].sort();
-  const lines = ["version: STSv1", `mode: ${policy.mode}`, ...mx.map((m) => `mx: ${m}`), `max_age: ${policy.maxAge}`];
+  const lines = [
+    "version: STSv1",
+    `mode: ${policy.mode}`,
+    ...mx.map((m) => `mx: ${m}`),
+    `max_age: ${policy.maxAge}`,
+  ];
   const text = lines.map((l) => `${l}\r\n`).join("");
   // Stryker disable next-line StringLiteral: equivalent; Node reads an empty encoding as utf8
   const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_POLICY_BYTES) {
-    throw new PolicyError([`policy is ${size} bytes; senders read at most ${MAX_POLICY_BYTES} (64 KiB): use wildcard mx patterns`]);
+    throw new PolicyError([
+      `policy is ${size} bytes; senders read at most ${MAX_POLICY_BYTES} (64 KiB): use wildcard mx patterns`,
+    ]);
   }
   return text;
 }
@@ -83,7 +95,8 @@ export function parsePolicy(input: string | Uint8Array): ParsedPolicy {
   const bytes = typeof input === "string" ? Buffer.from(input, "utf8") : Buffer.from(input);
   const problems: string[] = [];
   const warnings: string[] = [];
-  if (bytes.length > MAX_POLICY_BYTES) problems.push(`policy is ${bytes.length} bytes; the limit is ${MAX_POLICY_BYTES}`);
+  if (bytes.length > MAX_POLICY_BYTES)
+    problems.push(`policy is ${bytes.length} bytes; the limit is ${MAX_POLICY_BYTES}`);
   const text = bytes.toString("utf8");
   if (/(^|[^\r])\n/.test(text)) warnings.push("lines end in LF only; RFC 8461 specifies CRLF");
   let version: string | undefined;
@@ -99,7 +112,8 @@ export function parsePolicy(input: string | Uint8Array): ParsedPolicy {
       return;
     }
     const [, key, value] = m;
-    if (key !== "mx" && seen.has(key)) problems.push(`line ${i + 1}: "${key}" appears more than once`);
+    if (key !== "mx" && seen.has(key))
+      problems.push(`line ${i + 1}: "${key}" appears more than once`);
     seen.add(key);
     switch (key) {
       case "version":
@@ -118,12 +132,17 @@ export function parsePolicy(input: string | Uint8Array): ParsedPolicy {
         warnings.push(`line ${i + 1}: unknown key "${key}" ignored`);
     }
   });
-  if (version !== "STSv1") problems.push(version === undefined ? "version is missing" : `version "${version}" is not STSv1`);
+  if (version !== "STSv1")
+    problems.push(
+      version === undefined ? "version is missing" : `version "${version}" is not STSv1`,
+    );
   if (mode === undefined) problems.push("mode is missing");
-  else if (!MODES.includes(mode as Mode)) problems.push(`mode "${mode}" is not one of none, testing, enforce`);
+  else if (!MODES.includes(mode as Mode))
+    problems.push(`mode "${mode}" is not one of none, testing, enforce`);
   let age = Number.NaN;
   if (maxAge === undefined) problems.push("max_age is missing");
-  else if (!/^[0-9]{1,10}$/.test(maxAge)) problems.push(`max_age "${maxAge}" is not a number of seconds`);
+  else if (!/^[0-9]{1,10}$/.test(maxAge))
+    problems.push(`max_age "${maxAge}" is not a number of seconds`);
   else age = Number(maxAge);
   if (problems.length > 0) throw new PolicyError(problems);
   const policy: Policy = { mode: mode as Mode, mx, maxAge: age };

@@ -10,7 +10,9 @@ export function normaliseMxPattern(pattern: string): string {
   const raw = pattern.trim().replace(/\.$/, "");
   const stars = (raw.match(/\*/g) ?? []).length;
   if (stars > 1) {
-    throw new NameError(`"${pattern}" has ${stars} wildcards; RFC 8461 allows one, as the leftmost label ("*.example.com")`);
+    throw new NameError(
+      `"${pattern}" has ${stars} wildcards; RFC 8461 allows one, as the leftmost label ("*.example.com")`,
+    );
   }
   if (stars === 1) {
     if (!raw.startsWith("*.")) {

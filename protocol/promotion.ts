@@ -47,7 +47,12 @@ export interface PromotionDecision {
   readonly ready: boolean;
   readonly reasons: string[];
   /** The days that count: from the first day under the current id (after any change) to yesterday. */
-  readonly window: { readonly from?: string; readonly to?: string; readonly days: number; readonly restartedOn?: string };
+  readonly window: {
+    readonly from?: string;
+    readonly to?: string;
+    readonly days: number;
+    readonly restartedOn?: string;
+  };
   readonly figures: {
     readonly sessions: number;
     readonly successful: number;
@@ -66,22 +71,33 @@ export interface PromotionDecision {
  * may still arrive). Evidence under another STS policy id after the last current-id day, or
  * in between, restarts the window: the policy reporters saw was not this one.
  */
-export function decidePromotion(rule: PromotionRule, currentPolicyId: string | readonly string[], evidence: readonly DayEvidence[], today: string): PromotionDecision {
+export function decidePromotion(
+  rule: PromotionRule,
+  currentPolicyId: string | readonly string[],
+  evidence: readonly DayEvidence[],
+  today: string,
+): PromotionDecision {
   // Several ids: the same policy in testing and in enforce (automatic promotion keeps
   // weighing the evidence after it has promoted).
   const ids = new Set(typeof currentPolicyId === "string" ? [currentPolicyId] : currentPolicyId);
   const label = [...ids].join(" or ");
-  const days = [...evidence].filter((d) => d.day < today).sort((a, b) => a.day.localeCompare(b.day));
+  const days = [...evidence]
+    .filter((d) => d.day < today)
+    .sort((a, b) => a.day.localeCompare(b.day));
   // The window starts after the last day on which reporters saw a different STS policy.
   let restartedOn: string | undefined;
   let start = 0;
   days.forEach((d, i) => {
-    if (d.entries.some((e) => e.policyType === "sts" && e.policyId !== "-" && !ids.has(e.policyId))) {
+    if (
+      d.entries.some((e) => e.policyType === "sts" && e.policyId !== "-" && !ids.has(e.policyId))
+    ) {
       restartedOn = d.day;
       start = i + 1;
     }
   });
-  const windowDays = days.slice(start).filter((d) => d.entries.some((e) => e.policyType === "sts" && ids.has(e.policyId)));
+  const windowDays = days
+    .slice(start)
+    .filter((d) => d.entries.some((e) => e.policyType === "sts" && ids.has(e.policyId)));
   let successful = 0;
   let stsFailures = 0;
   const reporters = new Set<string>();
@@ -109,20 +125,45 @@ export function decidePromotion(rule: PromotionRule, currentPolicyId: string | r
   const sessions = successful + stsFailures;
   const failureRate = sessions === 0 ? 0 : stsFailures / sessions;
   const reasons: string[] = [];
-  if (restartedOn) reasons.push(`reporters saw another policy on ${restartedOn}; evidence counts from the day after`);
-  if (days.length < evidence.length) reasons.push(`today (${today}) is not counted until it is over`);
-  if (windowDays.length < rule.minDays) reasons.push(`${windowDays.length} of ${rule.minDays} days with reports under policy ${label}`);
+  if (restartedOn)
+    reasons.push(
+      `reporters saw another policy on ${restartedOn}; evidence counts from the day after`,
+    );
+  if (days.length < evidence.length)
+    reasons.push(`today (${today}) is not counted until it is over`);
+  if (windowDays.length < rule.minDays)
+    reasons.push(`${windowDays.length} of ${rule.minDays} days with reports under policy ${label}`);
   if (sessions < rule.minSessions) reasons.push(`${sessions} of ${rule.minSessions} sessions`);
   // With no sessions the rate is 0, never above a maximum (0..1); the line after says why.
-  if (failureRate > rule.maxFailureRate) reasons.push(`failure rate ${formatRate(failureRate)} above ${formatRate(rule.maxFailureRate)} (${stsFailures} STS failures)`);
-  if (sessions === 0 && rule.maxFailureRate < 1) reasons.push("no sessions: the failure rate is unknown");
-  if (reporters.size < rule.minReporters) reasons.push(`${reporters.size} of ${rule.minReporters} reporting organisations`);
-  const blocking = reasons.filter((r) => !r.startsWith("reporters saw another policy") && !r.startsWith("today ("));
+  if (failureRate > rule.maxFailureRate)
+    reasons.push(
+      `failure rate ${formatRate(failureRate)} above ${formatRate(rule.maxFailureRate)} (${stsFailures} STS failures)`,
+    );
+  if (sessions === 0 && rule.maxFailureRate < 1)
+    reasons.push("no sessions: the failure rate is unknown");
+  if (reporters.size < rule.minReporters)
+    reasons.push(`${reporters.size} of ${rule.minReporters} reporting organisations`);
+  const blocking = reasons.filter(
+    (r) => !r.startsWith("reporters saw another policy") && !r.startsWith("today ("),
+  );
   return {
     ready: blocking.length === 0,
     reasons: blocking.length === 0 ? ["every condition holds", ...reasons] : reasons,
-    window: { from: windowDays[0]?.day, to: windowDays.at(-1)?.day, days: windowDays.length, ...(restartedOn ? { restartedOn } : {}) },
-    figures: { sessions, successful, stsFailures, failureRate, reporters: [...reporters].sort(), byResultType, ignoredResultTypes: [...ignored].sort() },
+    window: {
+      from: windowDays[0]?.day,
+      to: windowDays.at(-1)?.day,
+      days: windowDays.length,
+      ...(restartedOn ? { restartedOn } : {}),
+    },
+    figures: {
+      sessions,
+      successful,
+      stsFailures,
+      failureRate,
+      reporters: [...reporters].sort(),
+      byResultType,
+      ignoredResultTypes: [...ignored].sort(),
+    },
   };
 }
 

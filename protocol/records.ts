@@ -12,7 +12,8 @@ export const tlsRptRecordName = (domain: string) => `_smtp._tls.${domain}`;
 
 /** `v=STSv1; id=<id>;` Throws RecordError when the id is not 1-32 letters or digits. */
 export function buildStsRecord(id: string): string {
-  if (!ID.test(id)) throw new RecordError(`id "${id}" must be 1-32 letters or digits (no "-", ":" or ".")`);
+  if (!ID.test(id))
+    throw new RecordError(`id "${id}" must be 1-32 letters or digits (no "-", ":" or ".")`);
   return `v=STSv1; id=${id};`;
 }
 
@@ -62,12 +63,16 @@ export function parseStsRecord(value: string): StsRecord {
  */
 export function validateRuaUri(uri: string): string {
   if (/[,;\s]/.test(uri)) {
-    throw new RecordError(`"${uri}" contains a space, "," or ";"; percent-encode them (RFC 8460 3)`);
+    throw new RecordError(
+      `"${uri}" contains a space, "," or ";"; percent-encode them (RFC 8460 3)`,
+    );
   }
   if (uri.startsWith("mailto:")) {
     const addr = decodeURIComponent(uri.slice(7).split("?")[0]);
     if (!/^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$/.test(addr)) {
-      throw new RecordError(`"${uri}" is not mailto:<address>; write e.g. "mailto:tlsrpt@example.com"`);
+      throw new RecordError(
+        `"${uri}" is not mailto:<address>; write e.g. "mailto:tlsrpt@example.com"`,
+      );
     }
     return uri;
   }
@@ -82,7 +87,9 @@ export function validateRuaUri(uri: string): string {
     if (url.hostname === "") throw new RecordError(`"${uri}" has no host`);
     return uri;
   }
-  throw new RecordError(`"${uri}" must start with mailto: or https: (RFC 8460 3 allows no other scheme)`);
+  throw new RecordError(
+    `"${uri}" must start with mailto: or https: (RFC 8460 3 allows no other scheme)`,
+  );
 }
 
 /** `v=TLSRPTv1; rua=<uri>,<uri>`. Throws RecordError on an empty list or a bad URI. */
@@ -153,7 +160,11 @@ export function txtStrings(value: string): string[] {
  */
 export function zoneTxt(value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what it finds
-  const escape = (s: string) => s.replace(/["\\]/g, "\\$&").replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`);
+  const control = /[\x00-\x1f\x7f]/g;
+  const escape = (s: string) =>
+    s
+      .replace(/["\\]/g, "\\$&")
+      .replace(control, (c) => `\\${String(c.charCodeAt(0)).padStart(3, "0")}`);
   return txtStrings(value)
     .map((s) => `"${escape(s)}"`)
     .join(" ");

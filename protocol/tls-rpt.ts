@@ -14,7 +14,10 @@ export interface ReportLimits {
   readonly maxPolicies: number;
   readonly maxFailureDetails: number;
 }
-export const DEFAULT_REPORT_LIMITS: ReportLimits = { maxPolicies: 1_000, maxFailureDetails: 100_000 };
+export const DEFAULT_REPORT_LIMITS: ReportLimits = {
+  maxPolicies: 1_000,
+  maxFailureDetails: 100_000,
+};
 
 /**
  * What a plausible report holds; anything outside is refused (never clamped), so no sender can
@@ -131,19 +134,35 @@ const WHOLE = "must be a non-negative whole number (and is required)";
 /** Shows a sender's value in a reason: quoted, escaped, and cut to 64 characters. */
 function show(value: unknown): string {
   const s = String(value);
-  return s.length > 64 ? `${JSON.stringify(`${s.slice(0, 64)}...`)} (${s.length} characters)` : JSON.stringify(s);
+  return s.length > 64
+    ? `${JSON.stringify(`${s.slice(0, 64)}...`)} (${s.length} characters)`
+    : JSON.stringify(s);
 }
 
 /** Why a session count is unusable, or undefined when it is a whole number from 0 to the ceiling. */
 function countProblem(v: unknown): string | undefined {
-  if (typeof v === "number" ? Number.isInteger(v) && v >= 0 && v <= MAX_SESSIONS : typeof v === "string" && /^\d{1,10}$/.test(v) && Number(v) <= MAX_SESSIONS) return undefined;
-  if ((typeof v === "number" && Number.isInteger(v) && v > 0) || (typeof v === "string" && /^\d+$/.test(v))) {
+  if (
+    typeof v === "number"
+      ? Number.isInteger(v) && v >= 0 && v <= MAX_SESSIONS
+      : typeof v === "string" && /^\d{1,10}$/.test(v) && Number(v) <= MAX_SESSIONS
+  )
+    return undefined;
+  if (
+    (typeof v === "number" && Number.isInteger(v) && v > 0) ||
+    (typeof v === "string" && /^\d+$/.test(v))
+  ) {
     return `${typeof v === "string" ? show(v) : String(v)} is more than ${MAX_SESSIONS} sessions, the most one policy can report`;
   }
   return WHOLE;
 }
 
-const count = z.unknown().check(z.refine((v) => countProblem(v) === undefined, { error: (issue) => countProblem(issue.input) ?? WHOLE }));
+const count = z
+  .unknown()
+  .check(
+    z.refine((v) => countProblem(v) === undefined, {
+      error: (issue) => countProblem(issue.input) ?? WHOLE,
+    }),
+  );
 const text = (error: string) => z.string({ error }).check(z.minLength(1, { error }));
 
 const stringOrList = z.nullish(z.union([z.array(z.string()), z.string()]));
@@ -151,7 +170,9 @@ const stringOrList = z.nullish(z.union([z.array(z.string()), z.string()]));
 const policySchema = z.looseObject({
   policy: z.looseObject(
     {
-      "policy-type": z.enum(POLICY_TYPES, { error: 'policy-type must be "sts", "tlsa" or "no-policy-found"' }),
+      "policy-type": z.enum(POLICY_TYPES, {
+        error: 'policy-type must be "sts", "tlsa" or "no-policy-found"',
+      }),
       "policy-string": stringOrList,
       "policy-domain": z.string({ error: "policy-domain is required" }),
       "mx-host": stringOrList,
@@ -174,18 +195,30 @@ const reportSchema = z.looseObject(
   {
     "organization-name": text("organization-name is required"),
     "date-range": z.object(
-      { "start-datetime": z.string({ error: "start-datetime is required" }), "end-datetime": z.string({ error: "end-datetime is required" }) },
+      {
+        "start-datetime": z.string({ error: "start-datetime is required" }),
+        "end-datetime": z.string({ error: "end-datetime is required" }),
+      },
       { error: "date-range is required" },
     ),
     "contact-info": z.nullish(z.string()),
     "report-id": text("report-id is required"),
-    policies: z.array(policySchema, { error: "policies is required (a list)" }).check(z.minLength(1, { error: "policies is empty" })),
+    policies: z
+      .array(policySchema, { error: "policies is required (a list)" })
+      .check(z.minLength(1, { error: "policies is empty" })),
   },
   { error: "a report is a JSON object" },
 );
 
 type RawFailure = Record<string, unknown>;
-const TEXT_FIELDS = ["sending-mta-ip", "receiving-mx-hostname", "receiving-mx-helo", "receiving-ip", "failure-reason-code", "additional-information"];
+const TEXT_FIELDS = [
+  "sending-mta-ip",
+  "receiving-mx-hostname",
+  "receiving-mx-helo",
+  "receiving-ip",
+  "failure-reason-code",
+  "additional-information",
+];
 const RESULT_TYPE = /^[a-z0-9-]{1,64}$/;
 
 /**
@@ -193,7 +226,11 @@ const RESULT_TYPE = /^[a-z0-9-]{1,64}$/;
  * thousands): counts as numbers, result types in lower case, empty strings and nulls removed,
  * MX names in lower case. Reasons name the element and field, at most 10.
  */
-function readFailures(policies: readonly { "failure-details"?: unknown }[], quirks: Set<Quirk>, reasons: string[]): void {
+function readFailures(
+  policies: readonly { "failure-details"?: unknown }[],
+  quirks: Set<Quirk>,
+  reasons: string[],
+): void {
   const add = (reason: string) => {
     if (reasons.length < 10) reasons.push(reason);
   };
@@ -215,7 +252,8 @@ function readFailures(policies: readonly { "failure-details"?: unknown }[], quir
         continue;
       }
       const type = f["result-type"];
-      if (typeof type !== "string" || type === "") add(`policies[${i}].failure-details[${j}].result-type: result-type is required`);
+      if (typeof type !== "string" || type === "")
+        add(`policies[${i}].failure-details[${j}].result-type: result-type is required`);
       else {
         let lower = seen.get(type);
         if (lower === undefined && !seen.has(type)) {
@@ -224,10 +262,16 @@ function readFailures(policies: readonly { "failure-details"?: unknown }[], quir
           if (seen.size < 1_000) seen.set(type, lower);
           if (lower !== undefined && !types.has(lower)) {
             types.add(lower);
-            if (types.size === REPORT_BOUNDS.maxResultTypesPerPolicy + 1) add(`policies[${i}].failure-details: more than ${REPORT_BOUNDS.maxResultTypesPerPolicy} different result types`);
+            if (types.size === REPORT_BOUNDS.maxResultTypesPerPolicy + 1)
+              add(
+                `policies[${i}].failure-details: more than ${REPORT_BOUNDS.maxResultTypesPerPolicy} different result types`,
+              );
           }
         }
-        if (lower === undefined) add(`policies[${i}].failure-details[${j}].result-type: ${show(type)} is not a result type (1-${REPORT_BOUNDS.maxResultTypeChars} letters, digits and hyphens)`);
+        if (lower === undefined)
+          add(
+            `policies[${i}].failure-details[${j}].result-type: ${show(type)} is not a result type (1-${REPORT_BOUNDS.maxResultTypeChars} letters, digits and hyphens)`,
+          );
         else if (lower !== type) {
           quirks.add("result-type-case");
           f["result-type"] = lower;
@@ -239,7 +283,8 @@ function readFailures(policies: readonly { "failure-details"?: unknown }[], quir
         if (problem) add(`policies[${i}].failure-details[${j}].failed-session-count: ${problem}`);
         else f["failed-session-count"] = toCount(n as string, quirks);
       }
-      if (f["sending-mta-ip"] === undefined || f["receiving-mx-hostname"] === undefined) quirks.add("missing-failure-fields");
+      if (f["sending-mta-ip"] === undefined || f["receiving-mx-hostname"] === undefined)
+        quirks.add("missing-failure-fields");
       for (let k = 0; k < TEXT_FIELDS.length; k++) {
         const key = TEXT_FIELDS[k];
         const v = f[key];
@@ -251,14 +296,20 @@ function readFailures(policies: readonly { "failure-details"?: unknown }[], quir
           add(`policies[${i}].failure-details[${j}].${key}: must be text`);
         } else if (key === "receiving-mx-hostname") f[key] = v.toLowerCase();
         // RFC 8460 means a code; Mail.ru writes prose ("bad https response code: 404").
-        else if (key === "failure-reason-code" && /\s/.test(v)) quirks.add("failure-reason-code-text");
+        else if (key === "failure-reason-code" && /\s/.test(v))
+          quirks.add("failure-reason-code-text");
       }
     }
   });
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "") || "(report)";
+  return (
+    path
+      .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+      .join("")
+      .replace(/^\./, "") || "(report)"
+  );
 }
 
 /**
@@ -288,13 +339,15 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** Why a free-text field (organisation, report id, contact) is unusable, if it is. */
 function textProblem(value: string, max: number): string | undefined {
   if (value.length > max) return `is ${value.length} characters; at most ${max}`;
-  if (CONTROL.test(value)) return `${show(value)} holds a control character (a line break, tab or similar)`;
+  if (CONTROL.test(value))
+    return `${show(value)} holds a control character (a line break, tab or similar)`;
   return undefined;
 }
 
 /** A policy domain as lower-case A-labels, or the reason it is not one. */
 function policyDomain(value: string): { domain: string } | { problem: string } {
-  if (value.length > 254) return { problem: `is ${value.length} characters; a domain name is at most 253` };
+  if (value.length > 254)
+    return { problem: `is ${value.length} characters; a domain name is at most 253` };
   try {
     return { domain: toALabels(value) };
   } catch (err) {
@@ -308,7 +361,11 @@ const LABEL = "[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?";
 const MX_HOST = new RegExp(`^(?:\\*\\.)?(?:${LABEL}\\.)*${LABEL}$`);
 
 /** Policy lines as the reporter gave them; Microsoft's TLSA sends one string holding a JSON array. */
-function policyLines(type: PolicyType, value: string[] | string | null | undefined, quirks: Set<Quirk>): string[] {
+function policyLines(
+  type: PolicyType,
+  value: string[] | string | null | undefined,
+  quirks: Set<Quirk>,
+): string[] {
   if (value === null || value === undefined) {
     if (type !== "no-policy-found") quirks.add("missing-policy-string");
     return [];
@@ -328,7 +385,12 @@ function policyLines(type: PolicyType, value: string[] | string | null | undefin
   return lines;
 }
 
-function mxHosts(value: string[] | string | null | undefined, at: string, quirks: Set<Quirk>, reasons: string[]): string[] {
+function mxHosts(
+  value: string[] | string | null | undefined,
+  at: string,
+  quirks: Set<Quirk>,
+  reasons: string[],
+): string[] {
   if (value === null || value === undefined) return [];
   if (typeof value === "string") quirks.add("mx-host-string");
   const list = Array.isArray(value) ? value : [value];
@@ -382,7 +444,8 @@ function fillPolicyDomains(input: unknown, domain: string): number[] {
   const policies = (input as { policies?: unknown } | null)?.policies;
   if (typeof input !== "object" || input === null || !Array.isArray(policies)) return filled;
   policies.forEach((p: unknown, i) => {
-    const policy = (p as { policy?: unknown } | null)?.policy as Record<string, unknown> | undefined;
+    const policy = (p as { policy?: unknown } | null)?.policy as
+      Record<string, unknown> | undefined;
     if (typeof policy !== "object" || policy === null || Array.isArray(policy)) return;
     if (policy["policy-domain"] === undefined || policy["policy-domain"] === null) {
       policy["policy-domain"] = domain;
@@ -397,12 +460,22 @@ function fillPolicyDomains(input: unknown, domain: string): number[] {
  * (each naming the field) when the report is unusable: missing required fields, over the
  * limits, implausible counts, dates, names. Failure details are normalised in place.
  */
-export function parseReport(input: unknown, limits: ReportLimits = DEFAULT_REPORT_LIMITS, options: ParseOptions = {}): TlsReport {
+export function parseReport(
+  input: unknown,
+  limits: ReportLimits = DEFAULT_REPORT_LIMITS,
+  options: ParseOptions = {},
+): TlsReport {
   const quirks = new Set<Quirk>();
-  if (options.defaultDomain !== undefined && fillPolicyDomains(input, options.defaultDomain).length > 0) quirks.add("policy-domain-from-address");
+  if (
+    options.defaultDomain !== undefined &&
+    fillPolicyDomains(input, options.defaultDomain).length > 0
+  )
+    quirks.add("policy-domain-from-address");
   const result = reportSchema.safeParse(input);
   if (!result.success) {
-    throw new ReportError([...new Set(result.error.issues.map((i) => `${pathOf(i.path)}: ${i.message}`))]);
+    throw new ReportError([
+      ...new Set(result.error.issues.map((i) => `${pathOf(i.path)}: ${i.message}`)),
+    ]);
   }
   const raw = result.data;
   const reasons: string[] = [];
@@ -410,9 +483,14 @@ export function parseReport(input: unknown, limits: ReportLimits = DEFAULT_REPOR
   // a payload (receiver/payload.ts), whatever the limits here say.
   readFailures(raw.policies, quirks, reasons);
   if (reasons.length > 0) throw new ReportError(reasons);
-  if (raw.policies.length > limits.maxPolicies) reasons.push(`${raw.policies.length} policies exceed the limit of ${limits.maxPolicies}`);
-  const details = raw.policies.reduce((n, p) => n + (Array.isArray(p["failure-details"]) ? p["failure-details"].length : 0), 0);
-  if (details > limits.maxFailureDetails) reasons.push(`${details} failure details exceed the limit of ${limits.maxFailureDetails}`);
+  if (raw.policies.length > limits.maxPolicies)
+    reasons.push(`${raw.policies.length} policies exceed the limit of ${limits.maxPolicies}`);
+  const details = raw.policies.reduce(
+    (n, p) => n + (Array.isArray(p["failure-details"]) ? p["failure-details"].length : 0),
+    0,
+  );
+  if (details > limits.maxFailureDetails)
+    reasons.push(`${details} failure details exceed the limit of ${limits.maxFailureDetails}`);
 
   const organisation = raw["organization-name"].trim();
   const reportId = raw["report-id"].trim();
@@ -421,7 +499,8 @@ export function parseReport(input: unknown, limits: ReportLimits = DEFAULT_REPOR
   if (orgProblem) reasons.push(`organization-name: ${orgProblem}`);
   const idProblem = textProblem(reportId, REPORT_BOUNDS.maxReportIdChars);
   if (idProblem) reasons.push(`report-id: ${idProblem}`);
-  const contactProblem = contact === undefined ? undefined : textProblem(contact, REPORT_BOUNDS.maxContactChars);
+  const contactProblem =
+    contact === undefined ? undefined : textProblem(contact, REPORT_BOUNDS.maxContactChars);
   if (contactProblem) reasons.push(`contact-info: ${contactProblem}`);
 
   const now = (options.now ?? new Date()).getTime();
@@ -429,13 +508,23 @@ export function parseReport(input: unknown, limits: ReportLimits = DEFAULT_REPOR
   const dates = raw["date-range"];
   const start = parseDate(dates["start-datetime"], quirks);
   let end = parseDate(dates["end-datetime"], quirks);
-  for (const [key, d] of [["start-datetime", start], ["end-datetime", end]] as const) {
+  for (const [key, d] of [
+    ["start-datetime", start],
+    ["end-datetime", end],
+  ] as const) {
     const shown = show(dates[key]);
     if (!d) reasons.push(`date-range.${key} ${shown} is not a date-time`);
-    else if (d.getTime() < earliest) reasons.push(`date-range.${key} ${shown} is before ${REPORT_BOUNDS.earliest.slice(0, 10)}, older than TLS-RPT`);
-    else if (d.getTime() > now + REPORT_BOUNDS.futureMs) reasons.push(`date-range.${key} ${shown} is more than a day after the receiver's clock (${new Date(now).toISOString()})`);
+    else if (d.getTime() < earliest)
+      reasons.push(
+        `date-range.${key} ${shown} is before ${REPORT_BOUNDS.earliest.slice(0, 10)}, older than TLS-RPT`,
+      );
+    else if (d.getTime() > now + REPORT_BOUNDS.futureMs)
+      reasons.push(
+        `date-range.${key} ${shown} is more than a day after the receiver's clock (${new Date(now).toISOString()})`,
+      );
   }
-  if (start && end && end.getTime() < start.getTime()) reasons.push("date-range ends before it starts");
+  if (start && end && end.getTime() < start.getTime())
+    reasons.push("date-range ends before it starts");
   else if (start && end) {
     // A range ending at the next day's 00:00:00 covers the day before it, not a second day.
     if (end.getTime() > start.getTime() && end.toISOString().endsWith("T00:00:00.000Z")) {
@@ -449,16 +538,25 @@ export function parseReport(input: unknown, limits: ReportLimits = DEFAULT_REPOR
     const type = p.policy["policy-type"];
     const lines = policyLines(type, p.policy["policy-string"], quirks);
     const failures = (p["failure-details"] ?? []) as FailureDetail[]; // normalised by readFailures
-    if (Array.isArray(p["failure-details"]) && p["failure-details"].length === 0) quirks.add("empty-failure-details");
+    if (Array.isArray(p["failure-details"]) && p["failure-details"].length === 0)
+      quirks.add("empty-failure-details");
     const failed = toCount(p.summary["total-failure-session-count"] as number | string, quirks);
-    const successful = toCount(p.summary["total-successful-session-count"] as number | string, quirks);
-    if (successful + failed > MAX_SESSIONS) reasons.push(`${at}.summary: ${successful} successful and ${failed} failed sessions are more than ${MAX_SESSIONS} in all, the most one policy can report`);
-    if (failures.reduce((n, f) => n + f["failed-session-count"], 0) > failed) quirks.add("failed-sum-exceeds-total");
+    const successful = toCount(
+      p.summary["total-successful-session-count"] as number | string,
+      quirks,
+    );
+    if (successful + failed > MAX_SESSIONS)
+      reasons.push(
+        `${at}.summary: ${successful} successful and ${failed} failed sessions are more than ${MAX_SESSIONS} in all, the most one policy can report`,
+      );
+    if (failures.reduce((n, f) => n + f["failed-session-count"], 0) > failed)
+      quirks.add("failed-sum-exceeds-total");
     const given = p.policy["policy-domain"];
     let domain = "";
     if (given.trim() === "") {
       // RFC 8460 requires it; only a no-policy-found result can lack a domain to name.
-      if (type !== "no-policy-found") reasons.push(`${at}.policy.policy-domain: is empty; a ${type} policy has a domain`);
+      if (type !== "no-policy-found")
+        reasons.push(`${at}.policy.policy-domain: is empty; a ${type} policy has a domain`);
     } else {
       const d = policyDomain(given);
       if ("problem" in d) reasons.push(`${at}.policy.policy-domain: ${d.problem}`);
@@ -477,7 +575,10 @@ export function parseReport(input: unknown, limits: ReportLimits = DEFAULT_REPOR
       failures,
     };
   });
-  if (reasons.length > 0) throw new ReportError(reasons.length > 20 ? [...reasons.slice(0, 20), `and ${reasons.length - 20} more`] : reasons);
+  if (reasons.length > 0)
+    throw new ReportError(
+      reasons.length > 20 ? [...reasons.slice(0, 20), `and ${reasons.length - 20} more`] : reasons,
+    );
 
   if (raw["contact-info"] === null) quirks.add("contact-info-null");
 

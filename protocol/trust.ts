@@ -41,7 +41,10 @@ export function reporterList(extra: readonly KnownReporter[] = []): KnownReporte
 const within = (domain: string, of: string) => domain === of || domain.endsWith(`.${of}`);
 
 /** What a report's `auth` (the aligned DKIM signer, or "-") is worth, and whom it counts as. */
-export function classify(auth: string, reporters: readonly KnownReporter[] = KNOWN_REPORTERS): { level: TrustLevel; reporter: string } {
+export function classify(
+  auth: string,
+  reporters: readonly KnownReporter[] = KNOWN_REPORTERS,
+): { level: TrustLevel; reporter: string } {
   const signer = auth.toLowerCase();
   if (signer === "-" || signer === "") return { level: "unsigned", reporter: "unsigned" };
   const known = reporters.find((r) => r.domains.some((d) => within(signer, d.toLowerCase())));

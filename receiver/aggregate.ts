@@ -16,14 +16,28 @@ export interface AggregateRow {
 
 /** `auth`: the DKIM signing domain aligned with the organisation, or "-" (unsigned). */
 export function aggregateRows(report: TlsReport, auth: string = UNSIGNED): AggregateRow[] {
-  const byDomain = new Map<string, { domain: string; day: string; counters: Record<string, number> }>();
+  const byDomain = new Map<
+    string,
+    { domain: string; day: string; counters: Record<string, number> }
+  >();
   const day = report.days[0];
   for (const p of report.policies) {
     const domain = p.domain || "-";
     const row = byDomain.get(domain) ?? { domain, day, counters: counterMap() };
     byDomain.set(domain, row);
     const add = (metric: string, n: number) => {
-      if (n > 0) addTo(row.counters, encodeCounter({ auth, org: report.organisation, type: p.type, policyId: p.policyId, metric }), n);
+      if (n > 0)
+        addTo(
+          row.counters,
+          encodeCounter({
+            auth,
+            org: report.organisation,
+            type: p.type,
+            policyId: p.policyId,
+            metric,
+          }),
+          n,
+        );
     };
     add("reports", 1); // so an organisation that saw no sessions still shows up
     add("successful", p.successful);
@@ -53,11 +67,14 @@ export const OTHER_MX = "(other hosts)";
  * report shows them as the difference), the MAX_MX_NAMES largest (ties by name), the rest as OTHER_MX.
  * Names are sender text: white space folded, at most 253 characters (a DNS name's length).
  */
-export function failuresByMx(failures: TlsReport["policies"][number]["failures"]): [string, number][] {
+export function failuresByMx(
+  failures: TlsReport["policies"][number]["failures"],
+): [string, number][] {
   const byName = new Map<string, number>();
   for (const f of failures) {
     const name = f["receiving-mx-hostname"];
-    if (name !== undefined && f["failed-session-count"] > 0) byName.set(name, (byName.get(name) ?? 0) + f["failed-session-count"]);
+    if (name !== undefined && f["failed-session-count"] > 0)
+      byName.set(name, (byName.get(name) ?? 0) + f["failed-session-count"]);
   }
   return mxTotals(byName);
 }

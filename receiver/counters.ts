@@ -19,7 +19,13 @@ export interface CounterKey {
 
 const clean = (s: string) => s.replace(/[|\s]+/g, " ").trim() || "-";
 
-export function encodeCounter(k: { auth?: string; org: string; type: string; policyId?: string; metric: string }): string {
+export function encodeCounter(k: {
+  auth?: string;
+  org: string;
+  type: string;
+  policyId?: string;
+  metric: string;
+}): string {
   return [clean(k.auth ?? UNSIGNED), clean(k.org), k.type, k.policyId ?? "-", k.metric].join(SEP);
 }
 
@@ -34,4 +40,5 @@ export function addTo(counters: Record<string, number>, name: string, n: number)
 }
 
 /** A counter map with no prototype: `constructor` or `__proto__` are ordinary names in it. */
-export const counterMap = (): Record<string, number> => Object.create(null) as Record<string, number>;
+export const counterMap = (): Record<string, number> =>
+  Object.create(null) as Record<string, number>;

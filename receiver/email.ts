@@ -9,7 +9,11 @@ import { type IngestLimits, jsonBoundsFor, MAX_MIME_PARTS } from "./limits";
 export type DnsResolver = (name: string, rrtype: string) => Promise<string[][] | string[]>;
 
 export interface EmailReports {
-  readonly reports: { readonly value: unknown; readonly filename?: string; readonly kind: "gzip" | "json" }[];
+  readonly reports: {
+    readonly value: unknown;
+    readonly filename?: string;
+    readonly kind: "gzip" | "json";
+  }[];
   /** TLS-Report-Submitter header (RFC 8460 5.3), if any. */
   readonly submitter?: string;
   readonly subject?: string;
@@ -29,14 +33,24 @@ function partLines(raw: Uint8Array, max: number): number {
  * no more than one. Throws Rejection.
  */
 export async function extractReports(raw: Uint8Array, limits: IngestLimits): Promise<EmailReports> {
-  if (raw.length > limits.maxBodyBytes) throw new Rejection(413, `message is ${raw.length} bytes; the limit is ${limits.maxBodyBytes}`);
-  if (partLines(raw, MAX_MIME_PARTS) > MAX_MIME_PARTS) throw new Rejection(413, `message has more than ${MAX_MIME_PARTS} MIME parts`);
+  if (raw.length > limits.maxBodyBytes)
+    throw new Rejection(413, `message is ${raw.length} bytes; the limit is ${limits.maxBodyBytes}`);
+  if (partLines(raw, MAX_MIME_PARTS) > MAX_MIME_PARTS)
+    throw new Rejection(413, `message has more than ${MAX_MIME_PARTS} MIME parts`);
   let email: Awaited<ReturnType<typeof PostalMime.parse>>;
   try {
-    email = await PostalMime.parse(raw, { attachmentEncoding: "arraybuffer", maxNestingDepth: limits.maxMimeDepth });
+    email = await PostalMime.parse(raw, {
+      attachmentEncoding: "arraybuffer",
+      maxNestingDepth: limits.maxMimeDepth,
+    });
   } catch (err) {
     const m = (err as Error).message;
-    throw new Rejection(400, /nesting|depth/i.test(m) ? `MIME nesting is deeper than ${limits.maxMimeDepth}` : `message does not parse: ${m}`);
+    throw new Rejection(
+      400,
+      /nesting|depth/i.test(m)
+        ? `MIME nesting is deeper than ${limits.maxMimeDepth}`
+        : `message does not parse: ${m}`,
+    );
   }
   const reports: EmailReports["reports"][number][] = [];
   const seen: string[] = [];
@@ -51,9 +65,14 @@ export async function extractReports(raw: Uint8Array, limits: IngestLimits): Pro
     // Labels vary (application/tlsrpt+gzip, octet-stream, gzip holding plain JSON): the bytes decide.
     const kind = sniff(bytes);
     if (kind === "unknown") continue;
-    if (reports.length >= limits.maxReportsPerEmail) throw new Rejection(413, `more than ${limits.maxReportsPerEmail} reports in one message`);
+    if (reports.length >= limits.maxReportsPerEmail)
+      throw new Rejection(413, `more than ${limits.maxReportsPerEmail} reports in one message`);
     const left = limits.maxDecompressedBytes - inflated;
-    const over = () => new Rejection(413, `the message's reports inflate to more than ${limits.maxDecompressedBytes} bytes together (the limit)`);
+    const over = () =>
+      new Rejection(
+        413,
+        `the message's reports inflate to more than ${limits.maxDecompressedBytes} bytes together (the limit)`,
+      );
     let text: Uint8Array;
     if (kind === "gzip") {
       try {
@@ -70,33 +89,60 @@ export async function extractReports(raw: Uint8Array, limits: IngestLimits): Pro
     const value = parseJsonBounded(text, bounds, budget);
     reports.push({ value, kind, ...(a.filename ? { filename: a.filename } : {}) });
   }
-  if (reports.length === 0) throw new Rejection(400, `no TLS-RPT report in the message (parts: ${seen.join(", ") || "none"})`);
-  const submitter = email.headers.find((h) => h.key === "tls-report-submitter")?.value.trim().toLowerCase();
-  return { reports, ...(submitter ? { submitter } : {}), ...(email.subject ? { subject: email.subject } : {}) };
+  if (reports.length === 0)
+    throw new Rejection(
+      400,
+      `no TLS-RPT report in the message (parts: ${seen.join(", ") || "none"})`,
+    );
+  const submitter = email.headers
+    .find((h) => h.key === "tls-report-submitter")
+    ?.value.trim()
+    .toLowerCase();
+  return {
+    reports,
+    ...(submitter ? { submitter } : {}),
+    ...(email.subject ? { subject: email.subject } : {}),
+  };
 }
 
 type DkimVerify = typeof import("mailauth/lib/dkim/verify").dkimVerify;
 let dkimVerify: DkimVerify | undefined;
 
 /** Domains whose DKIM signature on the message verifies. */
-export async function dkimPassDomains(raw: Uint8Array, resolver?: DnsResolver, now?: Date): Promise<string[]> {
+export async function dkimPassDomains(
+  raw: Uint8Array,
+  resolver?: DnsResolver,
+  now?: Date,
+): Promise<string[]> {
   // mailauth is loaded on first use: it takes ~300 ms to load and only email reports need it.
   // require, not import(): under `mtasts` (tsx's CommonJS loader) import() goes to Node's ESM
   // resolver, which does not find "mailauth/lib/dkim/verify" without ".js"; esbuild bundles both.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  dkimVerify ??= (require("mailauth/lib/dkim/verify") as typeof import("mailauth/lib/dkim/verify")).dkimVerify;
-  const result = await dkimVerify(Buffer.from(raw), { ...(resolver ? { resolver } : {}), ...(now ? { curTime: now } : {}) });
-  return result.results.filter((r) => r.status?.result === "pass").map((r) => String(r.signingDomain).toLowerCase());
+  dkimVerify ??= (require("mailauth/lib/dkim/verify") as typeof import("mailauth/lib/dkim/verify"))
+    .dkimVerify;
+  const result = await dkimVerify(Buffer.from(raw), {
+    ...(resolver ? { resolver } : {}),
+    ...(now ? { curTime: now } : {}),
+  });
+  return result.results
+    .filter((r) => r.status?.result === "pass")
+    .map((r) => String(r.signingDomain).toLowerCase());
 }
 
 /** The same organisation: equal names, or one a subdomain of the other. */
-export const related = (a: string, b: string) => a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+export const related = (a: string, b: string) =>
+  a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
 
 /** Domain of a contact-info value: an address, a mailto:/https: URI, or a bare name. */
 export function contactDomain(contact: string | undefined): string | undefined {
   if (!contact) return undefined;
   const c = contact.trim().replace(/^mailto:/i, "");
-  if (c.includes("@")) return c.split("@").pop()!.replace(/[>\s].*$/, "").toLowerCase();
+  if (c.includes("@"))
+    return c
+      .split("@")
+      .pop()!
+      .replace(/[>\s].*$/, "")
+      .toLowerCase();
   try {
     return new URL(c).hostname.toLowerCase();
   } catch {

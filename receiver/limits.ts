@@ -63,7 +63,8 @@ export function jsonBoundsFor(limits: ReportLimits): JsonBounds {
     maxKeyBytes: 256,
     maxKeysPerObject: 64,
     maxShapes: 1_000,
-    maxValues: limits.maxFailureDetails * VALUES_PER_DETAIL + limits.maxPolicies * VALUES_PER_POLICY + 1_024,
+    maxValues:
+      limits.maxFailureDetails * VALUES_PER_DETAIL + limits.maxPolicies * VALUES_PER_POLICY + 1_024,
   };
 }
 
@@ -90,13 +91,18 @@ export function limitsFromEnv(env: Record<string, string | undefined> = process.
   for (const [key, name] of Object.entries(LIMIT_ENV)) {
     const v = env[name];
     if (v === undefined) continue;
-    if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new Error(`${name}="${v}" must be a positive whole number`);
+    if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v)))
+      throw new Error(`${name}="${v}" must be a positive whole number`);
     out[key] = Number(v);
   }
   return out as unknown as IngestLimits;
 }
 
 /** Environment variables that set the given limits (for the Lambda functions). */
-export function limitsToEnv(limits: Partial<Record<keyof IngestLimits, number>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(limits).map(([k, v]) => [LIMIT_ENV[k as keyof IngestLimits], String(v)]));
+export function limitsToEnv(
+  limits: Partial<Record<keyof IngestLimits, number>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(limits).map(([k, v]) => [LIMIT_ENV[k as keyof IngestLimits], String(v)]),
+  );
 }

@@ -14,7 +14,11 @@ const hasBom = (b: Uint8Array) => b[0] === 0xef && b[1] === 0xbb && b[2] === 0xb
 export function sniff(bytes: Uint8Array): PayloadKind {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return "gzip";
   let i = hasBom(bytes) ? 3 : 0; // UTF-8 BOM
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  while (
+    i < bytes.length &&
+    (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)
+  )
+    i++;
   return bytes[i] === 0x7b ? "json" : "unknown"; // "{"
 }
 
@@ -49,7 +53,7 @@ const BACKSLASH = 0x5c;
 
 /** Index of the quote that closes the string opened at `open` (or the length if it never closes). */
 function stringEnd(buf: Buffer, open: number): number {
-  for (let from = open + 1; ; ) {
+  for (let from = open + 1; ;) {
     const q = buf.indexOf(QUOTE, from);
     if (q < 0) return buf.length;
     let b = q - 1;
@@ -66,8 +70,14 @@ function stringEnd(buf: Buffer, open: number): number {
  * (400 for nesting, 413 for sizes) naming the bound and the byte offset. Syntax is left to
  * JSON.parse.
  */
-export function scanJson(text: Uint8Array, bounds: JsonBounds = DEFAULT_JSON_BOUNDS, budget: JsonBudget = newJsonBudget()): number {
-  const buf = Buffer.isBuffer(text) ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+export function scanJson(
+  text: Uint8Array,
+  bounds: JsonBounds = DEFAULT_JSON_BOUNDS,
+  budget: JsonBudget = newJsonBudget(),
+): number {
+  const buf = Buffer.isBuffer(text)
+    ? text
+    : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
   const { maxDepth, maxStringBytes, maxKeyBytes, maxKeysPerObject, maxShapes, maxValues } = bounds;
   const more = budget.values > 0 ? " (with the message's other reports)" : "";
   const inObject = new Uint8Array(maxDepth + 2);
@@ -79,14 +89,16 @@ export function scanJson(text: Uint8Array, bounds: JsonBounds = DEFAULT_JSON_BOU
   let values = budget.values;
   let expectKey = false;
   let inScalar = false;
-  const tooMany = (at: number) => new Rejection(413, `JSON holds more than ${maxValues} values${more} (at byte ${at})`);
+  const tooMany = (at: number) =>
+    new Rejection(413, `JSON holds more than ${maxValues} values${more} (at byte ${at})`);
 
   for (let i = 0; i < n; i++) {
     const c = buf[i];
     switch (c) {
       case 0x7b: // {
       case 0x5b: // [
-        if (++depth > maxDepth) throw new Rejection(400, `JSON nests deeper than ${maxDepth} levels (at byte ${i})`);
+        if (++depth > maxDepth)
+          throw new Rejection(400, `JSON nests deeper than ${maxDepth} levels (at byte ${i})`);
         if (++values > maxValues) throw tooMany(i);
         inObject[depth] = c === 0x7b ? 1 : 0;
         keys[depth] = 0;
@@ -103,7 +115,11 @@ export function scanJson(text: Uint8Array, bounds: JsonBounds = DEFAULT_JSON_BOU
           if (id !== lastShape[depth]) {
             lastShape[depth] = id;
             budget.shapes.add(id);
-            if (budget.shapes.size > maxShapes) throw new Rejection(413, `JSON has objects of more than ${maxShapes} different shapes (key lists)${more} (at byte ${i})`);
+            if (budget.shapes.size > maxShapes)
+              throw new Rejection(
+                413,
+                `JSON has objects of more than ${maxShapes} different shapes (key lists)${more} (at byte ${i})`,
+              );
           }
         }
         if (depth > 0) depth--;
@@ -124,12 +140,23 @@ export function scanJson(text: Uint8Array, bounds: JsonBounds = DEFAULT_JSON_BOU
           // four bytes a step (multiply, and shift so that high bits reach the low ones).
           const end = stringEnd(buf, i);
           const length = end - i - 1;
-          if (length > maxKeyBytes) throw new Rejection(413, `JSON object key of more than ${maxKeyBytes} bytes (at byte ${i})`);
-          if (++keys[depth] > maxKeysPerObject) throw new Rejection(413, `JSON object with more than ${maxKeysPerObject} keys (at byte ${i})`);
+          if (length > maxKeyBytes)
+            throw new Rejection(
+              413,
+              `JSON object key of more than ${maxKeyBytes} bytes (at byte ${i})`,
+            );
+          if (++keys[depth] > maxKeysPerObject)
+            throw new Rejection(
+              413,
+              `JSON object with more than ${maxKeysPerObject} keys (at byte ${i})`,
+            );
           let h = shape[depth] ^ 0x9e3779b9;
           let k = i + 1;
           for (; k + 3 < end; k += 4) {
-            h = Math.imul(h ^ (buf[k] | (buf[k + 1] << 8) | (buf[k + 2] << 16) | (buf[k + 3] << 24)), 0x5bd1e995);
+            h = Math.imul(
+              h ^ (buf[k] | (buf[k + 1] << 8) | (buf[k + 2] << 16) | (buf[k + 3] << 24)),
+              0x5bd1e995,
+            );
             h ^= h >>> 15;
           }
           for (; k < end; k++) {
@@ -142,7 +169,11 @@ export function scanJson(text: Uint8Array, bounds: JsonBounds = DEFAULT_JSON_BOU
           i = end;
         } else {
           const end = stringEnd(buf, i);
-          if (end - i - 1 > maxStringBytes) throw new Rejection(413, `JSON string of more than ${maxStringBytes} bytes (at byte ${i})`);
+          if (end - i - 1 > maxStringBytes)
+            throw new Rejection(
+              413,
+              `JSON string of more than ${maxStringBytes} bytes (at byte ${i})`,
+            );
           if (++values > maxValues) throw tooMany(i);
           i = end;
         }
@@ -169,9 +200,15 @@ export function scanJson(text: Uint8Array, bounds: JsonBounds = DEFAULT_JSON_BOU
 }
 
 /** Parses JSON text (UTF-8, a leading BOM dropped) after scanJson has bounded its shape. */
-export function parseJsonBounded(text: Uint8Array, bounds: JsonBounds = DEFAULT_JSON_BOUNDS, budget: JsonBudget = newJsonBudget()): unknown {
+export function parseJsonBounded(
+  text: Uint8Array,
+  bounds: JsonBounds = DEFAULT_JSON_BOUNDS,
+  budget: JsonBudget = newJsonBudget(),
+): unknown {
   scanJson(text, bounds, budget);
-  const buf = Buffer.isBuffer(text) ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  const buf = Buffer.isBuffer(text)
+    ? text
+    : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
   try {
     return JSON.parse(buf.toString("utf8", hasBom(buf) ? 3 : 0));
   } catch (err) {
@@ -191,6 +228,7 @@ export function decodePayload(
   const kind = sniff(bytes);
   if (kind === "unknown") throw new Rejection(400, "body is neither gzip nor JSON");
   const text = kind === "gzip" ? gunzipBounded(bytes, maxDecompressedBytes) : bytes;
-  if (kind === "gzip" && sniff(text) !== "json") throw new Rejection(400, "gzip does not hold JSON");
+  if (kind === "gzip" && sniff(text) !== "json")
+    throw new Rejection(400, "gzip does not hold JSON");
   return { value: parseJsonBounded(text, bounds), kind };
 }

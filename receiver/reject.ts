@@ -11,8 +11,13 @@ const NAMED: Record<string, string> = { "\r": "\\r", "\n": "\\n", "\t": "\\t" };
 
 /** The text on one line: CR, LF, tab and every other control or line-separator character escaped. */
 export function oneLine(text: string, max = MAX_REASON_CHARS): string {
-  const escaped = text.replace(CONTROL, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return escaped.length > max ? `${escaped.slice(0, max)}... (${escaped.length - max} more characters)` : escaped;
+  const escaped = text.replace(
+    CONTROL,
+    (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return escaped.length > max
+    ? `${escaped.slice(0, max)}... (${escaped.length - max} more characters)`
+    : escaped;
 }
 
 export class Rejection extends Error {

@@ -73,24 +73,40 @@ export function summarise(
   filter: { domain?: string; since?: string } = {},
 ): ReportSummary {
   const byDomain = new Map<string, DaySummary[]>();
-  for (const row of [...rows].sort((a, b) => a.domain.localeCompare(b.domain) || a.day.localeCompare(b.day))) {
+  for (const row of [...rows].sort(
+    (a, b) => a.domain.localeCompare(b.domain) || a.day.localeCompare(b.day),
+  )) {
     if (filter.domain && row.domain !== filter.domain) continue;
     if (filter.since && row.day < filter.since) continue;
-    const day: DaySummary = { day: row.day, policyIds: [], successful: 0, failed: 0, failureRate: 0, byResultType: Object.create(null) as Record<string, number>, organisations: [], byOrganisation: nullMap(), byMx: nullMap(), byTrust: { known: 0, signed: 0, unsigned: 0 } };
+    const day: DaySummary = {
+      day: row.day,
+      policyIds: [],
+      successful: 0,
+      failed: 0,
+      failureRate: 0,
+      byResultType: Object.create(null) as Record<string, number>,
+      organisations: [],
+      byOrganisation: nullMap(),
+      byMx: nullMap(),
+      byTrust: { known: 0, signed: 0, unsigned: 0 },
+    };
     const ids = new Set<string>();
     const orgs = new Set<string>();
     for (const [name, n] of Object.entries(row.counters)) {
       const c = decodeCounter(name);
       if (c.type === "tlsa") continue;
-      if (c.type === "sts" && (c.metric === "successful" || c.metric === "failed")) day.byTrust[classify(c.auth).level] += n;
+      if (c.type === "sts" && (c.metric === "successful" || c.metric === "failed"))
+        day.byTrust[classify(c.auth).level] += n;
       orgs.add(c.org);
       if (c.type === "sts" && c.policyId !== "-") ids.add(c.policyId);
       if (c.metric === "successful" || c.metric === "failed") {
         day[c.metric] += n;
         const o = (day.byOrganisation[c.org] ??= { successful: 0, failed: 0 });
         o[c.metric] += n;
-      } else if (c.metric.startsWith("result:")) day.byResultType[c.metric.slice(7)] = (day.byResultType[c.metric.slice(7)] ?? 0) + n;
-      else if (c.metric.startsWith("mx:")) day.byMx[c.metric.slice(3)] = (day.byMx[c.metric.slice(3)] ?? 0) + n;
+      } else if (c.metric.startsWith("result:"))
+        day.byResultType[c.metric.slice(7)] = (day.byResultType[c.metric.slice(7)] ?? 0) + n;
+      else if (c.metric.startsWith("mx:"))
+        day.byMx[c.metric.slice(3)] = (day.byMx[c.metric.slice(3)] ?? 0) + n;
     }
     day.policyIds = [...ids].sort();
     day.organisations = [...orgs].sort();
@@ -98,7 +114,11 @@ export function summarise(
     day.failureRate = total === 0 ? 0 : Math.round((day.failed / total) * 1e6) / 1e6;
     byDomain.set(row.domain, [...(byDomain.get(row.domain) ?? []), day]);
   }
-  return { domains: [...byDomain].map(([domain, days]) => ({ domain, days })), rejected: stats.rejected, duplicates: stats.duplicates };
+  return {
+    domains: [...byDomain].map(([domain, days]) => ({ domain, days })),
+    rejected: stats.rejected,
+    duplicates: stats.duplicates,
+  };
 }
 
 const rank = (status: string) => ({ fail: 0, warn: 1 })[status] ?? 2;
@@ -114,19 +134,33 @@ function nullMap<T>(): Record<string, T> {
  */
 export function annotate(
   summary: ReportSummary,
-  extra: { status?: ReadonlyMap<string, DomainStatus>; selfCheck?: readonly SelfCheckFinding[]; selfCheckDays?: readonly { domain: string; day: string; ok: boolean }[] },
+  extra: {
+    status?: ReadonlyMap<string, DomainStatus>;
+    selfCheck?: readonly SelfCheckFinding[];
+    selfCheckDays?: readonly { domain: string; day: string; ok: boolean }[];
+  },
 ): ReportSummary {
   const byDomain = new Map<string, DomainReport>(summary.domains.map((d) => [d.domain, { ...d }]));
-  const entry = (domain: string) => byDomain.get(domain) ?? byDomain.set(domain, { domain, days: [] }).get(domain)!;
+  const entry = (domain: string) =>
+    byDomain.get(domain) ?? byDomain.set(domain, { domain, days: [] }).get(domain)!;
   for (const [domain, status] of extra.status ?? []) entry(domain).status = status;
   for (const f of extra.selfCheck ?? []) (entry(f.domain).selfCheck ??= []).push(f);
-  for (const r of extra.selfCheckDays ?? []) (entry(r.domain).selfCheckDays ??= []).push({ day: r.day, ok: r.ok });
+  for (const r of extra.selfCheckDays ?? [])
+    (entry(r.domain).selfCheckDays ??= []).push({ day: r.day, ok: r.ok });
   for (const d of byDomain.values()) {
     // The latest first, and within a run what needs a look first: fail, warn, then the rest.
-    d.selfCheck?.sort((a, b) => b.at.localeCompare(a.at) || rank(a.status) - rank(b.status) || a.check.localeCompare(b.check));
+    d.selfCheck?.sort(
+      (a, b) =>
+        b.at.localeCompare(a.at) ||
+        rank(a.status) - rank(b.status) ||
+        a.check.localeCompare(b.check),
+    );
     d.selfCheckDays?.sort((a, b) => a.day.localeCompare(b.day));
   }
-  return { ...summary, domains: [...byDomain.values()].sort((a, b) => a.domain.localeCompare(b.domain)) };
+  return {
+    ...summary,
+    domains: [...byDomain.values()].sort((a, b) => a.domain.localeCompare(b.domain)),
+  };
 }
 
 export function renderSummaryText(s: ReportSummary): string {
@@ -134,12 +168,16 @@ export function renderSummaryText(s: ReportSummary): string {
   for (const d of s.domains) {
     out.push(d.domain);
     for (const day of d.days) {
-      const failures = Object.entries(day.byResultType).map(([k, v]) => `${k}=${v}`).join(", ");
+      const failures = Object.entries(day.byResultType)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ");
       out.push(
         `  ${day.day}  ok ${day.successful}  failed ${day.failed}  rate ${(day.failureRate * 100).toFixed(2)}%  orgs ${day.organisations.join(", ")}` +
           (failures ? `  [${failures}]` : "") +
           (day.policyIds.length ? `  ids ${day.policyIds.join(" ")}` : "") +
-          (day.byTrust.signed + day.byTrust.unsigned > 0 ? `  (unverified: ${day.byTrust.signed} signed by unknown reporters, ${day.byTrust.unsigned} unsigned)` : ""),
+          (day.byTrust.signed + day.byTrust.unsigned > 0
+            ? `  (unverified: ${day.byTrust.signed} signed by unknown reporters, ${day.byTrust.unsigned} unsigned)`
+            : ""),
       );
     }
     if (d.days.length === 0) out.push("  no reports yet");
@@ -149,11 +187,17 @@ export function renderSummaryText(s: ReportSummary): string {
     }
     if (d.selfCheckDays?.length) {
       const failed = d.selfCheckDays.filter((r) => !r.ok).map((r) => r.day);
-      out.push(`  self-check: ${d.selfCheckDays.length} day${d.selfCheckDays.length === 1 ? "" : "s"} checked, ${failed.length ? `failed on ${failed.join(", ")}` : "no failure"}`);
+      out.push(
+        `  self-check: ${d.selfCheckDays.length} day${d.selfCheckDays.length === 1 ? "" : "s"} checked, ${failed.length ? `failed on ${failed.join(", ")}` : "no failure"}`,
+      );
     }
     const checks = d.selfCheck ?? [];
-    if (checks.length) out.push(`  self-check ${checks[0].at}: ${checks.filter((f) => f.status === "pass").length} of ${checks.length} checks passed`);
-    for (const f of checks.filter((c) => c.status !== "pass")) out.push(`    ${f.status} ${f.check}: ${f.message}`);
+    if (checks.length)
+      out.push(
+        `  self-check ${checks[0].at}: ${checks.filter((f) => f.status === "pass").length} of ${checks.length} checks passed`,
+      );
+    for (const f of checks.filter((c) => c.status !== "pass"))
+      out.push(`    ${f.status} ${f.check}: ${f.message}`);
   }
   out.push(`rejected ${s.rejected}, duplicates ${s.duplicates}`);
   return `${out.join("\n")}\n`;

@@ -24,7 +24,8 @@ import { addTo, counterMap, UNSIGNED } from "./counters";
 import { boundFinding, type Finding, FINDING_PREFIX, findingKey } from "./findings";
 import { Rejection } from "./reject";
 
-export const sha256 = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");
+export const sha256 = (bytes: Uint8Array | string) =>
+  createHash("sha256").update(bytes).digest("hex");
 
 export interface StoreConfig {
   readonly s3: S3Client;
@@ -46,7 +47,11 @@ export interface PendingClaim {
 }
 
 /** DynamoDB refusals that no retry can change: the report becomes a rejection, not a 500 forever. */
-const PERMANENT = new Set(["ValidationException", "ItemCollectionSizeLimitExceededException", "SerializationException"]);
+const PERMANENT = new Set([
+  "ValidationException",
+  "ItemCollectionSizeLimitExceededException",
+  "SerializationException",
+]);
 
 export class ReceiverStore {
   constructor(private readonly cfg: StoreConfig) {}
@@ -54,7 +59,9 @@ export class ReceiverStore {
   /** Stores the bytes as received, before anything else; idempotent (content-addressed). */
   async putRaw(channel: "https" | "email", bytes: Uint8Array, receivedAt: Date): Promise<string> {
     const key = `raw/${channel}/${receivedAt.toISOString().slice(0, 10)}/${sha256(bytes)}`;
-    await this.cfg.s3.send(new PutObjectCommand({ Bucket: this.cfg.bucket, Key: key, Body: bytes }));
+    await this.cfg.s3.send(
+      new PutObjectCommand({ Bucket: this.cfg.bucket, Key: key, Body: bytes }),
+    );
     return key;
   }
 
@@ -64,14 +71,26 @@ export class ReceiverStore {
   }
 
   /** Keeps rejected bytes with the reason (a JSON sidecar), and counts the rejection. */
-  async putRejected(rawKey: string, bytes: Uint8Array, reason: string, receivedAt: Date): Promise<string> {
+  async putRejected(
+    rawKey: string,
+    bytes: Uint8Array,
+    reason: string,
+    receivedAt: Date,
+  ): Promise<string> {
     const base = `rejected/${receivedAt.toISOString().slice(0, 10)}/${sha256(bytes)}`;
-    await this.cfg.s3.send(new PutObjectCommand({ Bucket: this.cfg.bucket, Key: `${base}.bin`, Body: bytes }));
+    await this.cfg.s3.send(
+      new PutObjectCommand({ Bucket: this.cfg.bucket, Key: `${base}.bin`, Body: bytes }),
+    );
     await this.cfg.s3.send(
       new PutObjectCommand({
         Bucket: this.cfg.bucket,
         Key: `${base}.json`,
-        Body: JSON.stringify({ reason, rawKey, receivedAt: receivedAt.toISOString(), bytes: bytes.length }),
+        Body: JSON.stringify({
+          reason,
+          rawKey,
+          receivedAt: receivedAt.toISOString(),
+          bytes: bytes.length,
+        }),
         ContentType: "application/json",
       }),
     );
@@ -80,7 +99,14 @@ export class ReceiverStore {
   }
 
   async putNormalised(day: string, id: string, report: unknown): Promise<void> {
-    await this.cfg.s3.send(new PutObjectCommand({ Bucket: this.cfg.bucket, Key: `reports/${day}/${id}.json`, Body: JSON.stringify(report), ContentType: "application/json" }));
+    await this.cfg.s3.send(
+      new PutObjectCommand({
+        Bucket: this.cfg.bucket,
+        Key: `reports/${day}/${id}.json`,
+        Body: JSON.stringify(report),
+        ContentType: "application/json",
+      }),
+    );
   }
 
   private async bump(counter: "rejected" | "duplicates"): Promise<void> {
@@ -112,15 +138,24 @@ export class ReceiverStore {
       await this.cfg.dynamodb.send(
         new PutItemCommand({
           TableName: this.cfg.table,
-          Item: { ...claimKey, state: { S: "pending" }, rawKey: { S: origin.rawKey }, channel: { S: origin.channel }, createdAt: { S: origin.at.toISOString() } },
+          Item: {
+            ...claimKey,
+            state: { S: "pending" },
+            rawKey: { S: origin.rawKey },
+            channel: { S: origin.channel },
+            createdAt: { S: origin.at.toISOString() },
+          },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const existing = await this.cfg.dynamodb.send(new GetItemCommand({ TableName: this.cfg.table, Key: claimKey, ConsistentRead: true }));
+      const existing = await this.cfg.dynamodb.send(
+        new GetItemCommand({ TableName: this.cfg.table, Key: claimKey, ConsistentRead: true }),
+      );
       const state = existing.Item?.state?.S;
-      if (state === "rejected") throw new Rejection(400, existing.Item?.reason?.S ?? "this report was refused before");
+      if (state === "rejected")
+        throw new Rejection(400, existing.Item?.reason?.S ?? "this report was refused before");
       if (state === "done") {
         await this.bump("duplicates");
         return "duplicate";
@@ -159,7 +194,11 @@ export class ReceiverStore {
     return "counted";
   }
 
-  private async setState(key: Record<string, AttributeValue>, state: string, reason: string): Promise<void> {
+  private async setState(
+    key: Record<string, AttributeValue>,
+    state: string,
+    reason: string,
+  ): Promise<void> {
     await this.cfg.dynamodb.send(
       new UpdateItemCommand({
         TableName: this.cfg.table,
@@ -173,10 +212,20 @@ export class ReceiverStore {
 
   /** One report's counters for one domain and day; written once, never updated. */
   private async putContribution(claim: string, row: AggregateRow): Promise<void> {
-    const item: Record<string, AttributeValue> = { pk: { S: `agg#${row.domain}` }, sk: { S: `${row.day}#${claim}` } };
-    for (const [counter, n] of Object.entries(row.counters)) item[`c:${counter}`] = { N: String(n) };
+    const item: Record<string, AttributeValue> = {
+      pk: { S: `agg#${row.domain}` },
+      sk: { S: `${row.day}#${claim}` },
+    };
+    for (const [counter, n] of Object.entries(row.counters))
+      item[`c:${counter}`] = { N: String(n) };
     try {
-      await this.cfg.dynamodb.send(new PutItemCommand({ TableName: this.cfg.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+      await this.cfg.dynamodb.send(
+        new PutItemCommand({
+          TableName: this.cfg.table,
+          Item: item,
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err; // written by an earlier attempt
     }
@@ -186,8 +235,14 @@ export class ReceiverStore {
    * Daily aggregates (the sum of each day's contributions), for `mtasts report` and promotion;
    * optionally one domain, from one day on.
    */
-  async aggregates(domain?: string, since?: string): Promise<{ domain: string; day: string; counters: Record<string, number> }[]> {
-    const sums = new Map<string, { domain: string; day: string; counters: Record<string, number> }>();
+  async aggregates(
+    domain?: string,
+    since?: string,
+  ): Promise<{ domain: string; day: string; counters: Record<string, number> }[]> {
+    const sums = new Map<
+      string,
+      { domain: string; day: string; counters: Record<string, number> }
+    >();
     for await (const item of this.itemsUnder("agg#", domain, since)) {
       const d = item.pk.S!.slice(4);
       const sk = item.sk!.S!;
@@ -197,7 +252,9 @@ export class ReceiverStore {
       const legacy = !sk.includes("#");
       const row = sums.get(`${d}\n${day}`) ?? { domain: d, day, counters: counterMap() };
       sums.set(`${d}\n${day}`, row);
-      for (const [k, v] of Object.entries(item)) if (k.startsWith("c:") && v.N) addTo(row.counters, legacy ? `${UNSIGNED}|${k.slice(2)}` : k.slice(2), Number(v.N));
+      for (const [k, v] of Object.entries(item))
+        if (k.startsWith("c:") && v.N)
+          addTo(row.counters, legacy ? `${UNSIGNED}|${k.slice(2)}` : k.slice(2), Number(v.N));
     }
     return [...sums.values()];
   }
@@ -212,12 +269,21 @@ export class ReceiverStore {
           TableName: this.cfg.table,
           FilterExpression: "begins_with(pk, :claim) AND #s = :pending AND createdAt < :cutoff",
           ExpressionAttributeNames: { "#s": "state" },
-          ExpressionAttributeValues: { ":claim": { S: "claim#" }, ":pending": { S: "pending" }, ":cutoff": { S: olderThan.toISOString() } },
+          ExpressionAttributeValues: {
+            ":claim": { S: "claim#" },
+            ":pending": { S: "pending" },
+            ":cutoff": { S: olderThan.toISOString() },
+          },
           ExclusiveStartKey: start,
         }),
       );
       for (const item of res.Items ?? []) {
-        out.push({ claim: item.pk!.S!.slice(6), rawKey: item.rawKey?.S ?? "", channel: item.channel?.S === "email" ? "email" : "https", createdAt: item.createdAt?.S ?? "" });
+        out.push({
+          claim: item.pk!.S!.slice(6),
+          rawKey: item.rawKey?.S ?? "",
+          channel: item.channel?.S === "email" ? "email" : "https",
+          createdAt: item.createdAt?.S ?? "",
+        });
       }
       start = res.LastEvaluatedKey;
     } while (start);
@@ -236,7 +302,14 @@ export class ReceiverStore {
     await this.cfg.dynamodb.send(
       new PutItemCommand({
         TableName: this.cfg.table,
-        Item: { pk: { S: key.pk }, sk: { S: key.sk }, ok: { BOOL: f.ok }, at: { S: f.at }, body: { S: JSON.stringify(f) }, expiresAt: { N: String(expiresAt) } },
+        Item: {
+          pk: { S: key.pk },
+          sk: { S: key.sk },
+          ok: { BOOL: f.ok },
+          at: { S: f.at },
+          body: { S: JSON.stringify(f) },
+          expiresAt: { N: String(expiresAt) },
+        },
       }),
     );
   }
@@ -257,7 +330,11 @@ export class ReceiverStore {
    * Items whose pk starts with `prefix`, page by page: one domain's partition (pk = prefix + domain,
    * sk from `since` on) by Query, or every such item of the table by Scan.
    */
-  private async *itemsUnder(prefix: string, domain?: string, since?: string): AsyncGenerator<Record<string, AttributeValue>> {
+  private async *itemsUnder(
+    prefix: string,
+    domain?: string,
+    since?: string,
+  ): AsyncGenerator<Record<string, AttributeValue>> {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const res = domain
@@ -265,12 +342,20 @@ export class ReceiverStore {
             new QueryCommand({
               TableName: this.cfg.table,
               KeyConditionExpression: since ? "pk = :pk AND sk >= :since" : "pk = :pk",
-              ExpressionAttributeValues: { ":pk": { S: `${prefix}${domain}` }, ...(since ? { ":since": { S: since } } : {}) },
+              ExpressionAttributeValues: {
+                ":pk": { S: `${prefix}${domain}` },
+                ...(since ? { ":since": { S: since } } : {}),
+              },
               ExclusiveStartKey: start,
             }),
           )
         : await this.cfg.dynamodb.send(
-            new ScanCommand({ TableName: this.cfg.table, FilterExpression: "begins_with(pk, :p)", ExpressionAttributeValues: { ":p": { S: prefix } }, ExclusiveStartKey: start }),
+            new ScanCommand({
+              TableName: this.cfg.table,
+              FilterExpression: "begins_with(pk, :p)",
+              ExpressionAttributeValues: { ":p": { S: prefix } },
+              ExclusiveStartKey: start,
+            }),
           );
       for (const item of res.Items ?? []) if (item.pk?.S?.startsWith(prefix)) yield item;
       start = res.LastEvaluatedKey;
@@ -278,7 +363,16 @@ export class ReceiverStore {
   }
 
   async stats(): Promise<{ rejected: number; duplicates: number }> {
-    const res = await this.cfg.dynamodb.send(new GetItemCommand({ TableName: this.cfg.table, Key: { pk: { S: "stats" }, sk: { S: "totals" } }, ConsistentRead: true }));
-    return { rejected: Number(res.Item?.rejected?.N ?? 0), duplicates: Number(res.Item?.duplicates?.N ?? 0) };
+    const res = await this.cfg.dynamodb.send(
+      new GetItemCommand({
+        TableName: this.cfg.table,
+        Key: { pk: { S: "stats" }, sk: { S: "totals" } },
+        ConsistentRead: true,
+      }),
+    );
+    return {
+      rejected: Number(res.Item?.rejected?.N ?? 0),
+      duplicates: Number(res.Item?.duplicates?.N ?? 0),
+    };
   }
 }

@@ -36,7 +36,10 @@ export async function sweepPending(
       else if (result.outcome === "duplicate") duplicates++;
       else rejected++;
     } catch (err) {
-      failed.push({ claim: c.claim, error: `${(err as Error).name}: ${(err as Error).message}`.slice(0, 300) });
+      failed.push({
+        claim: c.claim,
+        error: `${(err as Error).name}: ${(err as Error).message}`.slice(0, 300),
+      });
     }
   }
   return { found: claims.length, counted, duplicates, rejected, failed };

@@ -15,12 +15,22 @@ const has = (suffix: string) => registered.some((r) => r.name.endsWith(suffix));
 
 beforeAll(async () => {
   registered = await recordingMocks({
-    delay: (r) => (r.name.endsWith("-mta-sts-host") ? new Promise<void>((resolve) => held.set(r.name, resolve)) : undefined),
+    delay: (r) =>
+      r.name.endsWith("-mta-sts-host")
+        ? new Promise<void>((resolve) => held.set(r.name, resolve))
+        : undefined,
   });
   const { MtaStsFleet } = await import("../components/mta-sts-fleet");
   const { parseStackConfig } = await import("../config");
   const cfg = parseStackConfig({
-    domains: [{ domain: "example.org", dns: { provider: "cloudflare", zoneId: ZONE }, mx: ["mx.example.org"], adopt: true }],
+    domains: [
+      {
+        domain: "example.org",
+        dns: { provider: "cloudflare", zoneId: ZONE },
+        mx: ["mx.example.org"],
+        adopt: true,
+      },
+    ],
     receiver: { enabled: false },
   });
   new MtaStsFleet("take", {
@@ -28,7 +38,12 @@ beforeAll(async () => {
     mxResolver: "offline",
     existingRecords: {
       "example.org": {
-        records: { "mta-sts.example.org CNAME": { importId: `${ZONE}/9a7806061c88ada191ed06f989cc3dac`, name: "mta-sts.example.org" } },
+        records: {
+          "mta-sts.example.org CNAME": {
+            importId: `${ZONE}/9a7806061c88ada191ed06f989cc3dac`,
+            name: "mta-sts.example.org",
+          },
+        },
       },
     },
   });
@@ -39,7 +54,9 @@ describe("taking over a policy host", () => {
     await until(() => held.has("take-example.org-dns-mta-sts-host"));
     await until(() => false).catch(() => undefined); // let every other registration run
     expect(has("-dns-sts-txt")).toBe(false);
-    expect(registered.find((r) => r.name.endsWith("-mta-sts-host"))!.importId).toBe(`${ZONE}/9a7806061c88ada191ed06f989cc3dac`);
+    expect(registered.find((r) => r.name.endsWith("-mta-sts-host"))!.importId).toBe(
+      `${ZONE}/9a7806061c88ada191ed06f989cc3dac`,
+    );
 
     held.get("take-example.org-dns-mta-sts-host")!();
     await until(() => has("-dns-sts-txt"));

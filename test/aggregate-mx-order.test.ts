@@ -4,7 +4,11 @@ import { describe, expect, it } from "vitest";
 import type { FailureDetail } from "../protocol";
 import { failuresByMx, MAX_MX_NAMES, OTHER_MX } from "../receiver/aggregate";
 
-const at = (mx: string, n: number): FailureDetail => ({ "result-type": "certificate-expired", "failed-session-count": n, "receiving-mx-hostname": mx });
+const at = (mx: string, n: number): FailureDetail => ({
+  "result-type": "certificate-expired",
+  "failed-session-count": n,
+  "receiving-mx-hostname": mx,
+});
 
 describe("failures by receiving MX, in order", () => {
   it("puts the largest first whatever order the details come in", () => {
@@ -16,7 +20,14 @@ describe("failures by receiving MX, in order", () => {
   });
 
   it("orders equal counts by name, given in any order", () => {
-    expect(failuresByMx([at("c.example", 2), at("a.example", 2), at("b.example", 2), at("z.example", 5)])).toEqual([
+    expect(
+      failuresByMx([
+        at("c.example", 2),
+        at("a.example", 2),
+        at("b.example", 2),
+        at("z.example", 5),
+      ]),
+    ).toEqual([
       ["z.example", 5],
       ["a.example", 2],
       ["b.example", 2],
@@ -25,7 +36,9 @@ describe("failures by receiving MX, in order", () => {
   });
 
   it("keeps the largest hosts at the cut, not the first listed, and the rest under other hosts", () => {
-    const small = Array.from({ length: MAX_MX_NAMES }, (_, i) => at(`small${String(i).padStart(2, "0")}.example`, 1));
+    const small = Array.from({ length: MAX_MX_NAMES }, (_, i) =>
+      at(`small${String(i).padStart(2, "0")}.example`, 1),
+    );
     const out = failuresByMx([...small, at("big.example", 50), at("mid.example", 7)]);
     expect(out).toHaveLength(MAX_MX_NAMES + 1);
     expect(out.slice(0, 3)).toEqual([

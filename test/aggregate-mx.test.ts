@@ -6,20 +6,55 @@ import { aggregateRows, failuresByMx, MAX_MX_NAMES, OTHER_MX } from "../receiver
 import { encodeCounter } from "../receiver/counters";
 
 const ID = "a".repeat(32);
-const at = (mx: string | undefined, n: number, type = "certificate-expired"): FailureDetail => ({ "result-type": type, "failed-session-count": n, ...(mx === undefined ? {} : { "receiving-mx-hostname": mx }) });
-const pol = (failures: FailureDetail[], over: Partial<ReportPolicy> = {}): ReportPolicy => ({ type: "sts", domain: "example.com", policyString: [], mxHost: [], policyId: ID, successful: 1, failed: 9, failures, ...over });
-const rep = (policies: ReportPolicy[]): TlsReport => ({ organisation: "Org", reportId: "r", start: "2024-05-01T00:00:00Z", end: "2024-05-01T23:59:59Z", days: ["2024-05-01"], policies, quirks: [] });
+const at = (mx: string | undefined, n: number, type = "certificate-expired"): FailureDetail => ({
+  "result-type": type,
+  "failed-session-count": n,
+  ...(mx === undefined ? {} : { "receiving-mx-hostname": mx }),
+});
+const pol = (failures: FailureDetail[], over: Partial<ReportPolicy> = {}): ReportPolicy => ({
+  type: "sts",
+  domain: "example.com",
+  policyString: [],
+  mxHost: [],
+  policyId: ID,
+  successful: 1,
+  failed: 9,
+  failures,
+  ...over,
+});
+const rep = (policies: ReportPolicy[]): TlsReport => ({
+  organisation: "Org",
+  reportId: "r",
+  start: "2024-05-01T00:00:00Z",
+  end: "2024-05-01T23:59:59Z",
+  days: ["2024-05-01"],
+  policies,
+  quirks: [],
+});
 
 describe("failures by receiving MX", () => {
   it("adds up the details per host, across result types, largest first", () => {
-    expect(failuresByMx([at("mx1.example.com", 2), at("mx2.example.com", 5, "validation-failure"), at("mx1.example.com", 4, "starttls-not-supported")])).toEqual([
+    expect(
+      failuresByMx([
+        at("mx1.example.com", 2),
+        at("mx2.example.com", 5, "validation-failure"),
+        at("mx1.example.com", 4, "starttls-not-supported"),
+      ]),
+    ).toEqual([
       ["mx1.example.com", 6],
       ["mx2.example.com", 5],
     ]);
   });
 
   it("leaves out details that name no MX and details with no failed sessions", () => {
-    expect(failuresByMx([at(undefined, 3), at("mx.example.com", 0), at("  ", 2), at("mx2.example.com", 1)])).toEqual([["mx2.example.com", 1]]);
+    expect(
+      failuresByMx([
+        at(undefined, 3),
+        at("mx.example.com", 0),
+        at("  ", 2),
+        at("mx2.example.com", 1),
+      ]),
+    ).toEqual([["mx2.example.com", 1]]);
   });
 
   it("folds white space and cuts a name at 253 characters", () => {
@@ -28,7 +63,9 @@ describe("failures by receiving MX", () => {
   });
 
   it(`keeps the ${MAX_MX_NAMES} largest hosts (ties by name) and adds up the rest under ${OTHER_MX}`, () => {
-    const many = Array.from({ length: MAX_MX_NAMES + 5 }, (_, i) => at(`mx${String(i).padStart(2, "0")}.example`, i < 2 ? 100 : 1));
+    const many = Array.from({ length: MAX_MX_NAMES + 5 }, (_, i) =>
+      at(`mx${String(i).padStart(2, "0")}.example`, i < 2 ? 100 : 1),
+    );
     const out = failuresByMx(many);
     expect(out).toHaveLength(MAX_MX_NAMES + 1);
     expect(out.slice(0, 3)).toEqual([
@@ -53,9 +90,24 @@ describe("failures by receiving MX", () => {
   });
 
   it("are counters mx:<host> of the policy's type and id in the daily row", () => {
-    const [row] = aggregateRows(rep([pol([at("mx1.example.com", 4), at("mx1.example.com", 1, "validation-failure"), at(undefined, 4)]), pol([at("mx1.example.com", 2)], { type: "tlsa", policyId: undefined })]));
-    expect(row.counters[encodeCounter({ org: "Org", type: "sts", policyId: ID, metric: "mx:mx1.example.com" })]).toBe(5);
-    expect(row.counters[encodeCounter({ org: "Org", type: "tlsa", metric: "mx:mx1.example.com" })]).toBe(2);
+    const [row] = aggregateRows(
+      rep([
+        pol([
+          at("mx1.example.com", 4),
+          at("mx1.example.com", 1, "validation-failure"),
+          at(undefined, 4),
+        ]),
+        pol([at("mx1.example.com", 2)], { type: "tlsa", policyId: undefined }),
+      ]),
+    );
+    expect(
+      row.counters[
+        encodeCounter({ org: "Org", type: "sts", policyId: ID, metric: "mx:mx1.example.com" })
+      ],
+    ).toBe(5);
+    expect(
+      row.counters[encodeCounter({ org: "Org", type: "tlsa", metric: "mx:mx1.example.com" })],
+    ).toBe(2);
     expect(Object.keys(row.counters).filter((k) => k.includes("|mx:"))).toHaveLength(2);
   });
 });

@@ -10,7 +10,10 @@ import { awsClientConfig, stackAssumeRoles } from "../world/aws";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-aws-"));
 const credentialsFile = path.join(tmp, "credentials");
-fs.writeFileSync(credentialsFile, "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = d\n\n[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = p\n");
+fs.writeFileSync(
+  credentialsFile,
+  "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = d\n\n[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = p\n",
+);
 const files = { "aws:sharedCredentialsFiles": JSON.stringify([credentialsFile]) };
 
 const calls: { params: URLSearchParams; signedBy: string }[] = [];
@@ -22,7 +25,10 @@ beforeAll(async () => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      calls.push({ params: new URLSearchParams(body), signedBy: /Credential=([^/]+)\//.exec(String(req.headers.authorization))?.[1] ?? "" });
+      calls.push({
+        params: new URLSearchParams(body),
+        signedBy: /Credential=([^/]+)\//.exec(String(req.headers.authorization))?.[1] ?? "",
+      });
       const n = calls.length;
       res.writeHead(200, { "content-type": "text/xml" });
       res.end(
@@ -46,8 +52,12 @@ afterAll(async () => {
 
 describe("awsClientConfig", () => {
   it("takes the region from aws:region, else AWS_REGION, else AWS_DEFAULT_REGION", () => {
-    expect(awsClientConfig({ "aws:region": "eu-west-1" }, { AWS_REGION: "us-east-2" }).region).toBe("eu-west-1");
-    expect(awsClientConfig({}, { AWS_REGION: "us-east-2", AWS_DEFAULT_REGION: "us-west-2" }).region).toBe("us-east-2");
+    expect(awsClientConfig({ "aws:region": "eu-west-1" }, { AWS_REGION: "us-east-2" }).region).toBe(
+      "eu-west-1",
+    );
+    expect(
+      awsClientConfig({}, { AWS_REGION: "us-east-2", AWS_DEFAULT_REGION: "us-west-2" }).region,
+    ).toBe("us-east-2");
     expect(awsClientConfig({}, { AWS_DEFAULT_REGION: "us-west-2" }).region).toBe("us-west-2");
     expect(awsClientConfig({}, {}).region).toBeUndefined();
   });
@@ -57,8 +67,14 @@ describe("awsClientConfig", () => {
   });
 
   it("reads aws:profile from the stack's shared credentials file", async () => {
-    const config = awsClientConfig({ "aws:region": "eu-west-1", "aws:profile": "dev", ...files }, {});
-    expect(await config.credentials!()).toMatchObject({ accessKeyId: "AKIDPROFILE", secretAccessKey: "p" });
+    const config = awsClientConfig(
+      { "aws:region": "eu-west-1", "aws:profile": "dev", ...files },
+      {},
+    );
+    expect(await config.credentials!()).toMatchObject({
+      accessKeyId: "AKIDPROFILE",
+      secretAccessKey: "p",
+    });
   });
 
   it("assumes each role of aws:assumeRoles in order, each with the credentials before it", async () => {
@@ -67,9 +83,28 @@ describe("awsClientConfig", () => {
       { roleArn: "arn:aws:iam::111111111111:role/hub", sessionName: "mtasts", externalId: "ext-1" },
       { roleArn: "arn:aws:iam::222222222222:role/deploy", duration: "15m" },
     ];
-    const config = awsClientConfig({ "aws:region": "eu-west-1", "aws:profile": "dev", "aws:assumeRoles": JSON.stringify(roles), ...files }, {});
-    expect(await config.credentials!()).toMatchObject({ accessKeyId: "ASIAROLE2", sessionToken: "t2" });
-    expect(calls.map((c) => [c.signedBy, c.params.get("RoleArn"), c.params.get("RoleSessionName"), c.params.get("ExternalId"), c.params.get("DurationSeconds")])).toEqual([
+    const config = awsClientConfig(
+      {
+        "aws:region": "eu-west-1",
+        "aws:profile": "dev",
+        "aws:assumeRoles": JSON.stringify(roles),
+        ...files,
+      },
+      {},
+    );
+    expect(await config.credentials!()).toMatchObject({
+      accessKeyId: "ASIAROLE2",
+      sessionToken: "t2",
+    });
+    expect(
+      calls.map((c) => [
+        c.signedBy,
+        c.params.get("RoleArn"),
+        c.params.get("RoleSessionName"),
+        c.params.get("ExternalId"),
+        c.params.get("DurationSeconds"),
+      ]),
+    ).toEqual([
       ["AKIDPROFILE", "arn:aws:iam::111111111111:role/hub", "mtasts", "ext-1", null],
       ["ASIAROLE1", "arn:aws:iam::222222222222:role/deploy", expect.any(String), null, "900"],
     ]);
@@ -77,17 +112,42 @@ describe("awsClientConfig", () => {
 
   it("uses aws:assumeRole (one role) when aws:assumeRoles is not set", async () => {
     calls.length = 0;
-    const config = awsClientConfig({ "aws:region": "eu-west-1", "aws:assumeRole": JSON.stringify({ roleArn: "arn:aws:iam::3:role/x", sessionName: "one" }), "aws:profile": "dev", ...files }, {});
+    const config = awsClientConfig(
+      {
+        "aws:region": "eu-west-1",
+        "aws:assumeRole": JSON.stringify({ roleArn: "arn:aws:iam::3:role/x", sessionName: "one" }),
+        "aws:profile": "dev",
+        ...files,
+      },
+      {},
+    );
     await config.credentials!();
-    expect(calls.map((c) => [c.signedBy, c.params.get("RoleArn"), c.params.get("RoleSessionName")])).toEqual([["AKIDPROFILE", "arn:aws:iam::3:role/x", "one"]]);
-    expect(stackAssumeRoles({ "aws:assumeRole": '{"roleArn":"a"}', "aws:assumeRoles": '[{"roleArn":"b"}]' }).map((r) => r.roleArn)).toEqual(["b"]);
+    expect(
+      calls.map((c) => [c.signedBy, c.params.get("RoleArn"), c.params.get("RoleSessionName")]),
+    ).toEqual([["AKIDPROFILE", "arn:aws:iam::3:role/x", "one"]]);
+    expect(
+      stackAssumeRoles({
+        "aws:assumeRole": '{"roleArn":"a"}',
+        "aws:assumeRoles": '[{"roleArn":"b"}]',
+      }).map((r) => r.roleArn),
+    ).toEqual(["b"]);
   });
 
   it("refuses what it cannot use, naming the key", () => {
-    expect(() => awsClientConfig({ "aws:profile": "[secret: not decrypted offline]" }, {})).toThrow(/aws:profile is a secret/);
-    expect(() => awsClientConfig({ "aws:assumeRoles": '[{"sessionName":"x"}]' }, {})).toThrow(/aws:assumeRoles\[0\]\.roleArn is missing/);
-    expect(() => awsClientConfig({ "aws:assumeRoles": '{"roleArn":"a"}' }, {})).toThrow(/aws:assumeRoles must be a list/);
-    expect(() => awsClientConfig({ "aws:assumeRole": '{"roleArn":"a","duration":"soon"}' }, {})).toThrow(/aws:assumeRole\.duration: "soon" is not a duration/);
-    expect(() => awsClientConfig({ "aws:assumeRoles": '[{"roleArn":{"secure":"v1:abc"}}]' }, {})).toThrow(/aws:assumeRoles\[0\]\.roleArn is a secret/);
+    expect(() => awsClientConfig({ "aws:profile": "[secret: not decrypted offline]" }, {})).toThrow(
+      /aws:profile is a secret/,
+    );
+    expect(() => awsClientConfig({ "aws:assumeRoles": '[{"sessionName":"x"}]' }, {})).toThrow(
+      /aws:assumeRoles\[0\]\.roleArn is missing/,
+    );
+    expect(() => awsClientConfig({ "aws:assumeRoles": '{"roleArn":"a"}' }, {})).toThrow(
+      /aws:assumeRoles must be a list/,
+    );
+    expect(() =>
+      awsClientConfig({ "aws:assumeRole": '{"roleArn":"a","duration":"soon"}' }, {}),
+    ).toThrow(/aws:assumeRole\.duration: "soon" is not a duration/);
+    expect(() =>
+      awsClientConfig({ "aws:assumeRoles": '[{"roleArn":{"secure":"v1:abc"}}]' }, {}),
+    ).toThrow(/aws:assumeRoles\[0\]\.roleArn is a secret/);
   });
 });

@@ -39,28 +39,55 @@ interface Site {
   stsCname?: string;
 }
 
-const policyFor = (mx: string[], mode: "none" | "testing" | "enforce" = "enforce") => renderPolicy({ mode, mx, maxAge: 604800 });
-const serve = (body: string | Buffer, status = 200, type = "text/plain"): Handler => (_req, res) => {
-  res.writeHead(status, { "content-type": type });
-  res.end(body);
-};
+const policyFor = (mx: string[], mode: "none" | "testing" | "enforce" = "enforce") =>
+  renderPolicy({ mode, mx, maxAge: 604800 });
+const serve =
+  (body: string | Buffer, status = 200, type = "text/plain"): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { "content-type": type });
+    res.end(body);
+  };
 
 const sites: Record<string, Site> = {
   "good.test": {},
   "two-sts.test": { sts: ["v=STSv1; id=aaaa;", "v=STSv1; id=bbbb;"] },
   "bad-id.test": { sts: ["v=STSv1; id=2024-01-01;"] },
-  "redirect.test": { handler: (_req, res) => { res.writeHead(301, { location: "https://www.redirect.test/" }); res.end(); } },
+  "redirect.test": {
+    handler: (_req, res) => {
+      res.writeHead(301, { location: "https://www.redirect.test/" });
+      res.end();
+    },
+  },
   "notfound.test": { handler: serve("nope", 404) },
   "wrongtype.test": { handler: serve(policyFor(["mx.wrongtype.test"]), 200, "text/html") },
   "oversized.test": { handler: serve(policyFor(["mx.oversized.test"]) + "x".repeat(70_000)) },
-  "expired.test": { cert: leaf(["mta-sts.expired.test"], { notBefore: new Date(Date.now() - 100 * DAY), notAfter: new Date(Date.now() - DAY) }) },
-  "expiring.test": { cert: leaf(["mta-sts.expiring.test"], { notAfter: new Date(Date.now() + 5 * DAY) }) },
+  "expired.test": {
+    cert: leaf(["mta-sts.expired.test"], {
+      notBefore: new Date(Date.now() - 100 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    }),
+  },
+  "expiring.test": {
+    cert: leaf(["mta-sts.expiring.test"], { notAfter: new Date(Date.now() + 5 * DAY) }),
+  },
   "wrongname.test": { cert: leaf(["mta-sts.other.test"]) },
   "selfsigned.test": { cert: leaf(["mta-sts.selfsigned.test"], { issuer: "self" }) },
   "unknownroot.test": { cert: leaf(["mta-sts.unknownroot.test"], { issuer: "unknown" }) },
-  "uncovered.test": { policy: policyFor(["mx1.uncovered.test"]), mx: [{ host: "mx1.uncovered.test", address: MX_GOOD }, { host: "mx2.uncovered.test", address: MX_GOOD }] },
-  "twolabels.test": { policy: policyFor(["*.mail.twolabels.test"]), mx: [{ host: "a.b.mail.twolabels.test", address: MX_GOOD }] },
-  "onelabel.test": { policy: policyFor(["*.mail.onelabel.test"]), mx: [{ host: "a.mail.onelabel.test", address: MX_GOOD }] },
+  "uncovered.test": {
+    policy: policyFor(["mx1.uncovered.test"]),
+    mx: [
+      { host: "mx1.uncovered.test", address: MX_GOOD },
+      { host: "mx2.uncovered.test", address: MX_GOOD },
+    ],
+  },
+  "twolabels.test": {
+    policy: policyFor(["*.mail.twolabels.test"]),
+    mx: [{ host: "a.b.mail.twolabels.test", address: MX_GOOD }],
+  },
+  "onelabel.test": {
+    policy: policyFor(["*.mail.onelabel.test"]),
+    mx: [{ host: "a.mail.onelabel.test", address: MX_GOOD }],
+  },
   "nostarttls.test": { mx: [{ host: "mx.nostarttls.test", address: MX_NO_STARTTLS }] },
   "mxmismatch.test": { mx: [{ host: "mx.mxmismatch.test", address: MX_WRONG_CERT }] },
   "notlsrpt.test": { tlsrpt: null },
@@ -71,12 +98,31 @@ const sites: Record<string, Site> = {
   "slow.test": { handler: () => undefined }, // accepts, never answers
   // What a sender does with these (postfix-mta-sts-resolver + Postfix): mode none needs no MX
   // checks; a missing TLS-RPT record changes no delivery; a dead address is skipped for the next.
-  "none.test": { policy: policyFor([], "none"), mx: [{ host: "mx.elsewhere.test", address: MX_NO_STARTTLS }] },
-  "none-mx.test": { policy: policyFor(["mx.none-mx.test"], "none"), mx: [{ host: "mx9.none-mx.test", address: DEAD }] },
-  "second-address.test": { policyAddresses: [DEAD, "127.0.0.1"], mx: [{ host: "mx.second-address.test", address: [DEAD, MX_GOOD] }] },
-  "first-address.test": { policyAddresses: ["127.0.0.1", DEAD], mx: [{ host: "mx.first-address.test", address: [MX_GOOD, DEAD] }] },
-  "all-dead.test": { policyAddresses: [DEAD, DEAD_TOO], mx: [{ host: "mx.all-dead.test", address: [DEAD, DEAD_TOO] }] },
-  "dead-then-bad.test": { policyAddresses: [DEAD, "127.0.0.1"], handler: serve("nope", 404), mx: [{ host: "mx.dead-then-bad.test", address: [DEAD, MX_NO_STARTTLS] }] },
+  "none.test": {
+    policy: policyFor([], "none"),
+    mx: [{ host: "mx.elsewhere.test", address: MX_NO_STARTTLS }],
+  },
+  "none-mx.test": {
+    policy: policyFor(["mx.none-mx.test"], "none"),
+    mx: [{ host: "mx9.none-mx.test", address: DEAD }],
+  },
+  "second-address.test": {
+    policyAddresses: [DEAD, "127.0.0.1"],
+    mx: [{ host: "mx.second-address.test", address: [DEAD, MX_GOOD] }],
+  },
+  "first-address.test": {
+    policyAddresses: ["127.0.0.1", DEAD],
+    mx: [{ host: "mx.first-address.test", address: [MX_GOOD, DEAD] }],
+  },
+  "all-dead.test": {
+    policyAddresses: [DEAD, DEAD_TOO],
+    mx: [{ host: "mx.all-dead.test", address: [DEAD, DEAD_TOO] }],
+  },
+  "dead-then-bad.test": {
+    policyAddresses: [DEAD, "127.0.0.1"],
+    handler: serve("nope", 404),
+    mx: [{ host: "mx.dead-then-bad.test", address: [DEAD, MX_NO_STARTTLS] }],
+  },
 };
 
 /** Zone, certificates and handlers for every site, derived from the defaults above. */
@@ -92,7 +138,10 @@ function build() {
       zone[`_mta-sts.${domain}`] = { CNAME: s.stsCname };
       zone[s.stsCname] = { TXT: sts.map((v) => [v]) };
     } else zone[`_mta-sts.${domain}`] = { TXT: sts.map((v) => [v.slice(0, 10), v.slice(10)]) }; // two strings, concatenated by readers
-    if (s.tlsrpt !== null) zone[`_smtp._tls.${domain}`] = { TXT: (s.tlsrpt ?? [`v=TLSRPTv1; rua=mailto:tlsrpt@${domain}`]).map((v) => [v]) };
+    if (s.tlsrpt !== null)
+      zone[`_smtp._tls.${domain}`] = {
+        TXT: (s.tlsrpt ?? [`v=TLSRPTv1; rua=mailto:tlsrpt@${domain}`]).map((v) => [v]),
+      };
     zone[domain] = { MX: mx.map((m) => m.host) };
     for (const m of mx) zone[m.host] = { A: [m.address].flat() };
     zone[`mta-sts.${domain}`] = { A: s.policyAddresses ?? ["127.0.0.1"] };
@@ -123,12 +172,20 @@ const options = (over: Partial<CheckOptions> = {}): CheckOptions => ({
 
 beforeAll(async () => {
   dns = await startDns(zone);
-  web = await startHttps((host) => certs.get(host) ?? leaf([host]), (host) => handlers.get(host) ?? serve("unknown host", 404));
+  web = await startHttps(
+    (host) => certs.get(host) ?? leaf([host]),
+    (host) => handlers.get(host) ?? serve("unknown host", 404),
+  );
   const good = await startSmtp(MX_GOOD, 0, { certFor: (host) => leaf([host]), starttls: true });
   smtpPort = good.port;
   smtp.push(good);
   smtp.push(await startSmtp(MX_NO_STARTTLS, smtpPort, { starttls: false }));
-  smtp.push(await startSmtp(MX_WRONG_CERT, smtpPort, { certFor: () => leaf(["mx.somewhere-else.test"]), starttls: true }));
+  smtp.push(
+    await startSmtp(MX_WRONG_CERT, smtpPort, {
+      certFor: () => leaf(["mx.somewhere-else.test"]),
+      starttls: true,
+    }),
+  );
   for (const r of await runChecks(Object.keys(sites), options())) reports.set(r.domain, r);
 });
 
@@ -138,7 +195,11 @@ afterAll(async () => {
 });
 
 const status = (domain: string, id: string) => reports.get(domain)!.checks.find((c) => c.id === id);
-const failed = (domain: string) => reports.get(domain)!.checks.filter((c) => c.status === "fail").map((c) => c.id);
+const failed = (domain: string) =>
+  reports
+    .get(domain)!
+    .checks.filter((c) => c.status === "fail")
+    .map((c) => c.id);
 
 describe("mtasts check", () => {
   it("passes a domain where everything is right, reporting every check", () => {
@@ -153,12 +214,20 @@ describe("mtasts check", () => {
       ["tlsrpt-record", "pass"],
     ]);
     expect(r.ok).toBe(true);
-    expect(status("good.test", "policy-valid")!.message).toBe("mode enforce, max_age 604800, mx mx.good.test");
+    expect(status("good.test", "policy-valid")!.message).toBe(
+      "mode enforce, max_age 604800, mx mx.good.test",
+    );
   });
 
   it("fails two v=STSv1 records and an invalid id", () => {
-    expect(status("two-sts.test", "sts-record")).toMatchObject({ status: "fail", message: expect.stringContaining("2 v=STSv1 records") });
-    expect(status("bad-id.test", "sts-record")).toMatchObject({ status: "fail", message: expect.stringContaining("1-32 letters or digits") });
+    expect(status("two-sts.test", "sts-record")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("2 v=STSv1 records"),
+    });
+    expect(status("bad-id.test", "sts-record")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("1-32 letters or digits"),
+    });
   });
 
   it("follows a CNAME on _mta-sts (RFC 8461 allows delegation)", () => {
@@ -184,41 +253,88 @@ describe("mtasts check", () => {
   });
 
   it("warns when the policy certificate expires within 14 days, and on LF line endings", () => {
-    expect(status("expiring.test", "policy-fetch")).toMatchObject({ status: "warn", message: expect.stringMatching(/expires in [45] days/) });
+    expect(status("expiring.test", "policy-fetch")).toMatchObject({
+      status: "warn",
+      message: expect.stringMatching(/expires in [45] days/),
+    });
     expect(reports.get("expiring.test")!.ok).toBe(true);
-    expect(status("lf.test", "policy-valid")).toMatchObject({ status: "warn", message: expect.stringContaining("LF only") });
+    expect(status("lf.test", "policy-valid")).toMatchObject({
+      status: "warn",
+      message: expect.stringContaining("LF only"),
+    });
   });
 
   it("verifies the served body against the announced id, and says when it cannot", () => {
-    expect(status("stale-id.test", "policy-id")).toMatchObject({ status: "fail", message: expect.stringContaining("but the served policy has id") });
-    expect(status("foreign-id.test", "policy-id")).toMatchObject({ status: "warn", message: expect.stringContaining("cannot be verified") });
+    expect(status("stale-id.test", "policy-id")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("but the served policy has id"),
+    });
+    expect(status("foreign-id.test", "policy-id")).toMatchObject({
+      status: "warn",
+      message: expect.stringContaining("cannot be verified"),
+    });
   });
 
   it("fails MX hosts the policy does not cover, with the one-label wildcard rule", () => {
-    expect(status("uncovered.test", "mx-coverage")).toMatchObject({ status: "fail", message: expect.stringContaining("mx2.uncovered.test") });
+    expect(status("uncovered.test", "mx-coverage")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("mx2.uncovered.test"),
+    });
     expect(status("uncovered.test", "mx-coverage")!.message).not.toContain("mx1.uncovered.test,");
-    expect(status("twolabels.test", "mx-coverage")).toMatchObject({ status: "fail", message: expect.stringContaining("a.b.mail.twolabels.test") });
+    expect(status("twolabels.test", "mx-coverage")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("a.b.mail.twolabels.test"),
+    });
     expect(status("onelabel.test", "mx-coverage")!.status).toBe("pass");
   });
 
   it("fails an MX without STARTTLS and an MX whose certificate names another host", () => {
-    expect(status("nostarttls.test", "starttls:mx.nostarttls.test")).toMatchObject({ status: "fail", message: expect.stringContaining("does not offer STARTTLS") });
-    expect(status("mxmismatch.test", "starttls:mx.mxmismatch.test")).toMatchObject({ status: "fail", message: expect.stringContaining("does not name the host") });
+    expect(status("nostarttls.test", "starttls:mx.nostarttls.test")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("does not offer STARTTLS"),
+    });
+    expect(status("mxmismatch.test", "starttls:mx.mxmismatch.test")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("does not name the host"),
+    });
   });
 
   it("warns, and does not fail, a domain without a TLS-RPT record (optional in RFC 8460; senders deliver the same)", () => {
-    expect(status("notlsrpt.test", "tlsrpt-record")).toMatchObject({ status: "warn", message: expect.stringContaining("no v=TLSRPTv1") });
-    expect(status("notlsrpt.test", "tlsrpt-record")!.message).toContain('publish "v=TLSRPTv1; rua=mailto:..." at _smtp._tls.notlsrpt.test');
+    expect(status("notlsrpt.test", "tlsrpt-record")).toMatchObject({
+      status: "warn",
+      message: expect.stringContaining("no v=TLSRPTv1"),
+    });
+    expect(status("notlsrpt.test", "tlsrpt-record")!.message).toContain(
+      'publish "v=TLSRPTv1; rua=mailto:..." at _smtp._tls.notlsrpt.test',
+    );
     expect(failed("notlsrpt.test")).toEqual([]);
     expect(reports.get("notlsrpt.test")!.ok).toBe(true);
   });
 
   it("still fails two TLS-RPT records (reporters ignore both) and an invalid one", async () => {
-    const both = await startDns({ ...zone, "_smtp._tls.notlsrpt.test": { TXT: [["v=TLSRPTv1; rua=mailto:a@notlsrpt.test"], ["v=TLSRPTv1; rua=mailto:b@notlsrpt.test"]] }, "_smtp._tls.good.test": { TXT: [["v=TLSRPTv1; rua=ftp://x"]] } });
+    const both = await startDns({
+      ...zone,
+      "_smtp._tls.notlsrpt.test": {
+        TXT: [
+          ["v=TLSRPTv1; rua=mailto:a@notlsrpt.test"],
+          ["v=TLSRPTv1; rua=mailto:b@notlsrpt.test"],
+        ],
+      },
+      "_smtp._tls.good.test": { TXT: [["v=TLSRPTv1; rua=ftp://x"]] },
+    });
     try {
-      const [two, bad] = await runChecks(["notlsrpt.test", "good.test"], options({ resolver: both.address, smtp: false }));
-      expect(two.checks.find((c) => c.id === "tlsrpt-record")).toMatchObject({ status: "fail", message: expect.stringContaining("2 v=TLSRPTv1 records") });
-      expect(bad.checks.find((c) => c.id === "tlsrpt-record")).toMatchObject({ status: "fail", message: expect.stringContaining("is invalid") });
+      const [two, bad] = await runChecks(
+        ["notlsrpt.test", "good.test"],
+        options({ resolver: both.address, smtp: false }),
+      );
+      expect(two.checks.find((c) => c.id === "tlsrpt-record")).toMatchObject({
+        status: "fail",
+        message: expect.stringContaining("2 v=TLSRPTv1 records"),
+      });
+      expect(bad.checks.find((c) => c.id === "tlsrpt-record")).toMatchObject({
+        status: "fail",
+        message: expect.stringContaining("is invalid"),
+      });
     } finally {
       await both.close();
     }
@@ -234,8 +350,12 @@ describe("mtasts check", () => {
       ["mx-coverage", "pass"],
       ["tlsrpt-record", "pass"],
     ]);
-    expect(status("none.test", "policy-valid")!.message).toBe("mode none, max_age 604800, mx (none)");
-    expect(status("none.test", "mx-coverage")!.message).toBe("mode none: senders apply no policy, so the MX hosts (mx.elsewhere.test) are not checked");
+    expect(status("none.test", "policy-valid")!.message).toBe(
+      "mode none, max_age 604800, mx (none)",
+    );
+    expect(status("none.test", "mx-coverage")!.message).toBe(
+      "mode none: senders apply no policy, so the MX hosts (mx.elsewhere.test) are not checked",
+    );
     expect(r.ok).toBe(true);
     // An MX the policy does not list, at a dead address: still nothing to check.
     expect(reports.get("none-mx.test")!.checks.filter((c) => c.status !== "pass")).toEqual([]);
@@ -256,25 +376,38 @@ describe("mtasts check", () => {
     expect(mx.message).toContain(`STARTTLS`);
     expect(mx.message).toContain(`(from ${MX_GOOD}); no answer from ${DEAD}: `);
     // A good first address: the others are never tried.
-    expect(reports.get("first-address.test")!.checks.filter((c) => c.status !== "pass")).toEqual([]);
+    expect(reports.get("first-address.test")!.checks.filter((c) => c.status !== "pass")).toEqual(
+      [],
+    );
   });
 
   it("fails when no address answers, naming each, and judges the first address that does answer", () => {
     const fetch = status("all-dead.test", "policy-fetch")!;
     expect(fetch.status).toBe("fail");
-    expect(fetch.message).toMatch(new RegExp(`${DEAD}: .*ECONNREFUSED.*; ${DEAD_TOO}: .*ECONNREFUSED`));
+    expect(fetch.message).toMatch(
+      new RegExp(`${DEAD}: .*ECONNREFUSED.*; ${DEAD_TOO}: .*ECONNREFUSED`),
+    );
     const mx = status("all-dead.test", "starttls:mx.all-dead.test")!;
     expect(mx.status).toBe("fail");
     expect(mx.message).toContain(`${DEAD}: `);
     expect(mx.message).toContain(`${DEAD_TOO}: `);
     expect(mx.message).toContain("fix: make the MX accept connections on port 25");
     // An answer is an answer: a 404 or a missing STARTTLS from the second address fails as such.
-    expect(status("dead-then-bad.test", "policy-fetch")).toMatchObject({ status: "fail", message: expect.stringContaining("answered 404") });
-    expect(status("dead-then-bad.test", "starttls:mx.dead-then-bad.test")).toMatchObject({ status: "fail", message: expect.stringContaining("does not offer STARTTLS") });
+    expect(status("dead-then-bad.test", "policy-fetch")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("answered 404"),
+    });
+    expect(status("dead-then-bad.test", "starttls:mx.dead-then-bad.test")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("does not offer STARTTLS"),
+    });
   });
 
   it("times out a slow policy host and still reports everything else", () => {
-    expect(status("slow.test", "policy-fetch")).toMatchObject({ status: "fail", message: expect.stringContaining("within 2 s") });
+    expect(status("slow.test", "policy-fetch")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("within 2 s"),
+    });
     expect(status("slow.test", "sts-record")!.status).toBe("pass");
     expect(status("slow.test", "starttls:mx.slow.test")!.status).toBe("pass");
     expect(status("slow.test", "tlsrpt-record")!.status).toBe("pass");
@@ -291,16 +424,33 @@ describe("mtasts check on the command line", () => {
   // Asynchronous: the servers live in this process and must keep answering meanwhile.
   const cli = (args: string[]) =>
     new Promise<{ status: number | null; stdout: string }>((resolve) => {
-      execFile(process.execPath, [path.join(root, "bin", "mtasts.cjs"), "check", ...args], { encoding: "utf8" }, (err, stdout) =>
-        resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+      execFile(
+        process.execPath,
+        [path.join(root, "bin", "mtasts.cjs"), "check", ...args],
+        { encoding: "utf8" },
+        (err, stdout) =>
+          resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
       );
     });
-  const flags = () => ["--resolver", dns.address, "--ca", caFile, "--https-port", String(web.port), "--smtp-port", String(smtpPort), "--timeout", "2"];
+  const flags = () => [
+    "--resolver",
+    dns.address,
+    "--ca",
+    caFile,
+    "--https-port",
+    String(web.port),
+    "--smtp-port",
+    String(smtpPort),
+    "--timeout",
+    "2",
+  ];
 
   it("prints a line per check and a summary per domain; exit 0 when nothing fails", async () => {
     const res = await cli([...flags(), "good.test"]);
     expect(res.status).toBe(0);
-    expect(res.stdout).toMatch(/^good\.test: OK \(7 pass, 0 warn, 0 fail\)\n {2}pass {2}sts-record /);
+    expect(res.stdout).toMatch(
+      /^good\.test: OK \(7 pass, 0 warn, 0 fail\)\n {2}pass {2}sts-record /,
+    );
     expect(res.stdout.trim().split("\n")).toHaveLength(8);
   });
 
@@ -308,8 +458,12 @@ describe("mtasts check on the command line", () => {
     const res = await cli([...flags(), "--format", "json", "good.test", "notfound.test"]);
     expect(res.status).toBe(1);
     const json = JSON.parse(res.stdout) as { domains: DomainReport[] };
-    expect(json.domains.map((d) => [d.domain, d.ok])).toEqual([["good.test", true], ["notfound.test", false]]);
-    for (const c of json.domains.flatMap((d) => d.checks)) expect(Object.keys(c).sort()).toEqual(["id", "message", "status"]);
+    expect(json.domains.map((d) => [d.domain, d.ok])).toEqual([
+      ["good.test", true],
+      ["notfound.test", false],
+    ]);
+    for (const c of json.domains.flatMap((d) => d.checks))
+      expect(Object.keys(c).sort()).toEqual(["id", "message", "status"]);
   });
 
   it("exits 2 on usage errors", async () => {
@@ -321,10 +475,15 @@ describe("mtasts check on the command line", () => {
 
 describe("the policy mtasts plan produces, served locally", () => {
   it("passes the check", async () => {
-    const res = spawnSync(process.execPath, [path.join(root, "bin", "mtasts.cjs"), "plan", "--stack", "example", "--format", "json"], { cwd: root, encoding: "utf8" });
+    const res = spawnSync(
+      process.execPath,
+      [path.join(root, "bin", "mtasts.cjs"), "plan", "--stack", "example", "--format", "json"],
+      { cwd: root, encoding: "utf8" },
+    );
     const plan = JSON.parse(res.stdout) as Plan;
     const d = plan.domains.find((x) => x.domain === "example.com")!;
-    const txt = (name: string) => d.records.find((r) => r.name === name && r.type === "TXT")!.values.map((v) => [v]);
+    const txt = (name: string) =>
+      d.records.find((r) => r.name === name && r.type === "TXT")!.values.map((v) => [v]);
     const local = await startDns({
       "_mta-sts.example.com": { TXT: txt("_mta-sts.example.com") },
       "_smtp._tls.example.com": { TXT: txt("_smtp._tls.example.com") },
@@ -333,11 +492,27 @@ describe("the policy mtasts plan produces, served locally", () => {
       "eu.mail.example.net": { A: [MX_GOOD] },
       "mta-sts.example.com": { A: ["127.0.0.1"] },
     });
-    const site = await startHttps((host) => leaf([host]), () => serve(d.policy.text));
+    const site = await startHttps(
+      (host) => leaf([host]),
+      () => serve(d.policy.text),
+    );
     try {
-      const [r] = await runChecks(["example.com"], { ...options(), resolver: local.address, httpsPort: String(site.port) });
+      const [r] = await runChecks(["example.com"], {
+        ...options(),
+        resolver: local.address,
+        httpsPort: String(site.port),
+      });
       expect(r.checks.filter((c) => c.status !== "pass")).toEqual([]);
-      expect(r.checks.map((c) => c.id)).toEqual(["sts-record", "policy-fetch", "policy-valid", "policy-id", "mx-coverage", "starttls:mx1.example.com", "starttls:eu.mail.example.net", "tlsrpt-record"]);
+      expect(r.checks.map((c) => c.id)).toEqual([
+        "sts-record",
+        "policy-fetch",
+        "policy-valid",
+        "policy-id",
+        "mx-coverage",
+        "starttls:mx1.example.com",
+        "starttls:eu.mail.example.net",
+        "tlsrpt-record",
+      ]);
       expect(r.ok).toBe(true);
     } finally {
       await Promise.all([local.close(), site.close()]);

@@ -15,8 +15,13 @@ function osa(a: string, b: string): number {
       if (i === 0) d[i].push(j);
       else if (j === 0) d[i].push(i);
       else {
-        let v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (s[i - 1] === t[j - 1] ? 0 : 1));
-        if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
+        let v = Math.min(
+          d[i - 1][j] + 1,
+          d[i][j - 1] + 1,
+          d[i - 1][j - 1] + (s[i - 1] === t[j - 1] ? 0 : 1),
+        );
+        if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1])
+          v = Math.min(v, d[i - 2][j - 2] + 1);
         d[i].push(v);
       }
     }

@@ -64,11 +64,23 @@ describe("mta-sts:watch", () => {
   it("takes a cron only if it runs at most hourly, with ? in exactly one day field, as EventBridge wants", () => {
     expect(scheduleProblem("cron(30 */6 * * ? *)")).toBeUndefined();
     expect(scheduleProblem("cron(59 6 ? * MON *)")).toBeUndefined();
-    for (const everyMinute of ["cron(* * * * ? *)", "cron(*/5 * * * ? *)", "cron(0,30 * * * ? *)", "cron(0-10 6 * * ? *)", "cron(60 6 * * ? *)"]) {
-      expect(scheduleProblem(everyMinute)).toBe(`"${everyMinute}": the minutes field must be one minute (0-59), so it runs at most hourly, e.g. cron(0 6 * * ? *)`);
+    for (const everyMinute of [
+      "cron(* * * * ? *)",
+      "cron(*/5 * * * ? *)",
+      "cron(0,30 * * * ? *)",
+      "cron(0-10 6 * * ? *)",
+      "cron(60 6 * * ? *)",
+    ]) {
+      expect(scheduleProblem(everyMinute)).toBe(
+        `"${everyMinute}": the minutes field must be one minute (0-59), so it runs at most hourly, e.g. cron(0 6 * * ? *)`,
+      );
     }
-    expect(scheduleProblem("cron(0 6 * * * *)")).toContain("? in exactly one of day-of-month and day-of-week");
-    expect(scheduleProblem("cron(0 6 ? * ? *)")).toContain("? in exactly one of day-of-month and day-of-week");
+    expect(scheduleProblem("cron(0 6 * * * *)")).toContain(
+      "? in exactly one of day-of-month and day-of-week",
+    );
+    expect(scheduleProblem("cron(0 6 ? * ? *)")).toContain(
+      "? in exactly one of day-of-month and day-of-week",
+    );
     expect(problems({ domains, watch: { schedule: "cron(*/5 * * * ? *)" } })).toEqual([
       'mta-sts:watch.schedule: "cron(*/5 * * * ? *)": the minutes field must be one minute (0-59), so it runs at most hourly, e.g. cron(0 6 * * ? *)',
     ]);

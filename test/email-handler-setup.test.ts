@@ -12,7 +12,12 @@ let store: ReceiverStore;
 
 beforeAll(async () => {
   aws = await startAwsLocal();
-  store = new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table });
+  store = new ReceiverStore({
+    s3: aws.s3,
+    dynamodb: aws.dynamodb,
+    bucket: aws.bucket,
+    table: aws.table,
+  });
   const { setLambdaDeps } = await import("../receiver/lambda/deps");
   setLambdaDeps({ store, limits: DEFAULT_LIMITS, dkim: "off" });
 });
@@ -22,16 +27,30 @@ afterAll(async () => {
 
 it("ignores SES's setup notification object: not a report, not a rejection", async () => {
   const key = "inbound/AMAZON_SES_SETUP_NOTIFICATION";
-  await aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: "Amazon SES setup notification" }));
+  await aws.s3.send(
+    new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: "Amazon SES setup notification" }),
+  );
   const { handler } = await import("../receiver/lambda/email");
   const lines: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+  const log = vi
+    .spyOn(console, "log")
+    .mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+  const out = vi
+    .spyOn(process.stdout, "write")
+    .mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
   try {
     await handler({ Records: [{ s3: { object: { key } } }] } as unknown as S3Event);
     // a message that is not a report is still kept aside as a rejection
-    await aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: "inbound/x/plain", Body: "From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n" }));
-    await handler({ Records: [{ s3: { object: { key: "inbound/x/plain" } } }] } as unknown as S3Event);
+    await aws.s3.send(
+      new PutObjectCommand({
+        Bucket: aws.bucket,
+        Key: "inbound/x/plain",
+        Body: "From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n",
+      }),
+    );
+    await handler({
+      Records: [{ s3: { object: { key: "inbound/x/plain" } } }],
+    } as unknown as S3Event);
   } finally {
     log.mockRestore();
     out.mockRestore();

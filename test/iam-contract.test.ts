@@ -32,16 +32,24 @@ let crashNext = false;
 /** Records every command a client sends (the SDK's middleware stack, before serialisation). */
 function record(client: S3Client | DynamoDBClient, service: "s3" | "dynamodb") {
   (client.middlewareStack as { add: (mw: unknown, opts: unknown) => void }).add(
-    (next: (a: { input: Record<string, any> }) => Promise<unknown>, context: { commandName: string }) => async (args: { input: Record<string, any> }) => {
-      if (recording) calls.push({ fn: recording, service, command: context.commandName, input: args.input });
-      return next(args);
-    },
+    (
+      next: (a: { input: Record<string, any> }) => Promise<unknown>,
+      context: { commandName: string },
+    ) =>
+      async (args: { input: Record<string, any> }) => {
+        if (recording)
+          calls.push({ fn: recording, service, command: context.commandName, input: args.input });
+        return next(args);
+      },
     { step: "initialize", name: `iamContract-${service}` },
   );
 }
 
 /** Runs a handler as function `fn` (its calls recorded); returns the error it died with, if any. */
-async function during(fn: "http" | "email", run: () => Promise<unknown>): Promise<Error | undefined> {
+async function during(
+  fn: "http" | "email",
+  run: () => Promise<unknown>,
+): Promise<Error | undefined> {
   recording = fn;
   try {
     await captureEmf(run);
@@ -59,8 +67,20 @@ beforeAll(async () => {
   const { parseStackConfig } = await import("../config");
   new MtaStsFleet("iam", {
     ...parseStackConfig({
-      domains: [{ domain: "alpha.example", dns: { provider: "route53", zoneId: "Z0123456789ABC" }, mx: ["mx.alpha.example"], mode: "enforce" }],
-      receiver: { email: { domain: "tlsrpt.example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" } } },
+      domains: [
+        {
+          domain: "alpha.example",
+          dns: { provider: "route53", zoneId: "Z0123456789ABC" },
+          mx: ["mx.alpha.example"],
+          mode: "enforce",
+        },
+      ],
+      receiver: {
+        email: {
+          domain: "tlsrpt.example.com",
+          dns: { provider: "route53", zoneId: "Z0123456789ABC" },
+        },
+      },
     }),
     region: "eu-west-1",
     mxResolver: "offline",
@@ -88,28 +108,44 @@ beforeAll(async () => {
   const email = await import("../receiver/lambda/email");
 
   // HTTPS: counted, duplicate, rejected, and a crash then the sender's retry.
-  const counted = gzipSync(tlsReport({ id: "iam-http-1", domain: "alpha.example", successful: 90, failed: 10 }));
+  const counted = gzipSync(
+    tlsReport({ id: "iam-http-1", domain: "alpha.example", successful: 90, failed: 10 }),
+  );
   await during("http", () => http.handler(urlEvent(counted)));
   await during("http", () => http.handler(urlEvent(counted)));
-  await during("http", () => http.handler(urlEvent(Buffer.from("<html>no</html>"), { contentType: "text/html" })));
-  const crashed = gzipSync(tlsReport({ id: "iam-http-2", domain: "alpha.example", successful: 5, failed: 1 }));
+  await during("http", () =>
+    http.handler(urlEvent(Buffer.from("<html>no</html>"), { contentType: "text/html" })),
+  );
+  const crashed = gzipSync(
+    tlsReport({ id: "iam-http-2", domain: "alpha.example", successful: 5, failed: 1 }),
+  );
   crashNext = true;
   const died = await during("http", () => http.handler(urlEvent(crashed)));
   expect(died, "the crash reached the handler").toBeInstanceOf(Error);
   await during("http", () => http.handler(urlEvent(crashed)));
 
   // Email: counted, duplicate (the same report delivered again), rejected, crash then S3's retry.
-  const put = async (key: string, body: Buffer) => aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: body }));
-  const mail = await reportMail(tlsReport({ id: "iam-mail-1", domain: "alpha.example", successful: 50, failed: 5 }));
+  const put = async (key: string, body: Buffer) =>
+    aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: key, Body: body }));
+  const mail = await reportMail(
+    tlsReport({ id: "iam-mail-1", domain: "alpha.example", successful: 50, failed: 5 }),
+  );
   await put("inbound/iam/one", mail);
   await put("inbound/iam/two", mail);
   await put("inbound/iam/not a report", Buffer.from("Subject: hello\r\n\r\nno attachment\r\n"));
   await during("email", () => email.handler(s3Event("inbound/iam/one")));
   await during("email", () => email.handler(s3Event("inbound/iam/two")));
   await during("email", () => email.handler(s3Event("inbound/iam/not a report")));
-  await put("inbound/iam/three", await reportMail(tlsReport({ id: "iam-mail-2", domain: "alpha.example", successful: 7, failed: 2 })));
+  await put(
+    "inbound/iam/three",
+    await reportMail(
+      tlsReport({ id: "iam-mail-2", domain: "alpha.example", successful: 7, failed: 2 }),
+    ),
+  );
   crashNext = true;
-  expect(await during("email", () => email.handler(s3Event("inbound/iam/three")))).toBeInstanceOf(Error);
+  expect(await during("email", () => email.handler(s3Event("inbound/iam/three")))).toBeInstanceOf(
+    Error,
+  );
   await during("email", () => email.handler(s3Event("inbound/iam/three")));
 });
 afterAll(async () => {
@@ -133,28 +169,51 @@ function resourceOf(call: Call): string {
     expect(call.input.Bucket).toBe(aws.bucket);
     return call.input.Key === undefined ? bucketArn : `${bucketArn}/${call.input.Key}`;
   }
-  const tables = [call.input.TableName, ...(call.input.TransactItems ?? []).map((i: Record<string, any>) => Object.values(i)[0]?.TableName)].filter(Boolean);
+  const tables = [
+    call.input.TableName,
+    ...(call.input.TransactItems ?? []).map(
+      (i: Record<string, any>) => Object.values(i)[0]?.TableName,
+    ),
+  ].filter(Boolean);
   for (const t of tables) expect(t).toBe(aws.table);
   return tableArn;
 }
 
 describe("IAM contract (every call the handlers make is allowed by the role the component declares)", () => {
   it("recorded the calls of every ingest path", () => {
-    const seen = (fn: "http" | "email") => [...new Set(calls.filter((c) => c.fn === fn).map((c) => c.command))].sort();
+    const seen = (fn: "http" | "email") =>
+      [...new Set(calls.filter((c) => c.fn === fn).map((c) => c.command))].sort();
     // counted and rejected write objects and items; the retry after a crash reads the claim back
-    expect(seen("http")).toEqual(expect.arrayContaining(["PutObjectCommand", "PutItemCommand", "UpdateItemCommand", "GetItemCommand"]));
-    expect(seen("email")).toEqual(expect.arrayContaining(["GetObjectCommand", "PutObjectCommand", "PutItemCommand", "UpdateItemCommand", "GetItemCommand"]));
+    expect(seen("http")).toEqual(
+      expect.arrayContaining([
+        "PutObjectCommand",
+        "PutItemCommand",
+        "UpdateItemCommand",
+        "GetItemCommand",
+      ]),
+    );
+    expect(seen("email")).toEqual(
+      expect.arrayContaining([
+        "GetObjectCommand",
+        "PutObjectCommand",
+        "PutItemCommand",
+        "UpdateItemCommand",
+        "GetItemCommand",
+      ]),
+    );
   });
 
   for (const fn of ["http", "email"] as const) {
     it(`the ${fn} function's role policy allows each of its calls on the resource it touches`, () => {
-      const policy = declared("aws:iam/rolePolicy:RolePolicy", `-${fn}-policy`).inputs.policy as string;
+      const policy = declared("aws:iam/rolePolicy:RolePolicy", `-${fn}-policy`).inputs
+        .policy as string;
       expect(typeof policy, "the policy document is known under the mocks").toBe("string");
       const denied = new Set<string>();
       for (const call of calls.filter((c) => c.fn === fn)) {
         const resource = resourceOf(call);
         for (const action of actionsForCommand(call.service, call.command, call.input)) {
-          if (!policyAllows(policy, action, resource)) denied.add(`${call.command} needs ${action} on ${resource}`);
+          if (!policyAllows(policy, action, resource))
+            denied.add(`${call.command} needs ${action} on ${resource}`);
         }
       }
       expect([...denied].sort()).toEqual([]);

@@ -9,7 +9,8 @@ import { Rejection } from "../receiver/reject";
 
 const ascii = (s: string) => Buffer.from(s, "utf8");
 const bounds = (over: Partial<JsonBounds>): JsonBounds => ({ ...DEFAULT_JSON_BOUNDS, ...over });
-const values = (json: string, over: Partial<JsonBounds> = {}) => scanJson(ascii(json), bounds(over));
+const values = (json: string, over: Partial<JsonBounds> = {}) =>
+  scanJson(ascii(json), bounds(over));
 
 function refusal(fn: () => unknown): [number, string] {
   try {
@@ -37,7 +38,7 @@ describe("where a string ends", () => {
   });
 
   it("agrees with JSON.parse on strings full of escapes", () => {
-    for (const s of ["\\", '"', '\\"', '"\\', "\\\\\"\"", "a\\b\"c"]) {
+    for (const s of ["\\", '"', '\\"', '"\\', '\\\\""', 'a\\b"c']) {
       const json = JSON.stringify([s, 1, { k: s }, 2]);
       expect(values(json)).toBe(6);
       expect(parseJsonBounded(ascii(json))).toEqual([s, 1, { k: s }, 2]);
@@ -47,7 +48,10 @@ describe("where a string ends", () => {
   it("at the end of the text when it never closes, still bounded by the string limit", () => {
     expect(values('{"a": "never closed')).toBe(2);
     expect(values('["abc', { maxStringBytes: 3 })).toBe(2);
-    expect(refusal(() => values('["abcd', { maxStringBytes: 3 }))).toEqual([413, "JSON string of more than 3 bytes (at byte 1)"]);
+    expect(refusal(() => values('["abcd', { maxStringBytes: 3 }))).toEqual([
+      413,
+      "JSON string of more than 3 bytes (at byte 1)",
+    ]);
     expect(refusal(() => parseJsonBounded(ascii('{"a": "never closed')))[0]).toBe(400);
   });
 });
@@ -66,13 +70,22 @@ describe("values", () => {
 describe("object shapes", () => {
   it("are the key lists of non-empty objects; arrays and empty objects are none", () => {
     expect(values('{"a":[1],"b":[[2]],"c":{},"d":[]}', { maxShapes: 1 })).toBe(8);
-    expect(values('[[],{},[{}],{}]', { maxShapes: 0 })).toBe(6);
-    expect(refusal(() => values('[{"a":1}]', { maxShapes: 0 }))).toEqual([413, "JSON has objects of more than 0 different shapes (key lists) (at byte 7)"]);
+    expect(values("[[],{},[{}],{}]", { maxShapes: 0 })).toBe(6);
+    expect(refusal(() => values('[{"a":1}]', { maxShapes: 0 }))).toEqual([
+      413,
+      "JSON has objects of more than 0 different shapes (key lists) (at byte 7)",
+    ]);
   });
 
   it("do not depend on spacing or on the values", () => {
-    expect(values('[{"abcd":1},{ "abcd" : 2 },{"abcd":"x"},{"abcd":{"abcd":[3]}}]', { maxShapes: 1 })).toBe(11);
-    expect(values('[{"a":1,"bcdefgh":2},{"a":"zz","bcdefgh":[]},\n{\t"a" :null , "bcdefgh":true}]', { maxShapes: 1 })).toBe(10);
+    expect(
+      values('[{"abcd":1},{ "abcd" : 2 },{"abcd":"x"},{"abcd":{"abcd":[3]}}]', { maxShapes: 1 }),
+    ).toBe(11);
+    expect(
+      values('[{"a":1,"bcdefgh":2},{"a":"zz","bcdefgh":[]},\n{\t"a" :null , "bcdefgh":true}]', {
+        maxShapes: 1,
+      }),
+    ).toBe(10);
   });
 
   it("differ by key, and by how keys split the same letters", () => {
@@ -83,7 +96,10 @@ describe("object shapes", () => {
 
 describe("closing brackets that were never opened", () => {
   it("do not buy nesting depth", () => {
-    expect(refusal(() => values(`${"]".repeat(5)}${"[".repeat(4)}`, { maxDepth: 3 }))).toEqual([400, "JSON nests deeper than 3 levels (at byte 8)"]);
+    expect(refusal(() => values(`${"]".repeat(5)}${"[".repeat(4)}`, { maxDepth: 3 }))).toEqual([
+      400,
+      "JSON nests deeper than 3 levels (at byte 8)",
+    ]);
     expect(refusal(() => values(`}}}}{"a":{"b":{"c":{"d":1}}}}`, { maxDepth: 3 }))[0]).toBe(400);
   });
 });

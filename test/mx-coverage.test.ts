@@ -22,7 +22,14 @@ beforeAll(async () => {
   const { parseStackConfig } = await import("../config");
   fleet = new MtaStsFleet("gate", {
     ...parseStackConfig({
-      domains: [{ domain: "covered.test", dns: { provider: "manual" }, mx: ["mx1.covered.test", "*.mail.covered.test"], mode: "enforce" }],
+      domains: [
+        {
+          domain: "covered.test",
+          dns: { provider: "manual" },
+          mx: ["mx1.covered.test", "*.mail.covered.test"],
+          mode: "enforce",
+        },
+      ],
       receiver: { enabled: false },
     }),
     mxResolver: dns.address,
@@ -38,20 +45,35 @@ describe("live MX coverage", () => {
   const resolver = () => makeResolver({ server: dns.address, timeoutMs: 2000 });
 
   it("passes when every MX is covered (a wildcard covers one label)", async () => {
-    expect(await liveMxCoverage("covered.test", ["mx1.covered.test", "*.mail.covered.test"], resolver())).toEqual({ status: "pass", message: "every MX (mx1.covered.test, eu.mail.covered.test) is covered" });
+    expect(
+      await liveMxCoverage("covered.test", ["mx1.covered.test", "*.mail.covered.test"], resolver()),
+    ).toEqual({
+      status: "pass",
+      message: "every MX (mx1.covered.test, eu.mail.covered.test) is covered",
+    });
   });
 
   it("fails naming the uncovered host", async () => {
     const r = await liveMxCoverage("uncovered.test", ["mx1.uncovered.test"], resolver());
-    expect(r).toEqual({ status: "fail", message: "MX not covered by any mx pattern: mx2.uncovered.test; add them to mx before enforcing" });
+    expect(r).toEqual({
+      status: "fail",
+      message:
+        "MX not covered by any mx pattern: mx2.uncovered.test; add them to mx before enforcing",
+    });
   });
 
   it("fails a host two labels below a wildcard", async () => {
-    expect((await liveMxCoverage("deep.test", ["*.mail.deep.test"], resolver())).status).toBe("fail");
+    expect((await liveMxCoverage("deep.test", ["*.mail.deep.test"], resolver())).status).toBe(
+      "fail",
+    );
   });
 
   it("says so when it cannot look", async () => {
-    const r = await liveMxCoverage("covered.test", ["x"], makeResolver({ server: "127.0.0.1:9", timeoutMs: 300 }));
+    const r = await liveMxCoverage(
+      "covered.test",
+      ["x"],
+      makeResolver({ server: "127.0.0.1:9", timeoutMs: 300 }),
+    );
     expect(r.status).toBe("error");
   });
 

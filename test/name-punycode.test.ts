@@ -21,9 +21,13 @@ const notPunycode = (input: string, label: string) =>
 describe("xn-- labels", () => {
   it("refuses a label whose punycode does not decode, naming it", () => {
     expect(refusal(() => toALabels("xn--a.com"))).toBe(notPunycode("xn--a.com", "xn--a"));
-    expect(refusal(() => toALabels("mx.xn--zz.example"))).toBe(notPunycode("mx.xn--zz.example", "xn--zz"));
+    expect(refusal(() => toALabels("mx.xn--zz.example"))).toBe(
+      notPunycode("mx.xn--zz.example", "xn--zz"),
+    );
     expect(refusal(() => toALabels("XN--A.com"))).toBe(notPunycode("XN--A.com", "xn--a"));
-    expect(refusal(() => toALabels("mail.example.xn--999999"))).toBe(notPunycode("mail.example.xn--999999", "xn--999999"));
+    expect(refusal(() => toALabels("mail.example.xn--999999"))).toBe(
+      notPunycode("mail.example.xn--999999", "xn--999999"),
+    );
   });
 
   it("takes labels that decode, in any case, and names where xn-- is not the start", () => {
@@ -34,14 +38,26 @@ describe("xn-- labels", () => {
   });
 
   it("refuses it in an mx pattern, after the wildcard too", () => {
-    expect(refusal(() => normaliseMxPattern("*.xn--a.com"))).toBe(notPunycode("xn--a.com", "xn--a"));
+    expect(refusal(() => normaliseMxPattern("*.xn--a.com"))).toBe(
+      notPunycode("xn--a.com", "xn--a"),
+    );
   });
 
   it("is named with its key in the stack config", () => {
-    const ok = { domain: "example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" }, mx: ["mx.example.com"], rua: ["mailto:t@example.com"] };
+    const ok = {
+      domain: "example.com",
+      dns: { provider: "route53", zoneId: "Z0123456789ABC" },
+      mx: ["mx.example.com"],
+      rua: ["mailto:t@example.com"],
+    };
     let problems: readonly string[] = [];
     try {
-      parseStackConfig({ domains: [{ ...ok, domain: "xn--a.com" }, { ...ok, domain: "example.org", mx: ["mx.xn--a.org"] }] });
+      parseStackConfig({
+        domains: [
+          { ...ok, domain: "xn--a.com" },
+          { ...ok, domain: "example.org", mx: ["mx.xn--a.org"] },
+        ],
+      });
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       problems = (err as ConfigError).problems;

@@ -1,7 +1,14 @@
 // Host names and MX patterns (protocol/dns-name.ts, protocol/mx.ts) at their edges: what is
 // accepted and normalised, what is refused with which message, and RFC 8461 4.1 matching.
 import { describe, expect, it } from "vitest";
-import { coveringPattern, isHostName, mxMatches, NameError, normaliseMxPattern, toALabels } from "../protocol";
+import {
+  coveringPattern,
+  isHostName,
+  mxMatches,
+  NameError,
+  normaliseMxPattern,
+  toALabels,
+} from "../protocol";
 
 /** The message of the NameError that `fn` throws. */
 function refusal(fn: () => unknown): string {
@@ -29,18 +36,32 @@ describe("toALabels", () => {
   });
 
   it("refuses empty names, with an example", () => {
-    for (const input of ["", "  ", "."]) expect(refusal(() => toALabels(input))).toBe(`"${input}" is empty; give a host name such as "example.com"`);
+    for (const input of ["", "  ", "."])
+      expect(refusal(() => toALabels(input))).toBe(
+        `"${input}" is empty; give a host name such as "example.com"`,
+      );
   });
 
   it("refuses URLs, ports, addresses and names with spaces", () => {
-    for (const input of ["https://example.com", "example.com/path", "example.com:443", "postmaster@example.com", "exa mple.com", "example.com\tx"]) {
-      expect(refusal(() => toALabels(input))).toBe(`"${input}" is not a host name; give the bare name, e.g. "example.com" (no scheme, path, port or address)`);
+    for (const input of [
+      "https://example.com",
+      "example.com/path",
+      "example.com:443",
+      "postmaster@example.com",
+      "exa mple.com",
+      "example.com\tx",
+    ]) {
+      expect(refusal(() => toALabels(input))).toBe(
+        `"${input}" is not a host name; give the bare name, e.g. "example.com" (no scheme, path, port or address)`,
+      );
     }
   });
 
   it("refuses names IDNA cannot convert", () => {
     for (const input of ["a\u0080.com", "\uffff.com", "\ud800.example.com"]) {
-      expect(refusal(() => toALabels(input))).toBe(`"${input}" cannot be converted to an A-label (IDNA) name; check the spelling`);
+      expect(refusal(() => toALabels(input))).toBe(
+        `"${input}" cannot be converted to an A-label (IDNA) name; check the spelling`,
+      );
     }
   });
 
@@ -50,12 +71,18 @@ describe("toALabels", () => {
     expect(toALabels(name253)).toBe(name253);
     expect(toALabels(`${name253}.`)).toBe(name253);
     const name254 = [label(63), label(63, "b"), label(63, "c"), label(62, "d")].join(".");
-    expect(refusal(() => toALabels(name254))).toBe(`"${name254}" is 254 characters; DNS names are at most 253`);
+    expect(refusal(() => toALabels(name254))).toBe(
+      `"${name254}" is 254 characters; DNS names are at most 253`,
+    );
   });
 
   it("needs two labels or more", () => {
-    expect(refusal(() => toALabels("localhost"))).toBe('"localhost" has a single label; give a fully qualified name such as "example.com"');
-    expect(refusal(() => toALabels("com."))).toBe('"com." has a single label; give a fully qualified name such as "example.com"');
+    expect(refusal(() => toALabels("localhost"))).toBe(
+      '"localhost" has a single label; give a fully qualified name such as "example.com"',
+    );
+    expect(refusal(() => toALabels("com."))).toBe(
+      '"com." has a single label; give a fully qualified name such as "example.com"',
+    );
   });
 
   it("takes labels of 1-63 letters, digits or inner hyphens", () => {
@@ -93,19 +120,29 @@ describe("normaliseMxPattern", () => {
   });
 
   it("refuses more than one wildcard, counting them", () => {
-    expect(refusal(() => normaliseMxPattern("*.*.example.com"))).toBe('"*.*.example.com" has 2 wildcards; RFC 8461 allows one, as the leftmost label ("*.example.com")');
-    expect(refusal(() => normaliseMxPattern("*.a*.*.example.com"))).toMatch(/^"\*\.a\*\.\*\.example\.com" has 3 wildcards/);
+    expect(refusal(() => normaliseMxPattern("*.*.example.com"))).toBe(
+      '"*.*.example.com" has 2 wildcards; RFC 8461 allows one, as the leftmost label ("*.example.com")',
+    );
+    expect(refusal(() => normaliseMxPattern("*.a*.*.example.com"))).toMatch(
+      /^"\*\.a\*\.\*\.example\.com" has 3 wildcards/,
+    );
   });
 
   it("refuses a wildcard that is not the whole leftmost label", () => {
     for (const p of ["*", "*example.com", "mx*.example.com", "mx.*.example.com", "example.com.*"]) {
-      expect(refusal(() => normaliseMxPattern(p))).toBe(`"${p}" has a wildcard that is not the whole leftmost label; RFC 8461 allows only "*." at the start ("*.example.com")`);
+      expect(refusal(() => normaliseMxPattern(p))).toBe(
+        `"${p}" has a wildcard that is not the whole leftmost label; RFC 8461 allows only "*." at the start ("*.example.com")`,
+      );
     }
   });
 
   it("checks the name after the wildcard like any host name", () => {
-    expect(refusal(() => normaliseMxPattern("*.com"))).toBe('"com" has a single label; give a fully qualified name such as "example.com"');
-    expect(refusal(() => normaliseMxPattern("mail"))).toBe('"mail" has a single label; give a fully qualified name such as "example.com"');
+    expect(refusal(() => normaliseMxPattern("*.com"))).toBe(
+      '"com" has a single label; give a fully qualified name such as "example.com"',
+    );
+    expect(refusal(() => normaliseMxPattern("mail"))).toBe(
+      '"mail" has a single label; give a fully qualified name such as "example.com"',
+    );
   });
 });
 
@@ -137,9 +174,15 @@ describe("mxMatches (RFC 8461 4.1)", () => {
 
 describe("coveringPattern", () => {
   it("gives the first pattern that covers the host, or undefined", () => {
-    expect(coveringPattern(["*.example.com", "mx.example.com"], "mx.example.com")).toBe("*.example.com");
-    expect(coveringPattern(["mx.example.com", "*.example.com"], "mx.example.com")).toBe("mx.example.com");
-    expect(coveringPattern(["a.example.com", "*.example.com"], "b.example.com")).toBe("*.example.com");
+    expect(coveringPattern(["*.example.com", "mx.example.com"], "mx.example.com")).toBe(
+      "*.example.com",
+    );
+    expect(coveringPattern(["mx.example.com", "*.example.com"], "mx.example.com")).toBe(
+      "mx.example.com",
+    );
+    expect(coveringPattern(["a.example.com", "*.example.com"], "b.example.com")).toBe(
+      "*.example.com",
+    );
     expect(coveringPattern(["*.example.com"], "a.b.example.com")).toBeUndefined();
     expect(coveringPattern([], "mx.example.com")).toBeUndefined();
   });

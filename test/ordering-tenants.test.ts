@@ -14,7 +14,8 @@ const CF = "cloudflare:index/dnsRecord:DnsRecord";
 // example.com's tenant, object and routing record are released by the test; stuck.example's
 // tenant never returns (its certificate cannot be validated: the provider waits up to 3 hours).
 const isHeld = (r: Registered) =>
-  (r.type === TENANT && (r.name === "order-example.com-tenant" || r.name === "order-stuck.example-tenant")) ||
+  (r.type === TENANT &&
+    (r.name === "order-example.com-tenant" || r.name === "order-stuck.example-tenant")) ||
   (r.type === OBJECT && r.name === "order-example.com-policy") ||
   (r.type === R53 && r.name === "order-example.com-dns-mta-sts-host");
 const others = Array.from({ length: 8 }, (_, i) => `d${i}.example`);
@@ -24,7 +25,8 @@ async function until(cond: () => boolean) {
   if (!cond()) throw new Error("condition never held");
 }
 const idle = () => until(() => false).catch(() => undefined);
-const has = (type: string, name: string) => registered.some((r) => r.type === type && r.name === name);
+const has = (type: string, name: string) =>
+  registered.some((r) => r.type === type && r.name === name);
 const release = (type: string, name: string) => {
   const fn = held.get(`${type}::${name}`);
   if (!fn) throw new Error(`${name} is not held; held: ${[...held.keys()].join(", ")}`);
@@ -33,7 +35,10 @@ const release = (type: string, name: string) => {
 
 beforeAll(async () => {
   registered = await recordingMocks({
-    delay: (r) => (isHeld(r) ? new Promise<void>((resolve) => held.set(`${r.type}::${r.name}`, resolve)) : undefined),
+    delay: (r) =>
+      isHeld(r)
+        ? new Promise<void>((resolve) => held.set(`${r.type}::${r.name}`, resolve))
+        : undefined,
   });
   const { MtaStsFleet } = await import("../components/mta-sts-fleet");
   const { parseStackConfig } = await import("../config");
@@ -42,9 +47,18 @@ beforeAll(async () => {
   new MtaStsFleet("order", {
     ...parseStackConfig({
       domains: [
-        { domain: "example.com", dns: route53, mx: ["mx.example.com"], rua: ["mailto:t@example.com"] },
+        {
+          domain: "example.com",
+          dns: route53,
+          mx: ["mx.example.com"],
+          rua: ["mailto:t@example.com"],
+        },
         { domain: "stuck.example", dns: route53, mx: ["mx.stuck.example"] },
-        ...others.map((d, i) => ({ domain: d, dns: i % 2 ? cloudflare : route53, mx: [`mx.${d}`] })),
+        ...others.map((d, i) => ({
+          domain: d,
+          dns: i % 2 ? cloudflare : route53,
+          mx: [`mx.${d}`],
+        })),
       ],
       hosting: { mode: "tenants" },
       receiver: { enabled: false },
@@ -69,16 +83,26 @@ it("registers the tenant only after its routing record, and _mta-sts only after 
 
   release(TENANT, "order-example.com-tenant");
   await until(() => has(R53, "order-example.com-dns-sts-txt"));
-  const seq = (type: string, name: string) => registered.find((r) => r.type === type && r.name === name)!.seq;
-  expect(seq(R53, "order-example.com-dns-sts-txt")).toBeGreaterThan(seq(TENANT, "order-example.com-tenant"));
-  expect(seq(R53, "order-example.com-dns-sts-txt")).toBeGreaterThan(seq(OBJECT, "order-example.com-policy"));
-  expect(seq(TENANT, "order-example.com-tenant")).toBeGreaterThan(seq(R53, "order-example.com-dns-mta-sts-host"));
-  expect(registered.find((r) => r.name === "order-example.com-dns-sts-txt")!.inputs.records[0]).toMatch(/^v=STSv1; id=[0-9a-f]{32};$/);
+  const seq = (type: string, name: string) =>
+    registered.find((r) => r.type === type && r.name === name)!.seq;
+  expect(seq(R53, "order-example.com-dns-sts-txt")).toBeGreaterThan(
+    seq(TENANT, "order-example.com-tenant"),
+  );
+  expect(seq(R53, "order-example.com-dns-sts-txt")).toBeGreaterThan(
+    seq(OBJECT, "order-example.com-policy"),
+  );
+  expect(seq(TENANT, "order-example.com-tenant")).toBeGreaterThan(
+    seq(R53, "order-example.com-dns-mta-sts-host"),
+  );
+  expect(
+    registered.find((r) => r.name === "order-example.com-dns-sts-txt")!.inputs.records[0],
+  ).toMatch(/^v=STSv1; id=[0-9a-f]{32};$/);
 });
 
 it("a domain whose certificate cannot be validated leaves every other domain's _mta-sts writable", async () => {
   await idle();
   expect(held.has(`${TENANT}::order-stuck.example-tenant`)).toBe(true);
   expect(has(R53, "order-stuck.example-dns-sts-txt")).toBe(false);
-  for (const [i, d] of others.entries()) expect(has(i % 2 ? CF : R53, `order-${d}-dns-sts-txt`), d).toBe(true);
+  for (const [i, d] of others.entries())
+    expect(has(i % 2 ? CF : R53, `order-${d}-dns-sts-txt`), d).toBe(true);
 });

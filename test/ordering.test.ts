@@ -6,24 +6,37 @@ import { recordingMocks, type Registered } from "./helpers/pulumi";
 const held = new Map<string, () => void>();
 let registered: Registered[];
 const isHeld = (r: Registered) =>
-  r.type === "aws:cloudfront/distribution:Distribution" || r.type === "aws:s3/bucketObjectv2:BucketObjectv2" || r.type === "aws:s3/bucketPolicy:BucketPolicy";
+  r.type === "aws:cloudfront/distribution:Distribution" ||
+  r.type === "aws:s3/bucketObjectv2:BucketObjectv2" ||
+  r.type === "aws:s3/bucketPolicy:BucketPolicy";
 
 async function until(cond: () => boolean) {
   for (let i = 0; i < 10_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
   if (!cond()) throw new Error("condition never held");
 }
-const has = (type: string, suffix: string) => registered.some((r) => r.type === type && r.name.endsWith(suffix));
+const has = (type: string, suffix: string) =>
+  registered.some((r) => r.type === type && r.name.endsWith(suffix));
 
 beforeAll(async () => {
   registered = await recordingMocks({
-    delay: (r) => (isHeld(r) ? new Promise<void>((resolve) => held.set(`${r.type}::${r.name}`, resolve)) : undefined),
+    delay: (r) =>
+      isHeld(r)
+        ? new Promise<void>((resolve) => held.set(`${r.type}::${r.name}`, resolve))
+        : undefined,
   });
   const { MtaStsFleet } = await import("../components/mta-sts-fleet");
   const { parseStackConfig } = await import("../config");
   new MtaStsFleet(
     "order",
     parseStackConfig({
-      domains: [{ domain: "example.com", dns: { provider: "route53", zoneId: "Z0123456789ABC" }, mx: ["mx.example.com"], rua: ["mailto:t@example.com"] }],
+      domains: [
+        {
+          domain: "example.com",
+          dns: { provider: "route53", zoneId: "Z0123456789ABC" },
+          mx: ["mx.example.com"],
+          rua: ["mailto:t@example.com"],
+        },
+      ],
       receiver: { enabled: false },
     }),
   );
@@ -52,5 +65,7 @@ it("holds the _mta-sts record until the object, the distribution and the bucket 
   const seq = (suffix: string) => registered.find((r) => r.name.endsWith(suffix))!.seq;
   expect(seq("sts-txt")).toBeGreaterThan(seq("group-0-cdn"));
   expect(seq("sts-txt")).toBeGreaterThan(seq("example.com-policy"));
-  expect(registered.find((r) => r.name.endsWith("sts-txt"))!.inputs.records[0]).toMatch(/^v=STSv1; id=[0-9a-f]{32};$/);
+  expect(registered.find((r) => r.name.endsWith("sts-txt"))!.inputs.records[0]).toMatch(
+    /^v=STSv1; id=[0-9a-f]{32};$/,
+  );
 });

@@ -7,8 +7,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { BUNDLE_OPTIONS, buildHandler, bundleHandler, PREBUILT_DIR } from "../components/receiver-bundle";
-import { assertInstalled, LOCAL_MODE_PACKAGES, MissingPackageError, missingPackages } from "../cli/optional-deps";
+import {
+  BUNDLE_OPTIONS,
+  buildHandler,
+  bundleHandler,
+  PREBUILT_DIR,
+} from "../components/receiver-bundle";
+import {
+  assertInstalled,
+  LOCAL_MODE_PACKAGES,
+  MissingPackageError,
+  missingPackages,
+} from "../cli/optional-deps";
 
 const root = path.resolve(__dirname, "..");
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
@@ -24,13 +34,24 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Package names a set of entry points imports at run time (type-only imports vanish), by how. */
 function packagesImported(entries: string[]): { imported: Set<string>; required: Set<string> } {
-  const result = buildSync({ entryPoints: entries.map((e) => path.join(root, e)), bundle: true, platform: "node", packages: "external", write: false, metafile: true, outdir: tmp, logLevel: "silent" });
+  const result = buildSync({
+    entryPoints: entries.map((e) => path.join(root, e)),
+    bundle: true,
+    platform: "node",
+    packages: "external",
+    write: false,
+    metafile: true,
+    outdir: tmp,
+    logLevel: "silent",
+  });
   const imported = new Set<string>();
   const required = new Set<string>();
   for (const input of Object.values(result.metafile.inputs)) {
     for (const imp of input.imports) {
       if (!imp.external || imp.path.startsWith("node:") || imp.path.startsWith(".")) continue;
-      const name = imp.path.startsWith("@") ? imp.path.split("/").slice(0, 2).join("/") : imp.path.split("/")[0];
+      const name = imp.path.startsWith("@")
+        ? imp.path.split("/").slice(0, 2).join("/")
+        : imp.path.split("/")[0];
       (imp.kind === "require-call" ? required : imported).add(name);
     }
   }
@@ -38,7 +59,15 @@ function packagesImported(entries: string[]): { imported: Set<string>; required:
 }
 
 describe("the package's dependencies", () => {
-  const optional = ["tsx", "s3rver", "dynalite", "smtp-server", "mailauth", "postal-mime", "@aws-lambda-powertools/metrics"];
+  const optional = [
+    "tsx",
+    "s3rver",
+    "dynalite",
+    "smtp-server",
+    "mailauth",
+    "postal-mime",
+    "@aws-lambda-powertools/metrics",
+  ];
 
   it("cover every package the library imports, and none of the build or local-mode tools", () => {
     const { imported, required } = packagesImported(["lib.ts"]);
@@ -46,7 +75,8 @@ describe("the package's dependencies", () => {
     expect([...imported].filter((name) => !(name in pkg.dependencies))).toEqual([]);
     // Loaded only where the package has no prebuilt bundle, i.e. in this repository.
     expect([...required]).toEqual(["esbuild"]);
-    for (const name of [...optional, "esbuild"]) expect(pkg.dependencies, name).not.toHaveProperty(name);
+    for (const name of [...optional, "esbuild"])
+      expect(pkg.dependencies, name).not.toHaveProperty(name);
   });
 
   it("leave the local mode's tools and tsx to the user as optional peers, installed here for development", () => {
@@ -62,7 +92,9 @@ describe("the package's dependencies", () => {
   it("ship the license the package names, and the compiled library", () => {
     expect(pkg.license).toBe("Apache-2.0");
     const license = fs.readFileSync(path.join(root, "LICENSE"), "utf8");
-    expect(license).toContain("Apache License\n                           Version 2.0, January 2004");
+    expect(license).toContain(
+      "Apache License\n                           Version 2.0, January 2004",
+    );
     expect(license).toContain("END OF TERMS AND CONDITIONS");
     expect(pkg.files).toContain("dist/");
   });
@@ -72,8 +104,13 @@ describe("receiver bundles", () => {
   it("are read from the package's dist/lambda/ when it has them", () => {
     const dir = path.join(tmp, "prebuilt");
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "http.js"), "exports.handler = async () => ({ statusCode: 204 }); // prebuilt");
-    expect(bundleHandler("http", dir, path.join(tmp, "no-sources"))).toBe("exports.handler = async () => ({ statusCode: 204 }); // prebuilt");
+    fs.writeFileSync(
+      path.join(dir, "http.js"),
+      "exports.handler = async () => ({ statusCode: 204 }); // prebuilt",
+    );
+    expect(bundleHandler("http", dir, path.join(tmp, "no-sources"))).toBe(
+      "exports.handler = async () => ({ statusCode: 204 }); // prebuilt",
+    );
   });
 
   it("are built from source in the repository, minified for node24 with the AWS SDK left out, once per handler", () => {
@@ -83,11 +120,17 @@ describe("receiver bundles", () => {
     expect(first).toBe(buildHandler("http"));
     expect(first.split("\n").length).toBeLessThan(10);
     expect(first).toMatch(/require\("@aws-sdk\/client-s3"\)/);
-    expect(BUNDLE_OPTIONS).toMatchObject({ minify: true, target: "node24", external: ["@aws-sdk/*"] });
+    expect(BUNDLE_OPTIONS).toMatchObject({
+      minify: true,
+      target: "node24",
+      external: ["@aws-sdk/*"],
+    });
   });
 
   it("say what is missing when there is neither a bundle nor a source", () => {
-    expect(() => bundleHandler("email", path.join(tmp, "none"), path.join(tmp, "no-sources"))).toThrow(/neither a prebuilt bundle .*email\.js.* nor its source .*no-sources\/email\.ts/);
+    expect(() =>
+      bundleHandler("email", path.join(tmp, "none"), path.join(tmp, "no-sources")),
+    ).toThrow(/neither a prebuilt bundle .*email\.js.* nor its source .*no-sources\/email\.ts/);
   });
 });
 
@@ -98,9 +141,16 @@ describe("optional packages", () => {
   };
 
   it("are named with the command that installs them when missing", () => {
-    expect(missingPackages(["s3rver", "dynalite", "smtp-server"], resolve)).toEqual(["dynalite", "smtp-server"]);
-    expect(() => assertInstalled("mtasts receive", ["s3rver", "dynalite", "smtp-server"], resolve)).toThrow(MissingPackageError);
-    expect(() => assertInstalled("mtasts receive", ["s3rver", "dynalite", "smtp-server"], resolve)).toThrow(
+    expect(missingPackages(["s3rver", "dynalite", "smtp-server"], resolve)).toEqual([
+      "dynalite",
+      "smtp-server",
+    ]);
+    expect(() =>
+      assertInstalled("mtasts receive", ["s3rver", "dynalite", "smtp-server"], resolve),
+    ).toThrow(MissingPackageError);
+    expect(() =>
+      assertInstalled("mtasts receive", ["s3rver", "dynalite", "smtp-server"], resolve),
+    ).toThrow(
       "mtasts receive needs dynalite, smtp-server, which the package leaves out of a library install: npm install --save-dev dynalite smtp-server",
     );
     expect(() => assertInstalled("mtasts receive", ["s3rver"], resolve)).not.toThrow();

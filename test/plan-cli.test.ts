@@ -14,14 +14,21 @@ const bin = path.join(root, "bin", "mtasts.cjs");
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-plan-cache-"));
 
 function mtasts(args: string[], cwd = root) {
-  const res = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, CI: "true", MTASTS_BASE_CACHE: cache } });
+  const res = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true", MTASTS_BASE_CACHE: cache },
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
 /** A project directory of its own whose Pulumi.yaml points at our index.ts. */
 function tempProject(stackText: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-plan-"));
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
+  );
   fs.writeFileSync(path.join(dir, "Pulumi.example.yaml"), stackText);
   return dir;
 }
@@ -50,18 +57,41 @@ describe("mtasts plan --stack example", () => {
       expect(d.policy.url).toBe(`https://mta-sts.${d.domain}/.well-known/mta-sts.txt`);
       expect(d.policy.text).toMatch(/^version: STSv1\r\n/);
       const sts = d.records.find((r) => r.name === `_mta-sts.${d.domain}`);
-      expect(sts).toMatchObject({ type: "TXT", ttl: 300, values: [`v=STSv1; id=${d.policy.id};`], managedBy: d.dnsProvider, known: true });
+      expect(sts).toMatchObject({
+        type: "TXT",
+        ttl: 300,
+        values: [`v=STSv1; id=${d.policy.id};`],
+        managedBy: d.dnsProvider,
+        known: true,
+      });
     }
-    expect(plan.domains[0].policy.text).toBe("version: STSv1\r\nmode: testing\r\nmx: *.mail.example.net\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n");
-    expect(plan.resources).toContainEqual(expect.objectContaining({ type: "aws:cloudfront/distribution:Distribution", name: "mta-sts-site-group-0-cdn" }));
-    expect(plan.resources.every((r) => typeof r.type === "string" && typeof r.name === "string")).toBe(true);
+    expect(plan.domains[0].policy.text).toBe(
+      "version: STSv1\r\nmode: testing\r\nmx: *.mail.example.net\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n",
+    );
+    expect(plan.resources).toContainEqual(
+      expect.objectContaining({
+        type: "aws:cloudfront/distribution:Distribution",
+        name: "mta-sts-site-group-0-cdn",
+      }),
+    );
+    expect(
+      plan.resources.every((r) => typeof r.type === "string" && typeof r.name === "string"),
+    ).toBe(true);
     expect(plan.violations).toEqual([]);
   });
 
   it("shows values only known after deploy as such, never invented", () => {
     const com = plan.domains[0].records;
-    expect(com.find((r) => r.purpose.startsWith("ACM DNS validation"))).toMatchObject({ name: "(known after deploy)", values: ["(known after deploy)"], known: false });
-    expect(com.filter((r) => r.name === "mta-sts.example.com").map((r) => [r.type, r.alias, r.values[0]])).toEqual([
+    expect(com.find((r) => r.purpose.startsWith("ACM DNS validation"))).toMatchObject({
+      name: "(known after deploy)",
+      values: ["(known after deploy)"],
+      known: false,
+    });
+    expect(
+      com
+        .filter((r) => r.name === "mta-sts.example.com")
+        .map((r) => [r.type, r.alias, r.values[0]]),
+    ).toEqual([
       ["A", true, "(known after deploy)"],
       ["AAAA", true, "(known after deploy)"],
     ]);
@@ -80,9 +110,15 @@ describe("mtasts plan --stack example", () => {
 
   it("prints zone-file lines and the policy in text, and a table in markdown", () => {
     const text = mtasts(["plan", "--stack", "example"]).stdout;
-    expect(text).toContain(`_mta-sts.example.org. 300 IN TXT "v=STSv1; id=${plan.domains[1].policy.id};"`);
-    expect(text).toContain('_smtp._tls.example.com. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.com/tlsrpt"');
-    expect(text).toContain("  ; TLS-RPT mail to SES inbound\n  tlsrpt.example.com. 300 IN MX 10 inbound-smtp.eu-west-1.amazonaws.com.\n");
+    expect(text).toContain(
+      `_mta-sts.example.org. 300 IN TXT "v=STSv1; id=${plan.domains[1].policy.id};"`,
+    );
+    expect(text).toContain(
+      '_smtp._tls.example.com. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.com/tlsrpt"',
+    );
+    expect(text).toContain(
+      "  ; TLS-RPT mail to SES inbound\n  tlsrpt.example.com. 300 IN MX 10 inbound-smtp.eu-west-1.amazonaws.com.\n",
+    );
     // No padding to line comments up: each record line is the record alone, its comment above it.
     const records = text.split("\n").filter((l) => / IN (TXT|CNAME|MX|A|AAAA) /.test(l));
     expect(records.length).toBeGreaterThan(10);
@@ -91,11 +127,17 @@ describe("mtasts plan --stack example", () => {
     expect(text).toContain("mta-sts.example.com. 60 IN AAAA ALIAS (known after deploy)");
     expect(text).toContain("example.net  mode testing, DNS manual (add these records by hand)");
     expect(text).toContain("    mx: *.mail.example.net");
-    expect(text).toContain("  aws:route53/record:Record  mta-sts-example.com-dns-sts-txt  [example.com]");
-    expect(text).toContain("  aws:acm/certificate:Certificate  mta-sts-site-group-0-cert  [mta-sts-site-group-0]");
+    expect(text).toContain(
+      "  aws:route53/record:Record  mta-sts-example.com-dns-sts-txt  [example.com]",
+    );
+    expect(text).toContain(
+      "  aws:acm/certificate:Certificate  mta-sts-site-group-0-cert  [mta-sts-site-group-0]",
+    );
     const md = mtasts(["plan", "--stack", "example", "--format", "markdown"]).stdout;
     expect(md).toContain("| domain | mode | DNS | policy id | served by |");
-    expect(md).toContain(`| example.org | enforce | cloudflare | \`${plan.domains[1].policy.id}\` | group 0 |`);
+    expect(md).toContain(
+      `| example.org | enforce | cloudflare | \`${plan.domains[1].policy.id}\` | group 0 |`,
+    );
     expect(md).toContain("### Policy pack\n\nNo violations.");
     expect(text).toContain("Policy pack: no violations");
   });
@@ -113,15 +155,21 @@ describe("mtasts plan errors", () => {
   });
 
   it("stops on an invalid config with one line per problem, exit 1, nothing planned", () => {
-    const bad = exampleText.replace("mx: [mx.example.org]", 'mx: ["mx.*.example.org"]').replace("maxAge: 86400", "maxAge: 0");
+    const bad = exampleText
+      .replace("mx: [mx.example.org]", 'mx: ["mx.*.example.org"]')
+      .replace("maxAge: 86400", "maxAge: 0");
     const dir = tempProject(bad);
     dirs.push(dir);
     const res = mtasts(["plan", "--stack", "example", "--dir", dir]);
     expect(res.code).toBe(1);
     expect(res.stdout).toBe("");
     expect(res.stderr).toContain("invalid stack config (2 problems)");
-    expect(res.stderr).toContain("mta-sts:domains[0] (example.com).maxAge: must be within 1..31557600 seconds");
-    expect(res.stderr).toContain('mta-sts:domains[1] (example.org).mx[0]: "mx.*.example.org" has a wildcard that is not the whole leftmost label');
+    expect(res.stderr).toContain(
+      "mta-sts:domains[0] (example.com).maxAge: must be within 1..31557600 seconds",
+    );
+    expect(res.stderr).toContain(
+      'mta-sts:domains[1] (example.org).mx[0]: "mx.*.example.org" has a wildcard that is not the whole leftmost label',
+    );
   });
 
   it("is a usage error (exit 2) to name a missing stack, an unknown format or a missing ref", () => {
@@ -143,14 +191,30 @@ describe("mtasts plan --diff", () => {
     git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".");
     git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "base");
     const changed = exampleText
-      .replace('mx: [mx1.example.com, "*.mail.example.net"]', 'mx: [mx1.example.com, mx2.example.com, "*.mail.example.net"]')
-      .replace("  mta-sts:hosting:", "    - domain: example.info\n      dns: { provider: route53, zoneId: Z0123456789ABD }\n      mx: [mx.example.info]\n      rua: [\"mailto:tls@example.info\"]\n  mta-sts:hosting:")
+      .replace(
+        'mx: [mx1.example.com, "*.mail.example.net"]',
+        'mx: [mx1.example.com, mx2.example.com, "*.mail.example.net"]',
+      )
+      .replace(
+        "  mta-sts:hosting:",
+        '    - domain: example.info\n      dns: { provider: route53, zoneId: Z0123456789ABD }\n      mx: [mx.example.info]\n      rua: ["mailto:tls@example.info"]\n  mta-sts:hosting:',
+      )
       .replace('      rua: ["mailto:tls@example.net"]\n', "");
     fs.writeFileSync(path.join(dir, "Pulumi.example.yaml"), changed);
   });
 
   it("lists the DNS records added, removed and changed against the ref", () => {
-    const res = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "json", "--diff", "HEAD"]);
+    const res = mtasts([
+      "plan",
+      "--stack",
+      "example",
+      "--dir",
+      dir,
+      "--format",
+      "json",
+      "--diff",
+      "HEAD",
+    ]);
     expect(res.stderr).toBe("");
     const plan: Plan = JSON.parse(res.stdout);
     expect(plan.version).toBe(2);
@@ -158,44 +222,97 @@ describe("mtasts plan --diff", () => {
     expect(diff.base).toBe("HEAD");
     expect(diff.newStack).toBe(false);
     expect(diff.records.added.map((r) => `${r.name} ${r.type}`).sort()).toEqual(
-      ["_mta-sts.example.info TXT", "_smtp._tls.example.info TXT", "mta-sts.example.info A", "mta-sts.example.info AAAA", "(known after deploy) CNAME"].sort(),
+      [
+        "_mta-sts.example.info TXT",
+        "_smtp._tls.example.info TXT",
+        "mta-sts.example.info A",
+        "mta-sts.example.info AAAA",
+        "(known after deploy) CNAME",
+      ].sort(),
     );
-    expect(diff.records.added.find((r) => r.type === "TXT")).toMatchObject({ provider: "route53", zone: "Z0123456789ABD", domain: "example.info", ttl: 300 });
+    expect(diff.records.added.find((r) => r.type === "TXT")).toMatchObject({
+      provider: "route53",
+      zone: "Z0123456789ABD",
+      domain: "example.info",
+      ttl: 300,
+    });
     // example.net keeps a _smtp._tls record (the receiver's addresses); only its own rua goes
     expect(diff.records.removed).toEqual([]);
     const changed = diff.records.changed;
-    expect(changed.map((c) => `${c.name} ${c.type}`)).toEqual(["_mta-sts.example.com TXT", "_smtp._tls.example.net TXT"]);
+    expect(changed.map((c) => `${c.name} ${c.type}`)).toEqual([
+      "_mta-sts.example.com TXT",
+      "_smtp._tls.example.net TXT",
+    ]);
     expect(changed[0].fields).toEqual(["values"]);
     expect(changed[0].before.values[0]).not.toBe(changed[0].after.values[0]);
     expect(changed[0].after.values[0]).toBe(`v=STSv1; id=${plan.domains[0].policy.id};`);
     expect(changed[1]).toMatchObject({
-      before: { values: ["v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt"], provider: "manual", zone: null },
-      after: { values: ["v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt"] },
+      before: {
+        values: [
+          "v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt",
+        ],
+        provider: "manual",
+        zone: null,
+      },
+      after: {
+        values: [
+          "v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt",
+        ],
+      },
     });
     expect(diff.policies.map((p) => [p.domain, p.before?.mx, p.after?.mx])).toEqual([
-      ["example.com", ["*.mail.example.net", "mx1.example.com"], ["*.mail.example.net", "mx1.example.com", "mx2.example.com"]],
+      [
+        "example.com",
+        ["*.mail.example.net", "mx1.example.com"],
+        ["*.mail.example.net", "mx1.example.com", "mx2.example.com"],
+      ],
       ["example.info", undefined, ["mx.example.info"]],
     ]);
   });
 
   it("renders the diff for a pull request comment in markdown", () => {
-    const md = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "markdown", "--diff", "HEAD"]).stdout;
-    expect(md.startsWith("<!-- mtasts-plan: stack example -->\n## MTA-STS plan: stack `example` against `HEAD`")).toBe(true);
+    const md = mtasts([
+      "plan",
+      "--stack",
+      "example",
+      "--dir",
+      dir,
+      "--format",
+      "markdown",
+      "--diff",
+      "HEAD",
+    ]).stdout;
+    expect(
+      md.startsWith(
+        "<!-- mtasts-plan: stack example -->\n## MTA-STS plan: stack `example` against `HEAD`",
+      ),
+    ).toBe(true);
     expect(md).toContain("### DNS record changes (2 changed, 5 added, 0 removed)");
     expect(md).toContain('+ _mta-sts.example.info. 300 IN TXT "v=STSv1; id=');
-    expect(md).toContain('- _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt" ; manual DNS: change by hand');
-    expect(md).toContain('+ _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt" ; manual DNS: change by hand');
+    expect(md).toContain(
+      '- _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt" ; manual DNS: change by hand',
+    );
+    expect(md).toContain(
+      '+ _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt" ; manual DNS: change by hand',
+    );
     expect(md).toContain("+ mx: mx2.example.com");
   });
 
   it("treats a stack file that did not exist at the ref as all new, and says so", () => {
     fs.copyFileSync(path.join(dir, "Pulumi.example.yaml"), path.join(dir, "Pulumi.other.yaml"));
-    const other = JSON.parse(mtasts(["plan", "--stack", "other", "--dir", dir, "--format", "json", "--diff", "HEAD"]).stdout) as Plan;
+    const other = JSON.parse(
+      mtasts(["plan", "--stack", "other", "--dir", dir, "--format", "json", "--diff", "HEAD"])
+        .stdout,
+    ) as Plan;
     expect(other.diff!.newStack).toBe(true);
     expect(other.diff!.records.removed).toEqual([]);
-    expect(other.diff!.records.added).toHaveLength(other.domains.flatMap((d) => d.records).length + other.receiverRecords.length);
+    expect(other.diff!.records.added).toHaveLength(
+      other.domains.flatMap((d) => d.records).length + other.receiverRecords.length,
+    );
     expect(other.diff!.resources.create).toHaveLength(other.totals.cloudResources);
     const text = mtasts(["plan", "--stack", "other", "--dir", dir, "--diff", "HEAD"]).stdout;
-    expect(text).toContain("Pulumi.other.yaml does not exist at HEAD: a new stack, so everything is added");
+    expect(text).toContain(
+      "Pulumi.other.yaml does not exist at HEAD: a new stack, so everything is added",
+    );
   });
 });

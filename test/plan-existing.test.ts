@@ -15,7 +15,11 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-existing-"));
 // async: the DNS server runs in this process, so the CLI must not block it
 function plan(args: string[]) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, "plan", "--dir", dir, "--existing", "--resolver", dns.address, ...args], { env: { ...process.env, CI: "true" } });
+    const child = spawn(
+      process.execPath,
+      [bin, "plan", "--dir", dir, "--existing", "--resolver", dns.address, ...args],
+      { env: { ...process.env, CI: "true" } },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -38,7 +42,10 @@ beforeAll(async () => {
     "_mta-sts.taken.test": { TXT: [["v=STSv1; id=20240101"]] },
     "taken.test": { CAA: [[0, "issue", "letsencrypt.org"]] },
   });
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
+  );
   fs.writeFileSync(path.join(dir, "Pulumi.taken.yaml"), stack("taken.test"));
   fs.writeFileSync(path.join(dir, "Pulumi.clean.yaml"), stack("clean.test"));
 });
@@ -51,13 +58,23 @@ describe("mtasts plan --existing", () => {
   it("names each existing record and the CAA that forbids Amazon, with the fix, and exits 1", async () => {
     const r = await plan(["--stack", "taken", "--format", "json"]);
     expect(r.code).toBe(1);
-    const violations = JSON.parse(r.stdout).violations as { policy: string; resource: string; level: string; message: string; remediation: string }[];
+    const violations = JSON.parse(r.stdout).violations as {
+      policy: string;
+      resource: string;
+      level: string;
+      message: string;
+      remediation: string;
+    }[];
     expect(violations.find((v) => v.policy === "existing-sts-record")).toMatchObject({
       resource: "_mta-sts.taken.test",
       level: "mandatory",
-      remediation: "set adopt: true on mta-sts:domains[0] (taken.test) to let the stack overwrite it, or delete it",
+      remediation:
+        "set adopt: true on mta-sts:domains[0] (taken.test) to let the stack overwrite it, or delete it",
     });
-    expect(violations.find((v) => v.policy === "existing-caa")).toMatchObject({ level: "mandatory", remediation: expect.stringContaining('0 issue "amazon.com"') });
+    expect(violations.find((v) => v.policy === "existing-caa")).toMatchObject({
+      level: "mandatory",
+      remediation: expect.stringContaining('0 issue "amazon.com"'),
+    });
     expect(r.stderr).toContain("mandatory policy violation(s)");
   });
 

@@ -16,7 +16,17 @@ const GITHUB_LIMIT = 65_536;
 function domain(i: number, mx = `mx1.d${i}.example.com`, mode = "testing"): PlanDomain {
   const text = `version: STSv1\r\nmode: ${mode}\r\nmx: ${mx}\r\nmax_age: 86400\r\n`;
   const id = createHash("sha256").update(text).digest("hex").slice(0, 32);
-  const rec = (name: string, type: string, value: string, purpose: string) => ({ name, type, ttl: 300, values: [value], managedBy: "route53" as const, purpose, alias: false, known: true, zone: "Z0123456789ABC" });
+  const rec = (name: string, type: string, value: string, purpose: string) => ({
+    name,
+    type,
+    ttl: 300,
+    values: [value],
+    managedBy: "route53" as const,
+    purpose,
+    alias: false,
+    known: true,
+    zone: "Z0123456789ABC",
+  });
   return {
     domain: `d${i}.example.com`,
     mode,
@@ -25,8 +35,18 @@ function domain(i: number, mx = `mx1.d${i}.example.com`, mode = "testing"): Plan
     policy: { id, text, url: `https://mta-sts.d${i}.example.com/.well-known/mta-sts.txt` },
     records: [
       rec(`_mta-sts.d${i}.example.com`, "TXT", `v=STSv1; id=${id};`, "MTA-STS policy id"),
-      rec(`_smtp._tls.d${i}.example.com`, "TXT", `v=TLSRPTv1; rua=mailto:tlsrpt@d${i}.example.com`, "TLS-RPT reporting addresses"),
-      rec(`mta-sts.d${i}.example.com`, "CNAME", "(known after deploy)", "policy host -> CloudFront"),
+      rec(
+        `_smtp._tls.d${i}.example.com`,
+        "TXT",
+        `v=TLSRPTv1; rua=mailto:tlsrpt@d${i}.example.com`,
+        "TLS-RPT reporting addresses",
+      ),
+      rec(
+        `mta-sts.d${i}.example.com`,
+        "CNAME",
+        "(known after deploy)",
+        "policy host -> CloudFront",
+      ),
     ],
     resourceCount: 5,
     mxCheck: { status: "not-run", message: "" },
@@ -40,7 +60,14 @@ function fleet(n: number, change: (i: number) => PlanDomain = domain): Plan {
     stack: "big",
     domains,
     resources: domains.flatMap((d) => [
-      { type: "aws:route53/record:Record", name: `mta-sts-${d.domain}-dns-sts-txt`, urn: `urn:pulumi:big::mta-sts::aws:route53/record:Record::mta-sts-${d.domain}-dns-sts-txt`, custom: true, domain: d.domain, inputs: { zoneId: "Z0123456789ABC", records: d.records[0].values } },
+      {
+        type: "aws:route53/record:Record",
+        name: `mta-sts-${d.domain}-dns-sts-txt`,
+        urn: `urn:pulumi:big::mta-sts::aws:route53/record:Record::mta-sts-${d.domain}-dns-sts-txt`,
+        custom: true,
+        domain: d.domain,
+        inputs: { zoneId: "Z0123456789ABC", records: d.records[0].values },
+      },
     ]),
     groups: [],
     receiverRecords: [],
@@ -61,17 +88,33 @@ describe("the markdown renderer at 10,000 domains (made-up plans)", () => {
   const before = fleet(10_000);
 
   it("one changed MX: the summary, the policy change in words and the record change come first; 9,999 unchanged domains collapsed, then cut", () => {
-    const after = fleet(10_000, (i) => (i === 4321 ? domain(i, "mx3.d4321.example.com") : domain(i)));
-    after.diff = diffPlans("origin/main", { plan: before, version: PLAN_VERSION }, after, { commit: "0123456789abcdef" });
-    const md = renderMarkdown(after, { fullPlanUrl: "https://github.com/acme/dns/actions/runs/1#artifacts" });
+    const after = fleet(10_000, (i) =>
+      i === 4321 ? domain(i, "mx3.d4321.example.com") : domain(i),
+    );
+    after.diff = diffPlans("origin/main", { plan: before, version: PLAN_VERSION }, after, {
+      commit: "0123456789abcdef",
+    });
+    const md = renderMarkdown(after, {
+      fullPlanUrl: "https://github.com/acme/dns/actions/runs/1#artifacts",
+    });
     console.log(`markdown, 10,000 domains, one changed MX: ${md.length} characters`);
     expectWellFormed(md);
-    expect(md.startsWith(`${commentMarker("big")}\n## MTA-STS plan: stack \`big\` against \`origin/main\``)).toBe(true);
-    expect(md).toContain("**Changes against origin/main (0123456789ab): 1 record changed, 0 added, 0 removed; 1 policy changed; resources: 0 to create, 1 to update, 0 to replace, 0 to delete**");
-    expect(md).toMatch(/```diff\nd4321\.example\.com: mx changed \(id \w+ -> \w+\)\n- mx: mx1\.d4321\.example\.com\n\+ mx: mx3\.d4321\.example\.com\n```/);
+    expect(
+      md.startsWith(
+        `${commentMarker("big")}\n## MTA-STS plan: stack \`big\` against \`origin/main\``,
+      ),
+    ).toBe(true);
+    expect(md).toContain(
+      "**Changes against origin/main (0123456789ab): 1 record changed, 0 added, 0 removed; 1 policy changed; resources: 0 to create, 1 to update, 0 to replace, 0 to delete**",
+    );
+    expect(md).toMatch(
+      /```diff\nd4321\.example\.com: mx changed \(id \w+ -> \w+\)\n- mx: mx1\.d4321\.example\.com\n\+ mx: mx3\.d4321\.example\.com\n```/,
+    );
     expect(md).toContain("~ _mta-sts.d4321.example.com TXT: value");
     expect(md).toContain("<summary>9,999 unchanged domains</summary>");
-    expect(md).toMatch(/\*\*Cut to fit a pull request comment:\*\* [\d,]+ more lines \([\d,]+ characters\) are left out\. The full plan: https:\/\/github\.com\/acme\/dns\/actions\/runs\/1#artifacts\n/);
+    expect(md).toMatch(
+      /\*\*Cut to fit a pull request comment:\*\* [\d,]+ more lines \([\d,]+ characters\) are left out\. The full plan: https:\/\/github\.com\/acme\/dns\/actions\/runs\/1#artifacts\n/,
+    );
     expect(md.indexOf("- mx: mx1.d4321")).toBeLessThan(md.indexOf("unchanged domains"));
   });
 
@@ -81,9 +124,13 @@ describe("the markdown renderer at 10,000 domains (made-up plans)", () => {
     const md = renderMarkdown(after);
     console.log(`markdown, 10,000 domains, all changed: ${md.length} characters`);
     expectWellFormed(md);
-    expect(md).toContain("**Changes against origin/main: 10,000 records changed, 0 added, 0 removed; 10,000 policies changed;");
+    expect(md).toContain(
+      "**Changes against origin/main: 10,000 records changed, 0 added, 0 removed; 10,000 policies changed;",
+    );
     expect(md).toContain("d0.example.com: mode testing -> enforce");
-    expect(md).toMatch(/left out\. The full plan: `mtasts plan --stack big --diff origin\/main` \(text\) or `--format json`\.\n/);
+    expect(md).toMatch(
+      /left out\. The full plan: `mtasts plan --stack big --diff origin\/main` \(text\) or `--format json`\.\n/,
+    );
   });
 
   it("without --diff: the plan alone is cut the same way", () => {
@@ -125,18 +172,36 @@ describe("mtasts plan --format markdown --diff at 1,000 domains (the real bin)",
     );
 
   it("one changed MX: under 65,536 characters, with the old and new mx lines", () => {
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
+    );
     fs.writeFileSync(path.join(dir, "Pulumi.big.yaml"), stack("mx1.d500.example.com"));
     const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
     git("init", "-q");
     git("add", ".");
     git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "base");
     fs.writeFileSync(path.join(dir, "Pulumi.big.yaml"), stack("mx2.d500.example.com"));
-    const res = spawnSync(process.execPath, [path.join(root, "bin", "mtasts.cjs"), "plan", "--stack", "big", "--dir", dir, "--format", "markdown", "--diff", "HEAD"], {
-      encoding: "utf8",
-      maxBuffer: 1 << 30,
-      env: { ...process.env, CI: "true", MTASTS_BASE_CACHE: path.join(dir, ".cache") },
-    });
+    const res = spawnSync(
+      process.execPath,
+      [
+        path.join(root, "bin", "mtasts.cjs"),
+        "plan",
+        "--stack",
+        "big",
+        "--dir",
+        dir,
+        "--format",
+        "markdown",
+        "--diff",
+        "HEAD",
+      ],
+      {
+        encoding: "utf8",
+        maxBuffer: 1 << 30,
+        env: { ...process.env, CI: "true", MTASTS_BASE_CACHE: path.join(dir, ".cache") },
+      },
+    );
     expect(res.stderr).toBe("");
     expect(res.status).toBe(0);
     const md = res.stdout;
@@ -144,7 +209,9 @@ describe("mtasts plan --format markdown --diff at 1,000 domains (the real bin)",
     expect(md.length).toBeLessThan(GITHUB_LIMIT);
     expectWellFormed(md);
     expect(md).toContain("- mx: mx1.d500.example.com\n+ mx: mx2.d500.example.com\n");
-    expect(md).toContain("1 record changed, 0 added, 0 removed; 1 policy changed; resources: 0 to create, 2 to update, 0 to replace, 0 to delete");
+    expect(md).toContain(
+      "1 record changed, 0 added, 0 removed; 1 policy changed; resources: 0 to create, 2 to update, 0 to replace, 0 to delete",
+    );
     expect(md).toContain("<summary>999 unchanged domains</summary>");
   }, 600_000);
 });

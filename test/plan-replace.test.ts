@@ -14,24 +14,68 @@ const root = path.resolve(__dirname, "..");
 
 /** What the providers' sources mark ForceNew / RequiresReplace, as the table must say it. */
 const PROVIDER_SAYS: Record<string, { file: string; inputs: string[] }> = {
-  "aws:acm/certificate:Certificate": { file: "internal/service/acm/certificate.go", inputs: ["domainName", "subjectAlternativeNames", "keyAlgorithm", "validationMethod", "validationOptions", "certificateAuthorityArn"] },
-  "aws:acm/certificateValidation:CertificateValidation": { file: "internal/service/acm/certificate_validation.go", inputs: ["certificateArn", "validationRecordFqdns"] },
-  "aws:route53/record:Record": { file: "internal/service/route53/record.go", inputs: ["zoneId", "name"] },
-  "cloudflare:index/dnsRecord:DnsRecord": { file: "internal/services/dns_record/schema.go", inputs: ["zoneId"] },
-  "aws:s3/bucketObjectv2:BucketObjectv2": { file: "internal/service/s3/object.go", inputs: ["bucket", "key"] },
-  "aws:s3/bucket:Bucket": { file: "internal/service/s3/bucket.go", inputs: ["bucket", "bucketPrefix"] },
-  "aws:cloudfront/distributionTenant:DistributionTenant": { file: "internal/service/cloudfront/distribution_tenant.go", inputs: ["distributionId"] },
+  "aws:acm/certificate:Certificate": {
+    file: "internal/service/acm/certificate.go",
+    inputs: [
+      "domainName",
+      "subjectAlternativeNames",
+      "keyAlgorithm",
+      "validationMethod",
+      "validationOptions",
+      "certificateAuthorityArn",
+    ],
+  },
+  "aws:acm/certificateValidation:CertificateValidation": {
+    file: "internal/service/acm/certificate_validation.go",
+    inputs: ["certificateArn", "validationRecordFqdns"],
+  },
+  "aws:route53/record:Record": {
+    file: "internal/service/route53/record.go",
+    inputs: ["zoneId", "name"],
+  },
+  "cloudflare:index/dnsRecord:DnsRecord": {
+    file: "internal/services/dns_record/schema.go",
+    inputs: ["zoneId"],
+  },
+  "aws:s3/bucketObjectv2:BucketObjectv2": {
+    file: "internal/service/s3/object.go",
+    inputs: ["bucket", "key"],
+  },
+  "aws:s3/bucket:Bucket": {
+    file: "internal/service/s3/bucket.go",
+    inputs: ["bucket", "bucketPrefix"],
+  },
+  "aws:cloudfront/distributionTenant:DistributionTenant": {
+    file: "internal/service/cloudfront/distribution_tenant.go",
+    inputs: ["distributionId"],
+  },
 };
 
 /** The example stack in mode tenants: the tenant layout's types are declared there. */
 function tenantPlan(): Plan {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-replace-"));
   try {
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
+    );
     const example = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.example.yaml"), "utf8"));
     example.config["mta-sts:hosting"] = { mode: "tenants" };
     fs.writeFileSync(path.join(dir, "Pulumi.t.yaml"), YAML.stringify(example));
-    const res = spawnSync(process.execPath, [path.join(root, "bin", "mtasts.cjs"), "plan", "--stack", "t", "--dir", dir, "--format", "json"], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+    const res = spawnSync(
+      process.execPath,
+      [
+        path.join(root, "bin", "mtasts.cjs"),
+        "plan",
+        "--stack",
+        "t",
+        "--dir",
+        dir,
+        "--format",
+        "json",
+      ],
+      { encoding: "utf8", env: { ...process.env, CI: "true" } },
+    );
     return JSON.parse(res.stdout);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -42,7 +86,11 @@ describe("the replace-forcing inputs table", () => {
   let plan: Plan;
   let tenants: Plan;
   beforeAll(() => {
-    const res = spawnSync(process.execPath, [path.join(root, "bin", "mtasts.cjs"), "plan", "--stack", "example", "--format", "json"], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+    const res = spawnSync(
+      process.execPath,
+      [path.join(root, "bin", "mtasts.cjs"), "plan", "--stack", "example", "--format", "json"],
+      { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } },
+    );
     plan = JSON.parse(res.stdout);
     tenants = tenantPlan();
   }, 120_000);
@@ -62,15 +110,33 @@ describe("the replace-forcing inputs table", () => {
 
   it("covers resource types the program declares, under the input names it records", () => {
     const declared = new Map<string, PlanResource>();
-    for (const r of [...plan.resources, ...tenants.resources]) if (r.custom && !declared.has(r.type)) declared.set(r.type, r);
+    for (const r of [...plan.resources, ...tenants.resources])
+      if (r.custom && !declared.has(r.type)) declared.set(r.type, r);
     for (const type of Object.keys(REPLACE_ON)) expect(declared.has(type), type).toBe(true);
     const inputsOf = (type: string) => Object.keys(declared.get(type)!.inputs ?? {});
-    expect(inputsOf("aws:acm/certificate:Certificate")).toEqual(expect.arrayContaining(["domainName", "subjectAlternativeNames", "validationMethod", "region"]));
-    expect(inputsOf("aws:acm/certificateValidation:CertificateValidation")).toEqual(expect.arrayContaining(["certificateArn"]));
-    expect(inputsOf("aws:route53/record:Record")).toEqual(expect.arrayContaining(["zoneId", "name"]));
-    expect(inputsOf("cloudflare:index/dnsRecord:DnsRecord")).toEqual(expect.arrayContaining(["zoneId"]));
-    expect(inputsOf("aws:s3/bucketObjectv2:BucketObjectv2")).toEqual(expect.arrayContaining(["bucket", "key"]));
-    expect(inputsOf("aws:cloudfront/distributionTenant:DistributionTenant")).toEqual(expect.arrayContaining(["distributionId"]));
+    expect(inputsOf("aws:acm/certificate:Certificate")).toEqual(
+      expect.arrayContaining([
+        "domainName",
+        "subjectAlternativeNames",
+        "validationMethod",
+        "region",
+      ]),
+    );
+    expect(inputsOf("aws:acm/certificateValidation:CertificateValidation")).toEqual(
+      expect.arrayContaining(["certificateArn"]),
+    );
+    expect(inputsOf("aws:route53/record:Record")).toEqual(
+      expect.arrayContaining(["zoneId", "name"]),
+    );
+    expect(inputsOf("cloudflare:index/dnsRecord:DnsRecord")).toEqual(
+      expect.arrayContaining(["zoneId"]),
+    );
+    expect(inputsOf("aws:s3/bucketObjectv2:BucketObjectv2")).toEqual(
+      expect.arrayContaining(["bucket", "key"]),
+    );
+    expect(inputsOf("aws:cloudfront/distributionTenant:DistributionTenant")).toEqual(
+      expect.arrayContaining(["distributionId"]),
+    );
   });
 
   it("keeps long inputs (Lambda bundles, policies) as a digest that still changes with them", () => {
@@ -82,11 +148,19 @@ describe("the replace-forcing inputs table", () => {
   it("picks the replace-forcing inputs among the changed ones", () => {
     expect(replacingInputs("aws:route53/record:Record", ["records", "ttl"])).toEqual([]);
     expect(replacingInputs("aws:route53/record:Record", ["ttl", "zoneId"])).toEqual(["zoneId"]);
-    expect(replacingInputs("aws:cloudfront/distribution:Distribution", ["aliases", "viewerCertificate"])).toEqual([]);
+    expect(
+      replacingInputs("aws:cloudfront/distribution:Distribution", ["aliases", "viewerCertificate"]),
+    ).toEqual([]);
   });
 });
 
-const resource = (type: string, name: string, inputs: Record<string, unknown>): PlanResource => ({ type, name, urn: `urn:pulumi:s::p::${type}::${name}`, custom: true, inputs });
+const resource = (type: string, name: string, inputs: Record<string, unknown>): PlanResource => ({
+  type,
+  name,
+  urn: `urn:pulumi:s::p::${type}::${name}`,
+  custom: true,
+  inputs,
+});
 const planOf = (resources: PlanResource[]): Plan => ({
   version: PLAN_VERSION,
   stack: "s",
@@ -100,16 +174,45 @@ const planOf = (resources: PlanResource[]): Plan => ({
 });
 
 describe("resource effects by URN", () => {
-  const cert = (sans: string[]) => resource("aws:acm/certificate:Certificate", "g0-cert", { domainName: "mta-sts.a.test", subjectAlternativeNames: sans, validationMethod: "DNS", region: "us-east-1" });
-  const txt = (zoneId: string, ttl: number) => resource("aws:route53/record:Record", "a-txt", { zoneId, name: "_mta-sts.a.test", type: "TXT", ttl, records: ["v=STSv1; id=1;"] });
-  const cdn = (aliases: string[]) => resource("aws:cloudfront/distribution:Distribution", "g0-cdn", { aliases });
+  const cert = (sans: string[]) =>
+    resource("aws:acm/certificate:Certificate", "g0-cert", {
+      domainName: "mta-sts.a.test",
+      subjectAlternativeNames: sans,
+      validationMethod: "DNS",
+      region: "us-east-1",
+    });
+  const txt = (zoneId: string, ttl: number) =>
+    resource("aws:route53/record:Record", "a-txt", {
+      zoneId,
+      name: "_mta-sts.a.test",
+      type: "TXT",
+      ttl,
+      records: ["v=STSv1; id=1;"],
+    });
+  const cdn = (aliases: string[]) =>
+    resource("aws:cloudfront/distribution:Distribution", "g0-cdn", { aliases });
 
   it("replace with the input and what changed in it; update with the inputs; create and delete", () => {
-    const before = planOf([cert(["mta-sts.b.test"]), txt("Z1", 300), cdn(["mta-sts.a.test"]), resource("aws:s3/bucket:Bucket", "gone", {})]);
-    const after = planOf([cert(["mta-sts.b.test", "mta-sts.c.test"]), txt("Z1", 900), cdn(["mta-sts.a.test", "mta-sts.c.test"]), resource("aws:s3/bucket:Bucket", "new", {})]);
+    const before = planOf([
+      cert(["mta-sts.b.test"]),
+      txt("Z1", 300),
+      cdn(["mta-sts.a.test"]),
+      resource("aws:s3/bucket:Bucket", "gone", {}),
+    ]);
+    const after = planOf([
+      cert(["mta-sts.b.test", "mta-sts.c.test"]),
+      txt("Z1", 900),
+      cdn(["mta-sts.a.test", "mta-sts.c.test"]),
+      resource("aws:s3/bucket:Bucket", "new", {}),
+    ]);
     const r = diffPlans("main", { plan: before, version: PLAN_VERSION }, after).resources;
     expect(r.replace).toEqual([
-      expect.objectContaining({ name: "g0-cert", inputs: ["subjectAlternativeNames"], reason: "subjectAlternativeNames + mta-sts.c.test: the provider replaces a certificate when subjectAlternativeNames changes" }),
+      expect.objectContaining({
+        name: "g0-cert",
+        inputs: ["subjectAlternativeNames"],
+        reason:
+          "subjectAlternativeNames + mta-sts.c.test: the provider replaces a certificate when subjectAlternativeNames changes",
+      }),
     ]);
     expect(r.update.map((u) => [u.name, u.inputs])).toEqual([
       ["a-txt", ["ttl"]],
@@ -117,12 +220,20 @@ describe("resource effects by URN", () => {
     ]);
     expect(r.create.map((c) => c.name)).toEqual(["new"]);
     expect(r.delete.map((c) => c.name)).toEqual(["gone"]);
-    const moved = diffPlans("main", { plan: planOf([txt("Z1", 300)]), version: PLAN_VERSION }, planOf([txt("Z2", 300)])).resources;
-    expect(moved.replace[0].reason).toBe("zoneId Z1 -> Z2: the provider replaces a Route53 record when zoneId changes");
+    const moved = diffPlans(
+      "main",
+      { plan: planOf([txt("Z1", 300)]), version: PLAN_VERSION },
+      planOf([txt("Z2", 300)]),
+    ).resources;
+    expect(moved.replace[0].reason).toBe(
+      "zoneId Z1 -> Z2: the provider replaces a Route53 record when zoneId changes",
+    );
   });
 
   it("says input changes in words", () => {
-    expect(inputChange("subjectAlternativeNames", ["a", "b"], ["b", "c"])).toBe("subjectAlternativeNames + c, - a");
+    expect(inputChange("subjectAlternativeNames", ["a", "b"], ["b", "c"])).toBe(
+      "subjectAlternativeNames + c, - a",
+    );
     expect(inputChange("aliases", ["a", "b"], ["b", "a"])).toBe("aliases reordered");
     expect(inputChange("ttl", undefined, 300)).toBe("ttl set to 300");
     expect(inputChange("ttl", 300, undefined)).toBe("ttl unset (was 300)");
@@ -131,19 +242,39 @@ describe("resource effects by URN", () => {
 
 describe("reading the base's plan", () => {
   it("reads a plan without a version (version 1) and says what it cannot compare", () => {
-    const v1 = { stack: "s", domains: [], resources: [{ type: "aws:s3/bucket:Bucket", name: "b", custom: true }], groups: [], receiverRecords: [], totals: {}, violations: [], policyNotRun: [] };
+    const v1 = {
+      stack: "s",
+      domains: [],
+      resources: [{ type: "aws:s3/bucket:Bucket", name: "b", custom: true }],
+      groups: [],
+      receiverRecords: [],
+      totals: {},
+      violations: [],
+      policyNotRun: [],
+    };
     const base = readBasePlan(JSON.stringify(v1));
     expect(base.version).toBe(1);
-    const after = planOf([resource("aws:s3/bucket:Bucket", "b", { bucket: "x" }), resource("aws:s3/bucket:Bucket", "c", {})]);
+    const after = planOf([
+      resource("aws:s3/bucket:Bucket", "b", { bucket: "x" }),
+      resource("aws:s3/bucket:Bucket", "c", {}),
+    ]);
     const diff = diffPlans("main", base, after);
     expect(diff.resources.create.map((r) => r.name)).toEqual(["c"]);
     expect(diff.resources.update).toEqual([]);
-    expect(diff.notes[0]).toMatch(/^the base was planned by an mtasts whose plan has no version \(plan version 1\): .* zone changes and resource updates and replacements are not shown against main/);
+    expect(diff.notes[0]).toMatch(
+      /^the base was planned by an mtasts whose plan has no version \(plan version 1\): .* zone changes and resource updates and replacements are not shown against main/,
+    );
   });
 
   it("refuses, in one line, what it cannot read", () => {
     expect(() => readBasePlan("Usage: mtasts [options]")).toThrow(BaseUnreadable);
-    expect(() => readBasePlan(JSON.stringify({ stack: "s" }))).toThrow(/its plan has no domains and resources/);
-    expect(() => readBasePlan(JSON.stringify({ version: PLAN_VERSION + 1, domains: [], resources: [] }))).toThrow(`its plan is version ${PLAN_VERSION + 1}, newer than this mtasts reads (${PLAN_VERSION})`);
+    expect(() => readBasePlan(JSON.stringify({ stack: "s" }))).toThrow(
+      /its plan has no domains and resources/,
+    );
+    expect(() =>
+      readBasePlan(JSON.stringify({ version: PLAN_VERSION + 1, domains: [], resources: [] })),
+    ).toThrow(
+      `its plan is version ${PLAN_VERSION + 1}, newer than this mtasts reads (${PLAN_VERSION})`,
+    );
   });
 });

@@ -16,8 +16,16 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 function project(hosting: Record<string, unknown>, domains: unknown[]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-sdk-patches-"));
   dirs.push(dir);
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
-  fs.writeFileSync(path.join(dir, "Pulumi.s.yaml"), YAML.stringify({ config: { "aws:region": "eu-west-1", "mta-sts:hosting": hosting, "mta-sts:domains": domains } }));
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
+  );
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.s.yaml"),
+    YAML.stringify({
+      config: { "aws:region": "eu-west-1", "mta-sts:hosting": hosting, "mta-sts:domains": domains },
+    }),
+  );
   return dir;
 }
 
@@ -25,14 +33,35 @@ function plan(dir: string, format: string, unpatched: boolean) {
   const env: NodeJS.ProcessEnv = { ...process.env, MTASTS_TODAY: "2026-01-10" };
   if (unpatched) env.MTASTS_PLAN_UNPATCHED = "1";
   else delete env.MTASTS_PLAN_UNPATCHED;
-  const res = spawnSync(process.execPath, [bin, "plan", "--stack", "s", "--dir", dir, "--format", format], { encoding: "utf8", env });
+  const res = spawnSync(
+    process.execPath,
+    [bin, "plan", "--stack", "s", "--dir", dir, "--format", format],
+    { encoding: "utf8", env },
+  );
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
 const domains = [
-  { domain: "a.example", dns: { provider: "route53", zoneId: "Z0123456789ABC" }, mx: ["mx.a.example"], mode: "enforce", rua: ["mailto:r@a.example"] },
-  { domain: "b.example", dns: { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" }, mx: ["*.mail.b.example"], mode: "testing" },
-  { domain: "c.example", dns: { provider: "manual" }, mx: ["mx.c.example"], mode: "testing", maxAge: 3600 },
+  {
+    domain: "a.example",
+    dns: { provider: "route53", zoneId: "Z0123456789ABC" },
+    mx: ["mx.a.example"],
+    mode: "enforce",
+    rua: ["mailto:r@a.example"],
+  },
+  {
+    domain: "b.example",
+    dns: { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" },
+    mx: ["*.mail.b.example"],
+    mode: "testing",
+  },
+  {
+    domain: "c.example",
+    dns: { provider: "manual" },
+    mx: ["mx.c.example"],
+    mode: "testing",
+    maxAge: 3600,
+  },
 ];
 
 describe("withoutSdkDiagnostics", () => {
@@ -43,9 +72,15 @@ describe("withoutSdkDiagnostics", () => {
     const limit = Error.stackTraceLimit;
     const sdk = withoutSdkDiagnostics();
     try {
-      expect([...sdk.replaced].sort()).toEqual(["callsites", "debuggablePromise", "transferProperties"]);
+      expect([...sdk.replaced].sort()).toEqual([
+        "callsites",
+        "debuggablePromise",
+        "transferProperties",
+      ]);
       expect(Error.stackTraceLimit).toBe(0);
-      expect((pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites()).toEqual([]);
+      expect((pulumi.Resource as unknown as { callsites: () => unknown[] }).callsites()).toEqual(
+        [],
+      );
     } finally {
       sdk.restore();
     }

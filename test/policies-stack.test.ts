@@ -21,7 +21,10 @@ function project(files: Record<string, string>): string {
 }
 
 function plan(args: string[]) {
-  const res = spawnSync(process.execPath, [bin, "plan", "--format", "json", ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const res = spawnSync(process.execPath, [bin, "plan", "--format", "json", ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   return { code: res.status, plan: JSON.parse(res.stdout) as Plan, stderr: res.stderr };
 }
 
@@ -33,7 +36,11 @@ describe("stacks that must pass", () => {
   });
 
   it("a generated 100-domain stack (all three DNS providers, both modes) has no mandatory violation", () => {
-    const providers = [{ provider: "route53", zoneId: "Z0123456789ABC" }, { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" }, { provider: "manual" }];
+    const providers = [
+      { provider: "route53", zoneId: "Z0123456789ABC" },
+      { provider: "cloudflare", zoneId: "023e105f4ecef8ad9ca31a8372d0c353" },
+      { provider: "manual" },
+    ];
     const domains = Array.from({ length: 100 }, (_, i) => ({
       domain: `d${i}.example.com`,
       dns: providers[i % 3],
@@ -43,7 +50,10 @@ describe("stacks that must pass", () => {
     }));
     const dir = project({
       "Pulumi.yaml": `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
-      "Pulumi.big.yaml": YAML.stringify({ config: { "aws:region": "eu-west-1", "mta-sts:domains": domains } }, { aliasDuplicateObjects: false }),
+      "Pulumi.big.yaml": YAML.stringify(
+        { config: { "aws:region": "eu-west-1", "mta-sts:domains": domains } },
+        { aliasDuplicateObjects: false },
+      ),
     });
     const r = plan(["--stack", "big", "--dir", dir]);
     expect(r.code).toBe(0);
@@ -98,18 +108,54 @@ new aws.route53.Record("bad-sts", { zoneId: "Z0123456789ABC", name: "_mta-sts.ba
 `;
 
   it("produces exactly the expected violations and exits 1", () => {
-    const dir = project({ "Pulumi.yaml": "name: bad\nruntime: nodejs\nmain: index.ts\n", "Pulumi.bad.yaml": "config: {}\n", "index.ts": program });
+    const dir = project({
+      "Pulumi.yaml": "name: bad\nruntime: nodejs\nmain: index.ts\n",
+      "Pulumi.bad.yaml": "config: {}\n",
+      "index.ts": program,
+    });
     const r = plan(["--stack", "bad", "--dir", dir]);
     expect(r.stderr).toContain("mandatory policy violation");
     expect(r.code).toBe(1);
     expect(r.plan.violations.map((v) => [v.level, v.policy, v.resource, v.message]).sort()).toEqual(
       [
-        ["mandatory", "mta-sts-certificate-us-east-1-dns", "bad-cert", "certificate for mta-sts.bad.example is in eu-west-1; CloudFront only uses us-east-1 certificates"],
-        ["mandatory", "mta-sts-id-matches-policy", "bad-sts", expect.stringContaining("announces id 20240101T000000 but the policy body in bad-policy has id")],
-        ["mandatory", "mta-sts-policy-bucket-private", "public-policies", "bucket public-policies does not block all public access (a BucketPublicAccessBlock with all four settings true)"],
-        ["mandatory", "mta-sts-policy-bucket-private", "public-policies", "bucket public-policies has no server-side encryption configuration"],
-        ["mandatory", "mta-sts-policy-bucket-private", "public-policies", 'bucket public-policies policy statement PublicRead allows Principal "*"'],
-        ["mandatory", "mta-sts-policy-host-cloudfront", "bad-cdn", "CloudFront Function redirector can answer with a redirect; senders do not follow redirects for the policy"],
+        [
+          "mandatory",
+          "mta-sts-certificate-us-east-1-dns",
+          "bad-cert",
+          "certificate for mta-sts.bad.example is in eu-west-1; CloudFront only uses us-east-1 certificates",
+        ],
+        [
+          "mandatory",
+          "mta-sts-id-matches-policy",
+          "bad-sts",
+          expect.stringContaining(
+            "announces id 20240101T000000 but the policy body in bad-policy has id",
+          ),
+        ],
+        [
+          "mandatory",
+          "mta-sts-policy-bucket-private",
+          "public-policies",
+          "bucket public-policies does not block all public access (a BucketPublicAccessBlock with all four settings true)",
+        ],
+        [
+          "mandatory",
+          "mta-sts-policy-bucket-private",
+          "public-policies",
+          "bucket public-policies has no server-side encryption configuration",
+        ],
+        [
+          "mandatory",
+          "mta-sts-policy-bucket-private",
+          "public-policies",
+          'bucket public-policies policy statement PublicRead allows Principal "*"',
+        ],
+        [
+          "mandatory",
+          "mta-sts-policy-host-cloudfront",
+          "bad-cdn",
+          "CloudFront Function redirector can answer with a redirect; senders do not follow redirects for the policy",
+        ],
       ].sort(),
     );
     for (const v of r.plan.violations) expect(v.remediation.length).toBeGreaterThan(20);

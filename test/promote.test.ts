@@ -51,7 +51,15 @@ function report(domain: string, mx: string[], org: string, day: string, successf
       "date-range": { "start-datetime": `${day}T00:00:00Z`, "end-datetime": `${day}T23:59:59Z` },
       "contact-info": `tls@${org.toLowerCase()}.com`,
       "report-id": `${org}-${domain}-${day}`,
-      policies: [{ policy: { "policy-type": "sts", "policy-string": lines, "policy-domain": domain }, summary: { "total-successful-session-count": successful, "total-failure-session-count": 0 } }],
+      policies: [
+        {
+          policy: { "policy-type": "sts", "policy-string": lines, "policy-domain": domain },
+          summary: {
+            "total-successful-session-count": successful,
+            "total-failure-session-count": 0,
+          },
+        },
+      ],
     }),
   );
 }
@@ -60,26 +68,63 @@ function promote(args: string[]) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
     execFile(
       process.execPath,
-      [path.join(root, "bin", "mtasts.cjs"), "promote", "--stack", "test", "--dir", work, "--local", "--data", data, "--resolver", dns.address, "--today", "2026-11-20", ...args],
+      [
+        path.join(root, "bin", "mtasts.cjs"),
+        "promote",
+        "--stack",
+        "test",
+        "--dir",
+        work,
+        "--local",
+        "--data",
+        data,
+        "--resolver",
+        dns.address,
+        "--today",
+        "2026-11-20",
+        ...args,
+      ],
       { encoding: "utf8" },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),
   );
 }
 
 beforeAll(async () => {
-  fs.writeFileSync(path.join(work, "Pulumi.yaml"), `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`);
+  fs.writeFileSync(
+    path.join(work, "Pulumi.yaml"),
+    `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
+  );
   fs.writeFileSync(stackFile, STACK);
   const aws = await startAwsLocal({ dataDir: data });
-  const deps = { store: new ReceiverStore({ s3: aws.s3, dynamodb: aws.dynamodb, bucket: aws.bucket, table: aws.table }), limits: DEFAULT_LIMITS, resolver: dkimResolver };
+  const deps = {
+    store: new ReceiverStore({
+      s3: aws.s3,
+      dynamodb: aws.dynamodb,
+      bucket: aws.bucket,
+      table: aws.table,
+    }),
+    limits: DEFAULT_LIMITS,
+    resolver: dkimResolver,
+  };
   // Evidence as known reporters send it: email DKIM-signed by their domains (protocol/trust.ts).
   const send = async (body: Buffer) => {
     const org = JSON.parse(body.toString())["organization-name"] as string;
-    expect((await ingestEmail(await signedReportEmail(`${org.toLowerCase()}.com`, body), deps)).outcome).toBe("counted");
+    expect(
+      (await ingestEmail(await signedReportEmail(`${org.toLowerCase()}.com`, body), deps)).outcome,
+    ).toBe("counted");
   };
   // What anyone can POST is kept and shown, never counted: 10^6 forged sessions change nothing.
   const forged = report("young.test", ["mx.young.test"], "Microsoft", "2026-11-18", 1_000_000);
-  expect((await ingestHttp({ method: "POST", contentType: "application/tlsrpt+json", body: forged }, deps)).outcome).toBe("counted");
+  expect(
+    (
+      await ingestHttp(
+        { method: "POST", contentType: "application/tlsrpt+json", body: forged },
+        deps,
+      )
+    ).outcome,
+  ).toBe("counted");
   for (const day of ["2026-11-15", "2026-11-16", "2026-11-17"]) {
     await send(report("ready.test", ["mx.ready.test"], "Google", day, 60));
     await send(report("uncovered.test", ["mx1.uncovered.test"], "Google", day, 60));
@@ -103,8 +148,11 @@ afterAll(async () => {
 describe("setEnforce", () => {
   it("adds mode: enforce under the domain line when the entry has no mode", async () => {
     const { setEnforce } = await import("../cli/stack-edit");
-    const text = "config:\n  mta-sts:domains:\n    - domain: a.test # main\n      mx: [mx.a.test]\n";
-    expect(setEnforce(text, "a.test")).toBe("config:\n  mta-sts:domains:\n    - domain: a.test # main\n      mode: enforce\n      mx: [mx.a.test]\n");
+    const text =
+      "config:\n  mta-sts:domains:\n    - domain: a.test # main\n      mx: [mx.a.test]\n";
+    expect(setEnforce(text, "a.test")).toBe(
+      "config:\n  mta-sts:domains:\n    - domain: a.test # main\n      mode: enforce\n      mx: [mx.a.test]\n",
+    );
   });
 });
 
@@ -112,13 +160,38 @@ describe("mtasts promote", () => {
   it("decides per domain with reasons and figures; a dry run writes nothing", async () => {
     const res = await promote(["--dry-run", "--format", "json"]);
     expect(res.stderr).not.toMatch(/error/i);
-    const out = JSON.parse(res.stdout) as { domains: { domain: string; promote: boolean; decision: { ready: boolean; reasons: string[]; figures: { sessions: number; reporters: string[] } }; mxCheck: { status: string; message: string } }[] };
+    const out = JSON.parse(res.stdout) as {
+      domains: {
+        domain: string;
+        promote: boolean;
+        decision: {
+          ready: boolean;
+          reasons: string[];
+          figures: { sessions: number; reporters: string[] };
+        };
+        mxCheck: { status: string; message: string };
+      }[];
+    };
     const by = Object.fromEntries(out.domains.map((d) => [d.domain, d]));
-    expect(by["ready.test"]).toMatchObject({ promote: true, decision: { ready: true, figures: { sessions: 210, reporters: ["Google", "Microsoft"] } }, mxCheck: { status: "pass" } });
+    expect(by["ready.test"]).toMatchObject({
+      promote: true,
+      decision: { ready: true, figures: { sessions: 210, reporters: ["Google", "Microsoft"] } },
+      mxCheck: { status: "pass" },
+    });
     expect(by["young.test"].promote).toBe(false);
-    expect(by["young.test"].decision.reasons).toEqual([expect.stringMatching(/^1 of 3 days with reports under policy [0-9a-f]{32}$/), "1 of 2 reporting organisations"]);
-    expect(by["young.test"]).toMatchObject({ setAside: { unsigned: 1_000_000, signed: 0 }, decision: { figures: { sessions: 500 } } });
-    expect(by["uncovered.test"]).toMatchObject({ promote: false, decision: { ready: true }, mxCheck: { status: "fail", message: expect.stringContaining("mx2.uncovered.test") } });
+    expect(by["young.test"].decision.reasons).toEqual([
+      expect.stringMatching(/^1 of 3 days with reports under policy [0-9a-f]{32}$/),
+      "1 of 2 reporting organisations",
+    ]);
+    expect(by["young.test"]).toMatchObject({
+      setAside: { unsigned: 1_000_000, signed: 0 },
+      decision: { figures: { sessions: 500 } },
+    });
+    expect(by["uncovered.test"]).toMatchObject({
+      promote: false,
+      decision: { ready: true },
+      mxCheck: { status: "fail", message: expect.stringContaining("mx2.uncovered.test") },
+    });
     expect(fs.readFileSync(stackFile, "utf8")).toBe(STACK);
   });
 
@@ -129,10 +202,21 @@ describe("mtasts promote", () => {
     expect(res.stdout).toContain("Pulumi.test.yaml: ready.test set to mode: enforce");
     const after = fs.readFileSync(stackFile, "utf8");
     const before = STACK.split("\n");
-    const changed = after.split("\n").map((line, i) => [before[i], line]).filter(([a, b]) => a !== b);
-    expect(changed).toEqual([["      mode: testing   # promoted by mtasts promote when the reports say so", "      mode: enforce   # promoted by mtasts promote when the reports say so"]]);
+    const changed = after
+      .split("\n")
+      .map((line, i) => [before[i], line])
+      .filter(([a, b]) => a !== b);
+    expect(changed).toEqual([
+      [
+        "      mode: testing   # promoted by mtasts promote when the reports say so",
+        "      mode: enforce   # promoted by mtasts promote when the reports say so",
+      ],
+    ]);
     // a second run finds nothing left to promote for it
     const again = await promote(["--format", "json"]);
-    expect(JSON.parse(again.stdout).domains.map((d: { domain: string }) => d.domain)).toEqual(["young.test", "uncovered.test"]);
+    expect(JSON.parse(again.stdout).domains.map((d: { domain: string }) => d.domain)).toEqual([
+      "young.test",
+      "uncovered.test",
+    ]);
   });
 });

@@ -21,7 +21,10 @@ import {
 
 const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
 const hostName = fc.array(label, { minLength: 2, maxLength: 4 }).map((l) => l.join("."));
-const pattern = fc.oneof(hostName, hostName.map((h) => `*.${h}`));
+const pattern = fc.oneof(
+  hostName,
+  hostName.map((h) => `*.${h}`),
+);
 const policyArb: fc.Arbitrary<Policy> = fc.record({
   mode: fc.constantFrom("none", "testing", "enforce"),
   mx: fc.array(pattern, { minLength: 1, maxLength: 6 }),
@@ -30,8 +33,14 @@ const policyArb: fc.Arbitrary<Policy> = fc.record({
 
 describe("policy text", () => {
   it("renders the canonical RFC 8461 text with CRLF line endings", () => {
-    const text = renderPolicy({ mode: "enforce", mx: ["mx2.example.com", "*.mail.example.net", "mx2.example.com"], maxAge: 604800 });
-    expect(text).toBe("version: STSv1\r\nmode: enforce\r\nmx: *.mail.example.net\r\nmx: mx2.example.com\r\nmax_age: 604800\r\n");
+    const text = renderPolicy({
+      mode: "enforce",
+      mx: ["mx2.example.com", "*.mail.example.net", "mx2.example.com"],
+      maxAge: 604800,
+    });
+    expect(text).toBe(
+      "version: STSv1\r\nmode: enforce\r\nmx: *.mail.example.net\r\nmx: mx2.example.com\r\nmax_age: 604800\r\n",
+    );
     expect(text.replace(/\r\n/g, "")).not.toMatch(/[\r\n]/);
   });
 
@@ -49,21 +58,34 @@ describe("policy text", () => {
   });
 
   it("parses like a sender: LF lines (with a warning), unknown keys ignored, any field order", () => {
-    const { policy, warnings } = parsePolicy("mode: testing\nmx: mx.example.com\nfoo: bar\nversion: STSv1\nmax_age: 86400\n");
+    const { policy, warnings } = parsePolicy(
+      "mode: testing\nmx: mx.example.com\nfoo: bar\nversion: STSv1\nmax_age: 86400\n",
+    );
     expect(policy).toEqual({ mode: "testing", mx: ["mx.example.com"], maxAge: 86400 });
     expect(warnings.join(" ")).toMatch(/LF only/);
     expect(warnings.join(" ")).toMatch(/unknown key "foo"/);
   });
 
   it("rejects invalid policies with every problem named", () => {
-    expect(() => parsePolicy("version: STSv2\r\nmode: strict\r\n")).toThrow(/version "STSv2".*mode "strict".*max_age is missing/);
-    expect(() => parsePolicy("version: STSv1\r\nmode: enforce\r\nmax_age: 86400\r\n")).toThrow(/needs at least one mx/);
-    expect(() => parsePolicy("version: STSv1\r\nmode: enforce\r\nmx: a.b.c\r\nmax_age: 31557601\r\n")).toThrow(/max_age 31557601/);
-    expect(() => renderPolicy({ mode: "testing", mx: ["*.*.example.com"], maxAge: 1 })).toThrow(PolicyError);
+    expect(() => parsePolicy("version: STSv2\r\nmode: strict\r\n")).toThrow(
+      /version "STSv2".*mode "strict".*max_age is missing/,
+    );
+    expect(() => parsePolicy("version: STSv1\r\nmode: enforce\r\nmax_age: 86400\r\n")).toThrow(
+      /needs at least one mx/,
+    );
+    expect(() =>
+      parsePolicy("version: STSv1\r\nmode: enforce\r\nmx: a.b.c\r\nmax_age: 31557601\r\n"),
+    ).toThrow(/max_age 31557601/);
+    expect(() => renderPolicy({ mode: "testing", mx: ["*.*.example.com"], maxAge: 1 })).toThrow(
+      PolicyError,
+    );
   });
 
   it("refuses a policy over 64 KiB, on render and on parse", () => {
-    const mx = Array.from({ length: 3000 }, (_, i) => `mx${i}.a-rather-long-mail-host-name.example.com`);
+    const mx = Array.from(
+      { length: 3000 },
+      (_, i) => `mx${i}.a-rather-long-mail-host-name.example.com`,
+    );
     expect(() => renderPolicy({ mode: "testing", mx, maxAge: 86400 })).toThrow(/65536/);
     const big = `version: STSv1\r\nmode: testing\r\nmx: a.example.com\r\nmax_age: 1\r\n${"x: y\r\n".repeat(MAX_POLICY_BYTES / 6 + 1)}`;
     expect(() => parsePolicy(big)).toThrow(/limit is 65536/);
@@ -85,8 +107,16 @@ describe("policy id", () => {
   });
 
   it("changes when only the mx list changes, not when it is reordered", () => {
-    const a = renderPolicy({ mode: "testing", mx: ["a.example.com", "b.example.com"], maxAge: 86400 });
-    const b = renderPolicy({ mode: "testing", mx: ["b.example.com", "a.example.com"], maxAge: 86400 });
+    const a = renderPolicy({
+      mode: "testing",
+      mx: ["a.example.com", "b.example.com"],
+      maxAge: 86400,
+    });
+    const b = renderPolicy({
+      mode: "testing",
+      mx: ["b.example.com", "a.example.com"],
+      maxAge: 86400,
+    });
     const c = renderPolicy({ mode: "testing", mx: ["a.example.com"], maxAge: 86400 });
     expect(policyId(a)).toBe(policyId(b));
     expect(policyId(a)).not.toBe(policyId(c));
@@ -109,7 +139,9 @@ describe("MX patterns (RFC 8461 4.1)", () => {
   it("a plain pattern matches only itself, case-insensitively", () => {
     expect(mxMatches("mx.example.com", "MX.example.com.")).toBe(true);
     expect(mxMatches("mx.example.com", "a.mx.example.com")).toBe(false);
-    expect(coveringPattern(["mx.example.com", "*.mail.example.net"], "eu.mail.example.net")).toBe("*.mail.example.net");
+    expect(coveringPattern(["mx.example.com", "*.mail.example.net"], "eu.mail.example.net")).toBe(
+      "*.mail.example.net",
+    );
     expect(coveringPattern(["mx.example.com"], "mx.example.net")).toBeUndefined();
   });
 
@@ -152,8 +184,13 @@ describe("TXT records", () => {
   it("builds and parses _smtp._tls values; rua is mailto:/https: only", () => {
     const v = buildTlsRptRecord(["mailto:tls@example.com", "https://r.example.com/tlsrpt"]);
     expect(v).toBe("v=TLSRPTv1; rua=mailto:tls@example.com,https://r.example.com/tlsrpt");
-    expect(parseTlsRptRecord(v).rua).toEqual(["mailto:tls@example.com", "https://r.example.com/tlsrpt"]);
-    expect(parseTlsRptRecord("v=TLSRPTv1;rua=mailto:a@b.example , mailto:c@d.example;").rua).toHaveLength(2);
+    expect(parseTlsRptRecord(v).rua).toEqual([
+      "mailto:tls@example.com",
+      "https://r.example.com/tlsrpt",
+    ]);
+    expect(
+      parseTlsRptRecord("v=TLSRPTv1;rua=mailto:a@b.example , mailto:c@d.example;").rua,
+    ).toHaveLength(2);
     expect(() => validateRuaUri("http://r.example.com")).toThrow(/mailto: or https:/);
     expect(() => validateRuaUri("mailto:nobody")).toThrow(/mailto:<address>/);
     expect(() => validateRuaUri("https://r.example.com/a,b")).toThrow(/percent-encode/);

@@ -20,13 +20,19 @@ const bin = path.join(root, "bin", "mtasts.cjs");
 const data = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-local-attacks-"));
 const LIMIT = 10 * 1024 * 1024; // the default body limit
 
-const key = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "der" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
+const key = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: "spki", format: "der" },
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+});
 const record = `v=DKIM1; k=rsa; p=${key.publicKey.toString("base64")}`;
 let dns: Awaited<ReturnType<typeof startDns>>;
 
 beforeAll(async () => {
   // A TXT record is strings of at most 255 bytes; the verifier joins them.
-  dns = await startDns({ "sel._domainkey.reporter.example": { TXT: [record.match(/.{1,255}/g)!] } });
+  dns = await startDns({
+    "sel._domainkey.reporter.example": { TXT: [record.match(/.{1,255}/g)!] },
+  });
 });
 afterAll(() => {
   dns?.close();
@@ -34,7 +40,11 @@ afterAll(() => {
 });
 
 async function startReceiver(args: string[]) {
-  const child = spawn(process.execPath, [bin, "receive", "--local", "--port", "0", "--smtp-port", "0", "--data", data, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [bin, "receive", "--local", "--port", "0", "--smtp-port", "0", "--data", data, ...args],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let stderr = "";
   child.stderr!.on("data", (c) => (stderr += c));
   const line = await new Promise<string>((resolve, reject) => {
@@ -57,17 +67,37 @@ const stop = (child: ChildProcess) =>
 
 const run = (args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, [bin, ...args], { encoding: "utf8" }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+    execFile(process.execPath, [bin, ...args], { encoding: "utf8" }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
   );
 
 const yesterday = new Date(Date.now() - 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
 const report = (id: string) =>
   JSON.stringify({
     "organization-name": "Reporter",
-    "date-range": { "start-datetime": `${yesterday}T00:00:00Z`, "end-datetime": `${yesterday}T23:59:59Z` },
+    "date-range": {
+      "start-datetime": `${yesterday}T00:00:00Z`,
+      "end-datetime": `${yesterday}T23:59:59Z`,
+    },
     "contact-info": "tls@reporter.example",
     "report-id": id,
-    policies: [{ policy: { "policy-type": "sts", "policy-domain": "mail.example", "policy-string": ["version: STSv1", "mode: testing", "mx: mx.mail.example", "max_age: 86400"] }, summary: { "total-successful-session-count": 40, "total-failure-session-count": 2 }, "failure-details": [{ "result-type": "certificate-expired", "failed-session-count": 2 }] }],
+    policies: [
+      {
+        policy: {
+          "policy-type": "sts",
+          "policy-domain": "mail.example",
+          "policy-string": [
+            "version: STSv1",
+            "mode: testing",
+            "mx: mx.mail.example",
+            "max_age: 86400",
+          ],
+        },
+        summary: { "total-successful-session-count": 40, "total-failure-session-count": 2 },
+        "failure-details": [{ "result-type": "certificate-expired", "failed-session-count": 2 }],
+      },
+    ],
   });
 
 async function send(port: number, id: string, signed: boolean) {
@@ -76,7 +106,9 @@ async function send(port: number, id: string, signed: boolean) {
     port,
     secure: false,
     ignoreTLS: true,
-    ...(signed ? { dkim: { domainName: "reporter.example", keySelector: "sel", privateKey: key.privateKey } } : {}),
+    ...(signed
+      ? { dkim: { domainName: "reporter.example", keySelector: "sel", privateKey: key.privateKey } }
+      : {}),
   });
   try {
     await mail.sendMail({
@@ -85,7 +117,13 @@ async function send(port: number, id: string, signed: boolean) {
       subject: `Report Domain: mail.example Submitter: reporter.example Report-ID: <${id}@reporter.example>`,
       headers: { "TLS-Report-Domain": "mail.example", "TLS-Report-Submitter": "reporter.example" },
       text: "This is an aggregate TLS report from reporter.example",
-      attachments: [{ filename: `reporter.example!mail.example!${id}.json.gz`, content: gzipSync(report(id)), contentType: "application/tlsrpt+gzip" }],
+      attachments: [
+        {
+          filename: `reporter.example!mail.example!${id}.json.gz`,
+          content: gzipSync(report(id)),
+          contentType: "application/tlsrpt+gzip",
+        },
+      ],
     });
   } finally {
     mail.close();
@@ -106,11 +144,19 @@ describe("mtasts receive --local with DKIM on", () => {
     await send(receiver.smtp, "signed-1", true);
     await send(receiver.smtp, "unsigned-1", false);
 
-    const post = (body: Uint8Array, type = "application/tlsrpt+json") => fetch(`http://127.0.0.1:${receiver.http}/`, { method: "POST", headers: { "content-type": type }, body });
+    const post = (body: Uint8Array, type = "application/tlsrpt+json") =>
+      fetch(`http://127.0.0.1:${receiver.http}/`, {
+        method: "POST",
+        headers: { "content-type": type },
+        body,
+      });
     const big = Buffer.alloc(11_000_000, 0x20);
     big.write('{"organization-name":"x"', 0);
     const tooBig = await post(big);
-    expect([tooBig.status, (await tooBig.text()).trim()]).toEqual([413, `body is 11000000 bytes; the limit is ${LIMIT} (the copy kept is truncated at ${LIMIT} bytes)`]);
+    expect([tooBig.status, (await tooBig.text()).trim()]).toEqual([
+      413,
+      `body is 11000000 bytes; the limit is ${LIMIT} (the copy kept is truncated at ${LIMIT} bytes)`,
+    ]);
 
     const crlf = await post(Buffer.from('{\r\n"a": nope\r\nFAKE LOG LINE 200 counted\r\n}'));
     expect(crlf.status).toBe(400);
@@ -123,27 +169,49 @@ describe("mtasts receive --local with DKIM on", () => {
     const log = receiver.stderr().split("\n");
     // Each request is one line; none starts with what the sender wrote after a line break.
     expect(log.filter((l) => l.startsWith("FAKE"))).toEqual([]);
-    expect(log.filter((l) => l.includes("JSON does not parse"))).toEqual([expect.stringMatching(/ https rejected 400 JSON does not parse: .*\\r\\nFAKE/)]);
+    expect(log.filter((l) => l.includes("JSON does not parse"))).toEqual([
+      expect.stringMatching(/ https rejected 400 JSON does not parse: .*\\r\\nFAKE/),
+    ]);
     expect(log.filter((l) => / email counted 200 /.test(l))).toHaveLength(1);
-    expect(log.filter((l) => / email rejected 403 no valid DKIM signature/.test(l))).toHaveLength(1);
+    expect(log.filter((l) => / email rejected 403 no valid DKIM signature/.test(l))).toHaveLength(
+      1,
+    );
     expect(log.some((l) => l.includes("email error"))).toBe(false);
 
     const summary = await run(["report", "--local", "--data", data, "--format", "json"]);
     expect(summary.code).toBe(0);
-    const parsed = JSON.parse(summary.stdout) as { domains: { domain: string; days: { day: string; successful: number; failed: number }[] }[] };
-    expect(parsed.domains).toEqual([{ domain: "mail.example", days: [expect.objectContaining({ day: yesterday, successful: 40, failed: 2 })] }]);
+    const parsed = JSON.parse(summary.stdout) as {
+      domains: { domain: string; days: { day: string; successful: number; failed: number }[] }[];
+    };
+    expect(parsed.domains).toEqual([
+      {
+        domain: "mail.example",
+        days: [expect.objectContaining({ day: yesterday, successful: 40, failed: 2 })],
+      },
+    ]);
 
     // The kept copy of the large body: its first LIMIT bytes, no more, with the reason.
     const aws = await startAwsLocal({ dataDir: data });
     try {
-      const objects = (await aws.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket }))).Contents ?? [];
+      const objects =
+        (await aws.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket }))).Contents ?? [];
       expect(Math.max(...objects.map((o) => o.Size ?? 0))).toBe(LIMIT);
       const cut = objects.filter((o) => o.Size === LIMIT);
       expect(cut.length).toBeGreaterThan(0);
-      const first = await aws.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: cut[0].Key }));
-      expect(Buffer.from(await first.Body!.transformToByteArray()).equals(big.subarray(0, LIMIT))).toBe(true);
+      const first = await aws.s3.send(
+        new GetObjectCommand({ Bucket: aws.bucket, Key: cut[0].Key }),
+      );
+      expect(
+        Buffer.from(await first.Body!.transformToByteArray()).equals(big.subarray(0, LIMIT)),
+      ).toBe(true);
       const small = await Promise.all(
-        objects.filter((o) => (o.Size ?? 0) < 4096).map(async (o) => (await aws.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: o.Key }))).Body!.transformToString()),
+        objects
+          .filter((o) => (o.Size ?? 0) < 4096)
+          .map(async (o) =>
+            (
+              await aws.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: o.Key }))
+            ).Body!.transformToString(),
+          ),
       );
       expect(small.some((text) => text.includes(`truncated at ${LIMIT} bytes`))).toBe(true);
     } finally {

@@ -3,7 +3,13 @@
 // variable (receiver/limits.ts).
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, type IngestLimits, LIMIT_ENV, limitsFromEnv, limitsToEnv } from "../receiver/limits";
+import {
+  DEFAULT_LIMITS,
+  type IngestLimits,
+  LIMIT_ENV,
+  limitsFromEnv,
+  limitsToEnv,
+} from "../receiver/limits";
 import { decodePayload, gunzipBounded, sniff } from "../receiver/payload";
 import { Rejection } from "../receiver/reject";
 
@@ -69,7 +75,11 @@ describe("gunzipBounded", () => {
 
   it("refuses one byte more with 413, naming the limit", () => {
     const r = rejection(() => gunzipBounded(gzipSync(data), 999));
-    expect([r.status, r.reason, r.message]).toEqual([413, "gzip inflates to more than 999 bytes (the limit)", "gzip inflates to more than 999 bytes (the limit)"]);
+    expect([r.status, r.reason, r.message]).toEqual([
+      413,
+      "gzip inflates to more than 999 bytes (the limit)",
+      "gzip inflates to more than 999 bytes (the limit)",
+    ]);
   });
 
   it("stops a gzip bomb at the limit", () => {
@@ -100,7 +110,9 @@ describe("decodePayload", () => {
     expect(decodePayload(withBom, 100).value).toEqual(doc);
     expect(decodePayload(gzipSync(withBom), 100).value).toEqual(doc);
     expect(decodePayload(ascii('{"a":"\uFEFFb"}'), 100).value).toEqual({ a: "\uFEFFb" });
-    expect(decodePayload(Buffer.concat([Buffer.from(BOM), ascii('{"a":"\uFEFFb"}')]), 100).value).toEqual({ a: "\uFEFFb" });
+    expect(
+      decodePayload(Buffer.concat([Buffer.from(BOM), ascii('{"a":"\uFEFFb"}')]), 100).value,
+    ).toEqual({ a: "\uFEFFb" });
   });
 
   it("does not bound plain JSON by the decompression limit (the body limit applies before)", () => {
@@ -125,14 +137,18 @@ describe("decodePayload", () => {
       const r = rejection(() => decodePayload(gzipSync(inner), 100));
       expect([r.status, r.reason]).toEqual([400, "gzip does not hold JSON"]);
     }
-    expect(rejection(() => decodePayload(gzipSync(gzipSync("{}")), 100)).reason).toBe("gzip does not hold JSON");
+    expect(rejection(() => decodePayload(gzipSync(gzipSync("{}")), 100)).reason).toBe(
+      "gzip does not hold JSON",
+    );
   });
 
   it("refuses JSON that does not parse, with the parser's reason", () => {
     const r = rejection(() => decodePayload(ascii('{"a": '), 100));
     expect(r.status).toBe(400);
     expect(r.reason).toMatch(/^JSON does not parse: \S/);
-    expect(rejection(() => decodePayload(gzipSync("{oops}"), 100)).reason).toMatch(/^JSON does not parse: /);
+    expect(rejection(() => decodePayload(gzipSync("{oops}"), 100)).reason).toMatch(
+      /^JSON does not parse: /,
+    );
   });
 });
 
@@ -178,7 +194,11 @@ describe("limitsFromEnv", () => {
     for (const [key, name] of Object.entries(LIMIT_ENV) as [keyof IngestLimits, string][]) {
       expect(limitsFromEnv({ [name]: "7" })).toEqual({ ...DEFAULT_LIMITS, [key]: 7 });
     }
-    expect(limitsFromEnv({ MTASTS_MAX_POLICIES: "3", MTASTS_MAX_MIME_DEPTH: "4" })).toMatchObject({ maxPolicies: 3, maxMimeDepth: 4, maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes });
+    expect(limitsFromEnv({ MTASTS_MAX_POLICIES: "3", MTASTS_MAX_MIME_DEPTH: "4" })).toMatchObject({
+      maxPolicies: 3,
+      maxMimeDepth: 4,
+      maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes,
+    });
   });
 
   it("reads the process environment by default", () => {
@@ -194,7 +214,9 @@ describe("limitsFromEnv", () => {
 
   it("refuses anything else, naming the variable and its value", () => {
     for (const v of ["0", "000", "-1", "1.5", "", " 5", "5 ", "5x", "x5", "1e3", "0x10", "ten"]) {
-      expect(() => limitsFromEnv({ MTASTS_MAX_DECOMPRESSED_BYTES: v })).toThrow(new Error(`MTASTS_MAX_DECOMPRESSED_BYTES="${v}" must be a positive whole number`));
+      expect(() => limitsFromEnv({ MTASTS_MAX_DECOMPRESSED_BYTES: v })).toThrow(
+        new Error(`MTASTS_MAX_DECOMPRESSED_BYTES="${v}" must be a positive whole number`),
+      );
     }
   });
 });
@@ -202,11 +224,21 @@ describe("limitsFromEnv", () => {
 describe("limitsToEnv", () => {
   it("gives the variables for the limits set, as decimal text", () => {
     expect(limitsToEnv({})).toEqual({});
-    expect(limitsToEnv({ maxBodyBytes: 1024, maxFailureDetails: 5 })).toEqual({ MTASTS_MAX_BODY_BYTES: "1024", MTASTS_MAX_FAILURE_DETAILS: "5" });
+    expect(limitsToEnv({ maxBodyBytes: 1024, maxFailureDetails: 5 })).toEqual({
+      MTASTS_MAX_BODY_BYTES: "1024",
+      MTASTS_MAX_FAILURE_DETAILS: "5",
+    });
   });
 
   it("round-trips through limitsFromEnv", () => {
-    const limits: IngestLimits = { maxBodyBytes: 11, maxDecompressedBytes: 12, maxMimeDepth: 3, maxReportsPerEmail: 4, maxPolicies: 5, maxFailureDetails: 6 };
+    const limits: IngestLimits = {
+      maxBodyBytes: 11,
+      maxDecompressedBytes: 12,
+      maxMimeDepth: 3,
+      maxReportsPerEmail: 4,
+      maxPolicies: 5,
+      maxFailureDetails: 6,
+    };
     expect(limitsFromEnv(limitsToEnv(limits))).toEqual(limits);
   });
 });

@@ -16,6 +16,13 @@ it("counts every report exactly once and keeps every piece of garbage aside once
   await ensureTable(aws.dynamodb, "chaos");
   const f = await chaos(aws, "chaos", { reports: 40, garbage: 10, seed: 7 });
   expect(f.crashed).toBeGreaterThan(5); // the run really killed attempts
-  expect(f).toMatchObject({ lost: 0, doubleCounted: 0, pendingLeft: 0, errors: 0, rejectedKept: 10, normalisedCopies: 40 });
+  expect(f).toMatchObject({
+    lost: 0,
+    doubleCounted: 0,
+    pendingLeft: 0,
+    errors: 0,
+    rejectedKept: 10,
+    normalisedCopies: 40,
+  });
   expect(f.deliveries).toBeGreaterThan(f.reports + f.garbage); // and delivered reports more than once
 }, 60_000);

@@ -59,37 +59,62 @@ describe("_mta-sts id", () => {
 
   it("refuses an empty id, 33 characters, and anything but letters and digits, with the fix", () => {
     for (const id of ["", "a".repeat(33), "abc-1", "a:b", "a.b", "a_b", "a b", "ü"]) {
-      expect(refusal(() => buildStsRecord(id))).toBe(`id "${id}" must be 1-32 letters or digits (no "-", ":" or ".")`);
+      expect(refusal(() => buildStsRecord(id))).toBe(
+        `id "${id}" must be 1-32 letters or digits (no "-", ":" or ".")`,
+      );
     }
-    expect(refusal(() => parseStsRecord("v=STSv1; id="))).toBe('id "" must be 1-32 letters or digits');
-    expect(refusal(() => parseStsRecord(`v=STSv1; id=${"a".repeat(33)}`))).toBe(`id "${"a".repeat(33)}" must be 1-32 letters or digits`);
-    expect(refusal(() => parseStsRecord("v=STSv1; id=2024-05-01"))).toBe('id "2024-05-01" must be 1-32 letters or digits');
+    expect(refusal(() => parseStsRecord("v=STSv1; id="))).toBe(
+      'id "" must be 1-32 letters or digits',
+    );
+    expect(refusal(() => parseStsRecord(`v=STSv1; id=${"a".repeat(33)}`))).toBe(
+      `id "${"a".repeat(33)}" must be 1-32 letters or digits`,
+    );
+    expect(refusal(() => parseStsRecord("v=STSv1; id=2024-05-01"))).toBe(
+      'id "2024-05-01" must be 1-32 letters or digits',
+    );
   });
 });
 
 describe("parsing _mta-sts values", () => {
   it("reads the id and the extensions", () => {
     expect(parseStsRecord("v=STSv1; id=abc123;")).toEqual({ id: "abc123", extensions: {} });
-    expect(parseStsRecord("v=STSv1; ext.a_1-b=x!y; id=abc")).toEqual({ id: "abc", extensions: { "ext.a_1-b": "x!y" } });
+    expect(parseStsRecord("v=STSv1; ext.a_1-b=x!y; id=abc")).toEqual({
+      id: "abc",
+      extensions: { "ext.a_1-b": "x!y" },
+    });
   });
 
   it("allows spaces and tabs around ';', and one trailing ';'", () => {
-    for (const v of ["v=STSv1;id=abc", "v=STSv1 ; id=abc ;", "v=STSv1\t;\tid=abc\t;\t", "v=STSv1  ;  id=abc", "v=STSv1; id=abc;"]) {
+    for (const v of [
+      "v=STSv1;id=abc",
+      "v=STSv1 ; id=abc ;",
+      "v=STSv1\t;\tid=abc\t;\t",
+      "v=STSv1  ;  id=abc",
+      "v=STSv1; id=abc;",
+    ]) {
       expect(parseStsRecord(v).id).toBe("abc");
     }
   });
 
   it("refuses values that do not start with the version", () => {
-    expect(refusal(() => parseStsRecord("v=STSv2; id=abc"))).toBe('record must start with "v=STSv1"');
-    expect(refusal(() => parseStsRecord(" v=STSv1; id=abc"))).toBe('record must start with "v=STSv1"');
-    expect(refusal(() => parseStsRecord("v=STSv1x; id=abc"))).toBe('record must start with "v=STSv1"');
+    expect(refusal(() => parseStsRecord("v=STSv2; id=abc"))).toBe(
+      'record must start with "v=STSv1"',
+    );
+    expect(refusal(() => parseStsRecord(" v=STSv1; id=abc"))).toBe(
+      'record must start with "v=STSv1"',
+    );
+    expect(refusal(() => parseStsRecord("v=STSv1x; id=abc"))).toBe(
+      'record must start with "v=STSv1"',
+    );
   });
 
   it("refuses empty fields and fields without a name", () => {
     expect(refusal(() => parseStsRecord("v=STSv1; id=abc;;"))).toBe('field "" is not name=value');
     expect(refusal(() => parseStsRecord("v=STSv1;; id=abc"))).toBe('field "" is not name=value');
     expect(refusal(() => parseStsRecord("v=STSv1; id"))).toBe('field "id" is not name=value');
-    expect(refusal(() => parseStsRecord("v=STSv1; =abc; id=abc"))).toBe('field "=abc" is not name=value');
+    expect(refusal(() => parseStsRecord("v=STSv1; =abc; id=abc"))).toBe(
+      'field "=abc" is not name=value',
+    );
   });
 
   it("refuses a second id and a missing one", () => {
@@ -103,33 +128,59 @@ describe("parsing _mta-sts values", () => {
     expect(parseStsRecord(`v=STSv1; id=a; ${name32}=1`).extensions).toEqual({ [name32]: "1" });
     expect(parseStsRecord("v=STSv1; id=a; 9=1").extensions).toEqual({ 9: "1" });
     for (const name of [`a${"b".repeat(32)}`, "-a", "_a", ".a", "a b", "a/b"]) {
-      expect(refusal(() => parseStsRecord(`v=STSv1; id=a; ${name}=1`))).toBe(`field "${name}=1" is not a valid extension`);
+      expect(refusal(() => parseStsRecord(`v=STSv1; id=a; ${name}=1`))).toBe(
+        `field "${name}=1" is not a valid extension`,
+      );
     }
   });
 
   it("takes extension values of printable characters except '=' and ';', not empty", () => {
     expect(parseStsRecord("v=STSv1; id=a; e=!:<>~").extensions).toEqual({ e: "!:<>~" });
     for (const value of ["", "a=b", "a b", "é", "a\u007f"]) {
-      expect(refusal(() => parseStsRecord(`v=STSv1; id=a; e=${value}`))).toBe(`field "e=${value}" is not a valid extension`);
+      expect(refusal(() => parseStsRecord(`v=STSv1; id=a; e=${value}`))).toBe(
+        `field "e=${value}" is not a valid extension`,
+      );
     }
   });
 });
 
 describe("rua URIs", () => {
   it("accept mailto: addresses, with a query", () => {
-    for (const uri of ["mailto:tlsrpt@example.com", "mailto:a.b+c@mail.example.co.uk", "mailto:tls%2Brpt@example.com", "mailto:x@example.com?subject=tls", "mailto:rpt!@example.com"]) {
+    for (const uri of [
+      "mailto:tlsrpt@example.com",
+      "mailto:a.b+c@mail.example.co.uk",
+      "mailto:tls%2Brpt@example.com",
+      "mailto:x@example.com?subject=tls",
+      "mailto:rpt!@example.com",
+    ]) {
       expect(validateRuaUri(uri)).toBe(uri);
     }
   });
 
   it("refuse mailto: that is not one address at a dotted domain, with an example", () => {
-    for (const uri of ["mailto:", "mailto:nobody", "mailto:@example.com", "mailto:a@b@example.com", "mailto:tls@localhost", "mailto:tls@example.com/x", "mailto:tls@example.", "mailto:tls@exa_mple.com", "mailto:a%40b@example.com"]) {
-      expect(refusal(() => validateRuaUri(uri))).toBe(`"${uri}" is not mailto:<address>; write e.g. "mailto:tlsrpt@example.com"`);
+    for (const uri of [
+      "mailto:",
+      "mailto:nobody",
+      "mailto:@example.com",
+      "mailto:a@b@example.com",
+      "mailto:tls@localhost",
+      "mailto:tls@example.com/x",
+      "mailto:tls@example.",
+      "mailto:tls@exa_mple.com",
+      "mailto:a%40b@example.com",
+    ]) {
+      expect(refusal(() => validateRuaUri(uri))).toBe(
+        `"${uri}" is not mailto:<address>; write e.g. "mailto:tlsrpt@example.com"`,
+      );
     }
   });
 
   it("accept https: URLs with a host", () => {
-    for (const uri of ["https://r.example.com", "https://r.example.com:8443/tlsrpt?k=v", "https://[2001:db8::1]/r"]) {
+    for (const uri of [
+      "https://r.example.com",
+      "https://r.example.com:8443/tlsrpt?k=v",
+      "https://[2001:db8::1]/r",
+    ]) {
       expect(validateRuaUri(uri)).toBe(uri);
     }
   });
@@ -141,46 +192,100 @@ describe("rua URIs", () => {
   });
 
   it("refuse every other scheme, and schemes in capitals", () => {
-    for (const uri of ["http://r.example.com", "ftp://r.example.com", "tlsrpt@example.com", "MAILTO:a@example.com", "HTTPS://r.example.com", "xhttps://r.example.com"]) {
-      expect(refusal(() => validateRuaUri(uri))).toBe(`"${uri}" must start with mailto: or https: (RFC 8460 3 allows no other scheme)`);
+    for (const uri of [
+      "http://r.example.com",
+      "ftp://r.example.com",
+      "tlsrpt@example.com",
+      "MAILTO:a@example.com",
+      "HTTPS://r.example.com",
+      "xhttps://r.example.com",
+    ]) {
+      expect(refusal(() => validateRuaUri(uri))).toBe(
+        `"${uri}" must start with mailto: or https: (RFC 8460 3 allows no other scheme)`,
+      );
     }
   });
 
   it("refuse a space, ',' or ';' anywhere; they must be percent-encoded", () => {
-    for (const uri of ["mailto:a@example.com,mailto:b@example.com", "https://r.example.com/a;b", "mailto:a b@example.com", "https://r.example.com/\tx", "https://r.example.com/x\n"]) {
-      expect(refusal(() => validateRuaUri(uri))).toBe(`"${uri}" contains a space, "," or ";"; percent-encode them (RFC 8460 3)`);
+    for (const uri of [
+      "mailto:a@example.com,mailto:b@example.com",
+      "https://r.example.com/a;b",
+      "mailto:a b@example.com",
+      "https://r.example.com/\tx",
+      "https://r.example.com/x\n",
+    ]) {
+      expect(refusal(() => validateRuaUri(uri))).toBe(
+        `"${uri}" contains a space, "," or ";"; percent-encode them (RFC 8460 3)`,
+      );
     }
   });
 });
 
 describe("_smtp._tls values", () => {
   it("are built from the URIs in order, without duplicates", () => {
-    expect(buildTlsRptRecord(["mailto:a@example.com"])).toBe("v=TLSRPTv1; rua=mailto:a@example.com");
-    expect(buildTlsRptRecord(["https://r.example.com/x", "mailto:a@example.com", "https://r.example.com/x"])).toBe("v=TLSRPTv1; rua=https://r.example.com/x,mailto:a@example.com");
+    expect(buildTlsRptRecord(["mailto:a@example.com"])).toBe(
+      "v=TLSRPTv1; rua=mailto:a@example.com",
+    );
+    expect(
+      buildTlsRptRecord([
+        "https://r.example.com/x",
+        "mailto:a@example.com",
+        "https://r.example.com/x",
+      ]),
+    ).toBe("v=TLSRPTv1; rua=https://r.example.com/x,mailto:a@example.com");
   });
 
   it("refuse an empty list, and any bad URI in it", () => {
-    expect(refusal(() => buildTlsRptRecord([]))).toBe("rua needs at least one mailto: or https: URI");
-    expect(refusal(() => buildTlsRptRecord(["mailto:a@example.com", "http://r.example.com"]))).toMatch(/^"http:\/\/r\.example\.com" must start with mailto: or https:/);
+    expect(refusal(() => buildTlsRptRecord([]))).toBe(
+      "rua needs at least one mailto: or https: URI",
+    );
+    expect(
+      refusal(() => buildTlsRptRecord(["mailto:a@example.com", "http://r.example.com"])),
+    ).toMatch(/^"http:\/\/r\.example\.com" must start with mailto: or https:/);
   });
 
   it("are parsed into the URIs and extensions, spaces and tabs allowed around ',' and ';'", () => {
-    expect(parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com")).toEqual({ rua: ["mailto:a@example.com"], extensions: {} });
-    expect(parseTlsRptRecord("v=TLSRPTv1;rua=mailto:a@example.com \t,\t https://r.example.com/x ; ext=1;")).toEqual({
+    expect(parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com")).toEqual({
+      rua: ["mailto:a@example.com"],
+      extensions: {},
+    });
+    expect(
+      parseTlsRptRecord(
+        "v=TLSRPTv1;rua=mailto:a@example.com \t,\t https://r.example.com/x ; ext=1;",
+      ),
+    ).toEqual({
       rua: ["mailto:a@example.com", "https://r.example.com/x"],
       extensions: { ext: "1" },
     });
   });
 
   it("refuse a wrong version, a second rua, a missing rua, bad fields and bad URIs", () => {
-    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv2; rua=mailto:a@example.com"))).toBe('record must start with "v=TLSRPTv1"');
-    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com"))).toBe("rua appears twice");
+    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv2; rua=mailto:a@example.com"))).toBe(
+      'record must start with "v=TLSRPTv1"',
+    );
+    expect(
+      refusal(() =>
+        parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com"),
+      ),
+    ).toBe("rua appears twice");
     expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1"))).toBe("rua is missing");
-    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; rua"))).toBe('field "rua" is not name=value');
-    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; =x; rua=mailto:a@example.com"))).toBe('field "=x" is not name=value');
-    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com; -x=1"))).toBe('field "-x=1" is not a valid extension');
-    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com; x=a=b"))).toBe('field "x=a=b" is not a valid extension');
-    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com,,mailto:b@example.com"))).toBe('"" must start with mailto: or https: (RFC 8460 3 allows no other scheme)');
+    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; rua"))).toBe(
+      'field "rua" is not name=value',
+    );
+    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; =x; rua=mailto:a@example.com"))).toBe(
+      'field "=x" is not name=value',
+    );
+    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com; -x=1"))).toBe(
+      'field "-x=1" is not a valid extension',
+    );
+    expect(refusal(() => parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com; x=a=b"))).toBe(
+      'field "x=a=b" is not a valid extension',
+    );
+    expect(
+      refusal(() =>
+        parseTlsRptRecord("v=TLSRPTv1; rua=mailto:a@example.com,,mailto:b@example.com"),
+      ),
+    ).toBe('"" must start with mailto: or https: (RFC 8460 3 allows no other scheme)');
   });
 });
 
@@ -191,7 +296,11 @@ describe("TXT character-strings", () => {
     expect(txtStrings("abc")).toEqual(["abc"]);
     expect(txtStrings("a".repeat(255))).toEqual(["a".repeat(255)]);
     expect(txtStrings(`${"a".repeat(255)}b`)).toEqual(["a".repeat(255), "b"]);
-    expect(txtStrings(`${"a".repeat(255)}${"b".repeat(255)}c`)).toEqual(["a".repeat(255), "b".repeat(255), "c"]);
+    expect(txtStrings(`${"a".repeat(255)}${"b".repeat(255)}c`)).toEqual([
+      "a".repeat(255),
+      "b".repeat(255),
+      "c",
+    ]);
   });
 
   it("count UTF-8 bytes and never split a character", () => {
@@ -208,7 +317,11 @@ describe("TXT character-strings", () => {
 function fromZone(text: string): string[] {
   const strings = [...text.matchAll(/"((?:[^"\\]|\\\d{3}|\\.)*)"/g)].map((m) => m[1]);
   expect(strings.map((s) => `"${s}"`).join(" ")).toBe(text); // nothing but quoted strings, one space apart
-  return strings.map((s) => s.replace(/\\(\d{3}|.)/g, (_, e: string) => (e.length === 3 ? String.fromCharCode(Number(e)) : e)));
+  return strings.map((s) =>
+    s.replace(/\\(\d{3}|.)/g, (_, e: string) =>
+      e.length === 3 ? String.fromCharCode(Number(e)) : e,
+    ),
+  );
 }
 
 describe("TXT values as zone-file lines", () => {
@@ -221,7 +334,9 @@ describe("TXT values as zone-file lines", () => {
     const rua = `v=TLSRPTv1; rua=${Array.from({ length: 12 }, (_, i) => `mailto:tlsrpt-${i}@reports.example.com`).join(",")}`;
     expect(rua.length).toBe(449);
     expect(zoneTxt(rua)).toBe(`"${rua.slice(0, 255)}" "${rua.slice(255)}"`);
-    expect(zoneTxt("x".repeat(600))).toBe(`"${"x".repeat(255)}" "${"x".repeat(255)}" "${"x".repeat(90)}"`);
+    expect(zoneTxt("x".repeat(600))).toBe(
+      `"${"x".repeat(255)}" "${"x".repeat(255)}" "${"x".repeat(90)}"`,
+    );
     expect(zoneTxt("x".repeat(255))).toBe(`"${"x".repeat(255)}"`);
   });
 
@@ -239,9 +354,11 @@ describe("TXT values as zone-file lines", () => {
         const strings = fromZone(zoneTxt(value));
         expect(strings.join("")).toBe(value);
         expect(strings).toEqual(txtStrings(value));
-        for (const s of strings) expect(new TextEncoder().encode(s).length).toBeLessThanOrEqual(255);
+        for (const s of strings)
+          expect(new TextEncoder().encode(s).length).toBeLessThanOrEqual(255);
         // Full strings until the last: a DNS console gets no more strings than needed.
-        for (const s of strings.slice(0, -1)) expect(new TextEncoder().encode(s).length).toBeGreaterThan(251);
+        for (const s of strings.slice(0, -1))
+          expect(new TextEncoder().encode(s).length).toBeGreaterThan(251);
       }),
     );
   });

@@ -9,11 +9,22 @@ import * as path from "node:path";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findChromium, launchChromium } from "./helpers/chromium";
-import { EXAMPLE_FIGURES, EXAMPLE_TODAY, exampleFindings, exampleReports, reportJson, seedReports, writeExampleProject } from "./helpers/report-example";
+import {
+  EXAMPLE_FIGURES,
+  EXAMPLE_TODAY,
+  exampleFindings,
+  exampleReports,
+  reportJson,
+  seedReports,
+  writeExampleProject,
+} from "./helpers/report-example";
 
 const root = path.resolve(__dirname, "..");
 const chromium = findChromium();
-if (!chromium) console.warn("report-html.test.ts: skipped, no Chromium found (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it");
+if (!chromium)
+  console.warn(
+    "report-html.test.ts: skipped, no Chromium found (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it",
+  );
 
 /** Names a sender controls, each trying another way out of the text. */
 const HOSTILE_ORG = `<script>window.__pwned = "org"</script> "onerror=window.__pwned='attr' </script><img src=x onerror="window.__pwned='img'">`;
@@ -22,8 +33,12 @@ const HOSTILE_FINDING = `_mta-sts.delta.example: "v=STSv1; id=<svg onload=window
 
 function run(args: string[]) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, [path.join(root, "bin", "mtasts.cjs"), "report", ...args], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.join(root, "bin", "mtasts.cjs"), "report", ...args],
+      { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),
   );
 }
@@ -51,10 +66,31 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
       failures: [{ type: "certificate-host-mismatch", n: 3, mx: HOSTILE_MX }],
     });
     // A check's message quotes what DNS and the policy host answered: the domain's owner, or whoever spoofs them, writes it.
-    const hostileFinding = { domain: "delta.example", day: "2026-11-10", at: "2026-11-10T06:00:00.000Z", ok: false, uncoveredMx: [], checks: [{ id: "sts-record", status: "fail" as const, message: HOSTILE_FINDING }] };
+    const hostileFinding = {
+      domain: "delta.example",
+      day: "2026-11-10",
+      at: "2026-11-10T06:00:00.000Z",
+      ok: false,
+      uncoveredMx: [],
+      checks: [{ id: "sts-record", status: "fail" as const, message: HOSTILE_FINDING }],
+    };
     await seedReports(data, [...exampleReports(), hostile], [...exampleFindings(), hostileFinding]);
     writeExampleProject(project);
-    const made = await run(["--local", "--data", data, "-s", "example", "--dir", project, "--today", EXAMPLE_TODAY, "--format", "html", "--out", htmlFile]);
+    const made = await run([
+      "--local",
+      "--data",
+      data,
+      "-s",
+      "example",
+      "--dir",
+      project,
+      "--today",
+      EXAMPLE_TODAY,
+      "--format",
+      "html",
+      "--out",
+      htmlFile,
+    ]);
     expect(made.stderr).toContain(`wrote ${htmlFile}`);
     expect(made.code).toBe(0);
     browser = await launchChromium(chromium!);
@@ -73,7 +109,9 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
     // Charts are drawn as their section nears the screen: a screen as tall as the page sees them all.
     const height = await page.$eval("html", (h) => h.scrollHeight);
     await page.setViewport({ width: 1200, height });
-    await page.waitForFunction('document.documentElement.getAttribute("data-charts-drawn") === "12"');
+    await page.waitForFunction(
+      'document.documentElement.getAttribute("data-charts-drawn") === "12"',
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -92,7 +130,20 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
       }),
     );
     // alpha, bravo and delta: daily, by result type, by organisation, by MX; charlie has no reports.
-    expect(canvases.map((c) => c.id).sort()).toEqual(["d0-daily", "d0-mx", "d0-orgs", "d0-types", "d1-daily", "d1-mx", "d1-orgs", "d1-types", "d3-daily", "d3-mx", "d3-orgs", "d3-types"]);
+    expect(canvases.map((c) => c.id).sort()).toEqual([
+      "d0-daily",
+      "d0-mx",
+      "d0-orgs",
+      "d0-types",
+      "d1-daily",
+      "d1-mx",
+      "d1-orgs",
+      "d1-types",
+      "d3-daily",
+      "d3-mx",
+      "d3-orgs",
+      "d3-types",
+    ]);
     for (const c of canvases) {
       expect(c.width, c.id).toBeGreaterThan(100);
       expect(c.painted, c.id).toBeGreaterThan(500);
@@ -105,14 +156,40 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
 
   it("shows the figures seeded, as people read them", async () => {
     const figures = (domain: string) =>
-      page.$eval(`section[data-domain="${domain}"]`, (s) => Object.fromEntries([...s.querySelectorAll("dl.figures dd")].map((dd) => [dd.className, dd.textContent])));
-    expect(await figures("alpha.example")).toEqual({ days: "10", sessions: "15,080", successful: "15,000", failed: "80", rate: EXAMPLE_FIGURES.alpha.rate, orgs: "2" });
-    expect(await figures("bravo.example")).toEqual({ days: "3", sessions: "620", successful: "600", failed: "20", rate: EXAMPLE_FIGURES.bravo.rate, orgs: "1" });
+      page.$eval(`section[data-domain="${domain}"]`, (s) =>
+        Object.fromEntries(
+          [...s.querySelectorAll("dl.figures dd")].map((dd) => [dd.className, dd.textContent]),
+        ),
+      );
+    expect(await figures("alpha.example")).toEqual({
+      days: "10",
+      sessions: "15,080",
+      successful: "15,000",
+      failed: "80",
+      rate: EXAMPLE_FIGURES.alpha.rate,
+      orgs: "2",
+    });
+    expect(await figures("bravo.example")).toEqual({
+      days: "3",
+      sessions: "620",
+      successful: "600",
+      failed: "20",
+      rate: EXAMPLE_FIGURES.bravo.rate,
+      orgs: "1",
+    });
     const rows = (domain: string, caption: string) =>
-      page.$eval(`section[data-domain="${domain}"]`, (s, caption) => {
-        const fig = [...s.querySelectorAll("figure")].find((f) => f.querySelector("figcaption")?.textContent === caption)!;
-        return [...fig.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent));
-      }, caption);
+      page.$eval(
+        `section[data-domain="${domain}"]`,
+        (s, caption) => {
+          const fig = [...s.querySelectorAll("figure")].find(
+            (f) => f.querySelector("figcaption")?.textContent === caption,
+          )!;
+          return [...fig.querySelectorAll("tbody tr")].map((tr) =>
+            [...tr.querySelectorAll("td")].map((td) => td.textContent),
+          );
+        },
+        caption,
+      );
     expect(await rows("alpha.example", "Failed sessions by result type")).toEqual([
       ["starttls-not-supported", "50"],
       ["certificate-expired", "30"],
@@ -125,12 +202,17 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
       ["Microsoft Corporation", "5,050", "50", "0.99%"],
       ["Google Inc.", "10,030", "30", "0.30%"],
     ]);
-    expect(await rows("bravo.example", "Failed sessions by receiving MX")).toEqual([["(MX not named in the report)", "20"]]);
-    expect((await rows("alpha.example", "Daily sessions and failure rate"))[4].slice(0, 4)).toEqual(["2026-11-05", "1,500", "35", "2.28%"]);
+    expect(await rows("bravo.example", "Failed sessions by receiving MX")).toEqual([
+      ["(MX not named in the report)", "20"],
+    ]);
+    expect((await rows("alpha.example", "Daily sessions and failure rate"))[4].slice(0, 4)).toEqual(
+      ["2026-11-05", "1,500", "35", "2.28%"],
+    );
   });
 
   it("shows each domain's promotion status and what is still missing", async () => {
-    const text = (domain: string) => page.$eval(`section[data-domain="${domain}"]`, (s) => s.textContent!.replace(/\s+/g, " "));
+    const text = (domain: string) =>
+      page.$eval(`section[data-domain="${domain}"]`, (s) => s.textContent!.replace(/\s+/g, " "));
     const alpha = await text("alpha.example");
     expect(alpha).toContain("not ready for enforce");
     expect(alpha).toMatch(/Still missing: ?10 of 14 days with reports under policy [0-9a-f]{32}/);
@@ -147,7 +229,11 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
     const selfCheck = (domain: string) =>
       page.$eval(`section[data-domain="${domain}"]`, (s) => ({
         days: s.querySelector("p.selfcheck-days")?.textContent,
-        rows: [...s.querySelectorAll("table.selfcheck tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => `${td.className ? `${td.className}:` : ""}${td.textContent}`)),
+        rows: [...s.querySelectorAll("table.selfcheck tbody tr")].map((tr) =>
+          [...tr.querySelectorAll("td")].map(
+            (td) => `${td.className ? `${td.className}:` : ""}${td.textContent}`,
+          ),
+        ),
       }));
     const alpha = await selfCheck("alpha.example");
     expect(alpha.days).toBe("Checked on 3 days (2026-11-08 .. 2026-11-10): failed on 2026-11-09.");
@@ -158,14 +244,22 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
       ["sts-record", "ok:pass"],
       ["tlsrpt-record", "ok:pass"],
     ]);
-    expect(alpha.rows[1][2]).toBe("https://mta-sts.alpha.example/.well-known/mta-sts.txt: 200 text/plain, certificate valid for 61 days");
+    expect(alpha.rows[1][2]).toBe(
+      "https://mta-sts.alpha.example/.well-known/mta-sts.txt: 200 text/plain, certificate valid for 61 days",
+    );
     const bravo = await selfCheck("bravo.example");
     expect(bravo.rows).toEqual([
-      ["mx-coverage", "bad:fail", "mx2.bravo.example is not covered by the enforce policy: mail to it fails; fix: add it to mx and pulumi up"],
+      [
+        "mx-coverage",
+        "bad:fail",
+        "mx2.bravo.example is not covered by the enforce policy: mail to it fails; fix: add it to mx and pulumi up",
+      ],
       ["sts-record", "ok:pass", "_mta-sts.bravo.example: one v=STSv1 record"],
     ]);
     // The overview names each domain's worst status.
-    const overview = await page.$$eval("table.overview tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    const overview = await page.$$eval("table.overview tbody tr", (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),
+    );
     expect(overview).toEqual([
       ["alpha.example", "10", "15,080", "80", "0.53%", "not ready for enforce", "pass"],
       ["bravo.example", "3", "620", "20", "3.23%", "in enforce", "fail"],
@@ -177,17 +271,28 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
   it("shows names senders chose as text, and runs none of them", async () => {
     expect(dialogs).toEqual([]);
     expect(consoleErrors).toEqual([]);
-    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { __pwned?: unknown }).__pwned),
+    ).toBeUndefined();
     expect(await page.$$eval("img", (imgs) => imgs.length)).toBe(0);
     expect(await page.$$eval("[onerror]", (els) => els.length)).toBe(0);
     // Chart.js, the page's own script and the data block: nothing else became a script.
-    expect(await page.$$eval("script", (els) => els.map((s) => s.type || "classic"))).toEqual(["application/json", "classic", "classic"]);
-    const delta = await page.$eval('section[data-domain="delta.example"]', (s) => [...s.querySelectorAll("td")].map((td) => td.textContent));
+    expect(await page.$$eval("script", (els) => els.map((s) => s.type || "classic"))).toEqual([
+      "application/json",
+      "classic",
+      "classic",
+    ]);
+    const delta = await page.$eval('section[data-domain="delta.example"]', (s) =>
+      [...s.querySelectorAll("td")].map((td) => td.textContent),
+    );
     expect(delta).toContain(HOSTILE_ORG);
     expect(delta).toContain(HOSTILE_MX);
     expect(delta).toContain(HOSTILE_FINDING);
     expect(await page.$$eval("svg", (els) => els.length)).toBe(0);
-    const overviewOrgs = await page.$eval('section[data-domain="delta.example"] dd.orgs', (dd) => dd.textContent);
+    const overviewOrgs = await page.$eval(
+      'section[data-domain="delta.example"] dd.orgs',
+      (dd) => dd.textContent,
+    );
     expect(overviewOrgs).toBe("1");
   });
 
@@ -196,6 +301,10 @@ describe.skipIf(!chromium)("the HTML report in headless Chromium", () => {
     // Nothing that would load: no script src, no stylesheet link, a CSP that allows no fetch.
     const html = fs.readFileSync(htmlFile, "utf8");
     expect(html.match(/<script[^>]+src=|<link[^>]+href=/g)).toBeNull();
-    expect(html.match(/<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;sha256-[^"]+">/g)).toHaveLength(1);
+    expect(
+      html.match(
+        /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;sha256-[^"]+">/g,
+      ),
+    ).toHaveLength(1);
   });
 });

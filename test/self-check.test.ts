@@ -404,8 +404,16 @@ describe("the SelfCheck component (mock runtime)", () => {
     expect(alarms("large")).toHaveLength(4);
     // The self-check failing (an error, its time limit) leaves the others without data: one alarm says so.
     const run = alarms("small").find((a) => a.name === "small-watch-alarm-run")!;
-    const fn = registered.find((r) => r.type === "aws:lambda/function:Function" && r.name.startsWith("small-watch"))!;
-    expect(run.inputs).toMatchObject({ namespace: "AWS/Lambda", metricName: "Errors", statistic: "Sum", threshold: 0, comparisonOperator: "GreaterThanThreshold" });
+    const fn = registered.find(
+      (r) => r.type === "aws:lambda/function:Function" && r.name.startsWith("small-watch"),
+    )!;
+    expect(run.inputs).toMatchObject({
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      statistic: "Sum",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
     expect(run.inputs.dimensions).toEqual({ FunctionName: fn.inputs.name ?? fn.name });
     const topic = registered.find(
       (r) => r.type === "aws:sns/topic:Topic" && r.name === "small-receiver-alarms",
@@ -523,7 +531,9 @@ describe("the self-check's Lambda against local DNS, HTTPS and SMTP", () => {
   it("every alarm's query reads a metric the handler emits, with exactly its namespace, dimension set and service", () => {
     const seen = emitted();
     // The Metrics Insights alarms (the run alarm reads AWS/Lambda Errors, which Lambda emits).
-    for (const a of of("small", "aws:cloudwatch/metricAlarm:MetricAlarm").filter((x) => x.inputs.metricQueries)) {
+    for (const a of of("small", "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
+      (x) => x.inputs.metricQueries,
+    )) {
       const q = parseQuery(a.inputs.metricQueries[0].expression);
       const match = seen.filter(
         (e) =>

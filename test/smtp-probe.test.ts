@@ -17,7 +17,8 @@ async function server(onConnection: (socket: net.Socket) => void): Promise<numbe
 }
 
 // A time limit no test reaches: a probe that waited for it would fail by the test runner's own limit.
-const probe = (port: number) => probeStartTls({ host: "mx.example", address: "127.0.0.1", port, timeoutMs: 600_000 });
+const probe = (port: number) =>
+  probeStartTls({ host: "mx.example", address: "127.0.0.1", port, timeoutMs: 600_000 });
 
 describe("probeStartTls against servers that misbehave", () => {
   it("ends at once, as an answer, when the server closes right after connecting", async () => {
@@ -45,7 +46,9 @@ describe("probeStartTls against servers that misbehave", () => {
 
   it("stops reading a reply that never ends (64 KiB without a reply line)", async () => {
     const port = await server((s) => s.write("2".repeat(70 * 1024)));
-    await expect(probe(port)).rejects.toThrow("more than 65536 bytes without a complete SMTP reply");
+    await expect(probe(port)).rejects.toThrow(
+      "more than 65536 bytes without a complete SMTP reply",
+    );
   });
 
   it("is not an answer when nothing listens (the network's error, not the MX's)", async () => {

@@ -18,8 +18,13 @@ const example = [
   domain("example.org", { dns: { provider: "cloudflare", zoneId: CF_ZONE }, mode: "enforce" }),
   domain("example.net", { dns: { provider: "manual" } }),
 ];
-const providers = [{ provider: "route53", zoneId: "Z0123456789ABC" }, { provider: "cloudflare", zoneId: CF_ZONE }, { provider: "manual" }];
-const many = (n: number) => Array.from({ length: n }, (_, i) => domain(`d${i}.example.com`, { dns: providers[i % 3] }));
+const providers = [
+  { provider: "route53", zoneId: "Z0123456789ABC" },
+  { provider: "cloudflare", zoneId: CF_ZONE },
+  { provider: "manual" },
+];
+const many = (n: number) =>
+  Array.from({ length: n }, (_, i) => domain(`d${i}.example.com`, { dns: providers[i % 3] }));
 const inserted = [...many(100).slice(0, 50), domain("new.example.com"), ...many(100).slice(50)];
 
 let registered: Registered[];
@@ -43,17 +48,24 @@ beforeAll(async () => {
   make("fleetP", many(100));
   make("fleetQ", inserted);
   // The /tlsrpt route exists only with the receiver; the site alone shows it.
-  site = new PolicySite("rsite", { hosts: [], mode: "tenants", reportOriginHost: "abc.lambda-url.eu-west-1.on.aws" });
+  site = new PolicySite("rsite", {
+    hosts: [],
+    mode: "tenants",
+    reportOriginHost: "abc.lambda-url.eu-west-1.on.aws",
+  });
   try {
     make("stale", example, { mode: "tenants", migration: { grouped: ["gone.example"] } });
   } catch (err) {
     staleError = err;
   }
-  await Promise.all(Object.values(fleets).flatMap((f) => f.domains.map((d) => promiseOf(d.stsRecord))));
+  await Promise.all(
+    Object.values(fleets).flatMap((f) => f.domains.map((d) => promiseOf(d.stsRecord))),
+  );
   await settled();
 });
 
-const of = (fleet: string) => registered.filter((r) => r.name === fleet || r.name.startsWith(`${fleet}-`));
+const of = (fleet: string) =>
+  registered.filter((r) => r.name === fleet || r.name.startsWith(`${fleet}-`));
 const find = (type: string, name: string) => {
   const r = registered.find((x) => x.type === type && x.name === name);
   if (!r) throw new Error(`no ${type} named ${name}`);
@@ -66,13 +78,26 @@ const T = {
   r53: "aws:route53/record:Record",
   cf: "cloudflare:index/dnsRecord:DnsRecord",
 };
-const normalised = (fleet: string) => new Map(of(fleet).map((r) => [`${r.type}::${r.name.replace(fleet, "F")}`, JSON.stringify(r.inputs).replaceAll(fleet, "F")]));
+const normalised = (fleet: string) =>
+  new Map(
+    of(fleet).map((r) => [
+      `${r.type}::${r.name.replace(fleet, "F")}`,
+      JSON.stringify(r.inputs).replaceAll(fleet, "F"),
+    ]),
+  );
 
 describe("the multi-tenant distribution", () => {
   it("serves the bucket through OAC and the router, without caching, over HTTPS only, TLS 1.2+", () => {
     const d = find(T.mt, "ten-site-tenants-cdn").inputs;
     expect(d.origins).toEqual([
-      { id: "policy-bucket", domainName: "ten-site-policies-bucket.s3.eu-west-1.amazonaws.com", originAccessControlId: "ten-site-oac-id", connectionAttempts: 3, connectionTimeout: 10, responseCompletionTimeout: 30 },
+      {
+        id: "policy-bucket",
+        domainName: "ten-site-policies-bucket.s3.eu-west-1.amazonaws.com",
+        originAccessControlId: "ten-site-oac-id",
+        connectionAttempts: 3,
+        connectionTimeout: 10,
+        responseCompletionTimeout: 30,
+      },
     ]);
     expect(d.defaultCacheBehavior).toEqual({
       targetOriginId: "policy-bucket",
@@ -80,9 +105,17 @@ describe("the multi-tenant distribution", () => {
       allowedMethods: { items: ["GET", "HEAD"], cachedMethods: ["GET", "HEAD"] },
       cachePolicyId: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
       compress: false,
-      functionAssociations: [{ eventType: "viewer-request", functionArn: "arn:aws:cloudfront::123456789012:function/ten-site-router" }],
+      functionAssociations: [
+        {
+          eventType: "viewer-request",
+          functionArn: "arn:aws:cloudfront::123456789012:function/ten-site-router",
+        },
+      ],
     });
-    expect(d.viewerCertificate).toMatchObject({ sslSupportMethod: "sni-only", minimumProtocolVersion: "TLSv1.2_2021" });
+    expect(d.viewerCertificate).toMatchObject({
+      sslSupportMethod: "sni-only",
+      minimumProtocolVersion: "TLSv1.2_2021",
+    });
     expect(d.tenantConfig).toEqual({});
     expect(d.enabled).toBe(true);
     // Price class and IPv6 are not the distribution's: neither key may be sent.
@@ -91,35 +124,63 @@ describe("the multi-tenant distribution", () => {
   });
 
   it("has IPv6 on its connection group, and no price class anywhere in the tenant layout", () => {
-    expect(find(T.group, "ten-site-tenants-connections").inputs).toEqual({ enabled: true, ipv6Enabled: true, waitForDeployment: true });
+    expect(find(T.group, "ten-site-tenants-connections").inputs).toEqual({
+      enabled: true,
+      ipv6Enabled: true,
+      waitForDeployment: true,
+    });
     expect(JSON.stringify(of("ten").map((r) => r.inputs))).not.toContain("PriceClass");
   });
 
   it("routes /tlsrpt to the receiver with its report-domain function when the receiver is on", () => {
     const d = find(T.mt, "rsite-tenants-cdn").inputs;
-    expect(d.origins[1]).toMatchObject({ id: "tlsrpt-receiver", domainName: "abc.lambda-url.eu-west-1.on.aws", customOriginConfigs: [{ originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] }] });
+    expect(d.origins[1]).toMatchObject({
+      id: "tlsrpt-receiver",
+      domainName: "abc.lambda-url.eu-west-1.on.aws",
+      customOriginConfigs: [
+        { originProtocolPolicy: "https-only", originSslProtocols: ["TLSv1.2"] },
+      ],
+    });
     expect(d.cacheBehaviors).toEqual([
       expect.objectContaining({
         pathPattern: "/tlsrpt",
         targetOriginId: "tlsrpt-receiver",
         viewerProtocolPolicy: "https-only",
         cachePolicyId: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
-        functionAssociations: [{ eventType: "viewer-request", functionArn: "arn:aws:cloudfront::123456789012:function/rsite-report-domain" }],
+        functionAssociations: [
+          {
+            eventType: "viewer-request",
+            functionArn: "arn:aws:cloudfront::123456789012:function/rsite-report-domain",
+          },
+        ],
       }),
     ]);
     expect(site.tenants).toBeDefined();
   });
 
   it("lets only the multi-tenant distribution read the bucket", () => {
-    const policy = JSON.parse(find("aws:s3/bucketPolicy:BucketPolicy", "ten-site-policies-access").inputs.policy);
-    expect(policy.Statement[0].Condition).toEqual({ StringEquals: { "AWS:SourceArn": ["arn:aws:cloudfront::123456789012:distribution/ten-site-tenants-cdn"] } });
+    const policy = JSON.parse(
+      find("aws:s3/bucketPolicy:BucketPolicy", "ten-site-policies-access").inputs.policy,
+    );
+    expect(policy.Statement[0].Condition).toEqual({
+      StringEquals: {
+        "AWS:SourceArn": ["arn:aws:cloudfront::123456789012:distribution/ten-site-tenants-cdn"],
+      },
+    });
   });
 
   it("declares no standard distribution and no ACM certificate of its own", () => {
     const types = new Set(of("ten").map((r) => r.type));
-    for (const t of ["aws:cloudfront/distribution:Distribution", "aws:acm/certificate:Certificate", "aws:acm/certificateValidation:CertificateValidation"]) expect(types.has(t)).toBe(false);
+    for (const t of [
+      "aws:cloudfront/distribution:Distribution",
+      "aws:acm/certificate:Certificate",
+      "aws:acm/certificateValidation:CertificateValidation",
+    ])
+      expect(types.has(t)).toBe(false);
     // The same domains grouped: one distribution with its certificate.
-    expect(of("grp").filter((r) => r.type === "aws:cloudfront/distribution:Distribution")).toHaveLength(1);
+    expect(
+      of("grp").filter((r) => r.type === "aws:cloudfront/distribution:Distribution"),
+    ).toHaveLength(1);
   });
 });
 
@@ -132,7 +193,11 @@ describe("a tenant per domain", () => {
         connectionGroupId: "ten-site-tenants-connections-id",
         domains: [{ domain: `mta-sts.${d}` }],
         enabled: true,
-        managedCertificateRequest: { validationTokenHost: "cloudfront", primaryDomainName: `mta-sts.${d}`, certificateTransparencyLoggingPreference: "enabled" },
+        managedCertificateRequest: {
+          validationTokenHost: "cloudfront",
+          primaryDomainName: `mta-sts.${d}`,
+          certificateTransparencyLoggingPreference: "enabled",
+        },
         waitForDeployment: true,
       });
     }
@@ -141,8 +206,12 @@ describe("a tenant per domain", () => {
 
   it("names tenants uniquely, within CloudFront's alphabet", () => {
     expect(tenantName("a-b.example")).not.toBe(tenantName("a.b-example"));
-    expect(tenantName(`${"x".repeat(63)}.${"y".repeat(63)}.${"z".repeat(63)}.example`)).toMatch(/^[a-z0-9-]{1,128}$/);
-    expect(tenantName("xn--bcher-kva.example")).toMatch(/^mta-sts-xn-bcher-kva-example-[0-9a-f]{8}$/);
+    expect(tenantName(`${"x".repeat(63)}.${"y".repeat(63)}.${"z".repeat(63)}.example`)).toMatch(
+      /^[a-z0-9-]{1,128}$/,
+    );
+    expect(tenantName("xn--bcher-kva.example")).toMatch(
+      /^mta-sts-xn-bcher-kva-example-[0-9a-f]{8}$/,
+    );
   });
 
   it("the summary (stack output and plan) says what serves each domain", () => {
@@ -168,7 +237,12 @@ describe("DNS for each tenant", () => {
       ttl: 300,
       records: ["ten-site-tenants-connections.cloudfront.net"],
     });
-    expect(of("ten").filter((r) => r.type === T.r53).map((r) => r.name.replace("ten-example.com-dns-", "")).sort()).toEqual(["mta-sts-host", "sts-txt", "tlsrpt-txt"]);
+    expect(
+      of("ten")
+        .filter((r) => r.type === T.r53)
+        .map((r) => r.name.replace("ten-example.com-dns-", ""))
+        .sort(),
+    ).toEqual(["mta-sts-host", "sts-txt", "tlsrpt-txt"]);
   });
 
   it("Cloudflare: a DNS-only CNAME (proxying would put Cloudflare's certificate in front)", () => {
@@ -183,7 +257,12 @@ describe("DNS for each tenant", () => {
 
   it("manual: nothing created, the CNAME printed first, before the TXT records", async () => {
     expect(of("ten").filter((r) => r.name.startsWith("ten-example.net-dns-"))).toEqual([]);
-    const recs = await Promise.all(fleets.ten.summary[2].records.map(async (r) => `${await promiseOf(r.name)} ${r.type} ${(await promiseOf(r.values)).join(" ")} ; ${r.purpose}`));
+    const recs = await Promise.all(
+      fleets.ten.summary[2].records.map(
+        async (r) =>
+          `${await promiseOf(r.name)} ${r.type} ${(await promiseOf(r.values)).join(" ")} ; ${r.purpose}`,
+      ),
+    );
     const id = await promiseOf(fleets.ten.domains[2].policyId);
     expect(recs).toEqual([
       "mta-sts.example.net CNAME ten-site-tenants-connections.cloudfront.net ; policy host -> CloudFront connection group; add it first: the tenant's certificate is validated through it",
@@ -223,13 +302,18 @@ describe("each domain stands alone", () => {
   });
 
   it("has at most 5 cloud resources per domain for hosting, DNS and the policy", () => {
-    const perDomain = (d: string) => of("fleetP").filter((r) => r.name.startsWith(`fleetP-${d}-`) && !r.type.startsWith("mta-sts:")).length;
+    const perDomain = (d: string) =>
+      of("fleetP").filter(
+        (r) => r.name.startsWith(`fleetP-${d}-`) && !r.type.startsWith("mta-sts:"),
+      ).length;
     expect(perDomain("d0.example.com")).toBe(5); // route53
     expect(perDomain("d1.example.com")).toBe(5); // cloudflare
     expect(perDomain("d2.example.com")).toBe(2); // manual: the object and the tenant
   });
 
   it("refuses migration lists naming a domain the stack does not declare, with the fix", () => {
-    expect(String(staleError)).toContain("mta-sts:hosting.migration.grouped: gone.example: not among the domains this stack declares");
+    expect(String(staleError)).toContain(
+      "mta-sts:hosting.migration.grouped: gone.example: not among the domains this stack declares",
+    );
   });
 });

@@ -11,7 +11,12 @@ const report = (start: string, end: string) => ({
   "report-id": "r-1",
   policies: [
     {
-      policy: { "policy-type": "sts", "policy-string": STS, "policy-domain": "example.com", "mx-host": ["mx.example.com"] },
+      policy: {
+        "policy-type": "sts",
+        "policy-string": STS,
+        "policy-domain": "example.com",
+        "mx-host": ["mx.example.com"],
+      },
       summary: { "total-successful-session-count": 1, "total-failure-session-count": 0 },
     },
   ],
@@ -29,20 +34,44 @@ describe("report date-times", () => {
   });
 
   it("read a zoned value with space around it in its zone", () => {
-    expect(read(" 2024-05-01T10:00:00Z ")).toEqual({ start: "2024-05-01T10:00:00.000Z", quirks: [] });
-    expect(read("\t2024-05-01T10:00:00+02:00\n")).toEqual({ start: "2024-05-01T08:00:00.000Z", quirks: [] });
-    expect(read(" 2024-05-01T10:00:00-0500")).toEqual({ start: "2024-05-01T15:00:00.000Z", quirks: [] });
+    expect(read(" 2024-05-01T10:00:00Z ")).toEqual({
+      start: "2024-05-01T10:00:00.000Z",
+      quirks: [],
+    });
+    expect(read("\t2024-05-01T10:00:00+02:00\n")).toEqual({
+      start: "2024-05-01T08:00:00.000Z",
+      quirks: [],
+    });
+    expect(read(" 2024-05-01T10:00:00-0500")).toEqual({
+      start: "2024-05-01T15:00:00.000Z",
+      quirks: [],
+    });
   });
 
   it("read an RFC 2822 date with a zone comment in the zone it gives, not as UTC", () => {
-    expect(read("Wed, 01 May 2024 10:00:00 +0200 (CEST)")).toEqual({ start: "2024-05-01T08:00:00.000Z", quirks: [] });
-    expect(read("Wed, 01 May 2024 10:00:00 -0700 (PDT) ")).toEqual({ start: "2024-05-01T17:00:00.000Z", quirks: [] });
-    expect(read("Wed, 01 May 2024 10:00:00 +0200")).toEqual({ start: "2024-05-01T08:00:00.000Z", quirks: [] });
-    expect(read("Wed, 01 May 2024 10:00:00 +0200(CEST)")).toEqual({ start: "2024-05-01T08:00:00.000Z", quirks: [] });
+    expect(read("Wed, 01 May 2024 10:00:00 +0200 (CEST)")).toEqual({
+      start: "2024-05-01T08:00:00.000Z",
+      quirks: [],
+    });
+    expect(read("Wed, 01 May 2024 10:00:00 -0700 (PDT) ")).toEqual({
+      start: "2024-05-01T17:00:00.000Z",
+      quirks: [],
+    });
+    expect(read("Wed, 01 May 2024 10:00:00 +0200")).toEqual({
+      start: "2024-05-01T08:00:00.000Z",
+      quirks: [],
+    });
+    expect(read("Wed, 01 May 2024 10:00:00 +0200(CEST)")).toEqual({
+      start: "2024-05-01T08:00:00.000Z",
+      quirks: [],
+    });
   });
 
   it("read a value whose only zone is a comment as UTC, and record it", () => {
     process.env.TZ = "Asia/Kolkata";
-    expect(read("Wed, 01 May 2024 10:00:00 (CEST)")).toEqual({ start: "2024-05-01T10:00:00.000Z", quirks: ["date-without-timezone"] });
+    expect(read("Wed, 01 May 2024 10:00:00 (CEST)")).toEqual({
+      start: "2024-05-01T10:00:00.000Z",
+      quirks: ["date-without-timezone"],
+    });
   });
 });

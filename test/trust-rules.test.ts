@@ -2,7 +2,14 @@
 // domains and subdomains, any other valid signer, nobody; which levels each rule accepts;
 // and how the user's reporters join the built-in list.
 import { describe, expect, it } from "vitest";
-import { classify, counts, type EvidenceTrust, KNOWN_REPORTERS, reporterList, type TrustLevel } from "../protocol/trust";
+import {
+  classify,
+  counts,
+  type EvidenceTrust,
+  KNOWN_REPORTERS,
+  reporterList,
+  type TrustLevel,
+} from "../protocol/trust";
 
 describe("classify", () => {
   it("counts a known reporter's signing domain as that reporter, in any case", () => {
@@ -16,11 +23,17 @@ describe("classify", () => {
     expect(classify("mail.google.com")).toEqual({ level: "known", reporter: "Google" });
     expect(classify("a.b.microsoft.com")).toEqual({ level: "known", reporter: "Microsoft" });
     expect(classify("notgoogle.com")).toEqual({ level: "signed", reporter: "notgoogle.com" });
-    expect(classify("google.com.evil.example")).toEqual({ level: "signed", reporter: "google.com.evil.example" });
+    expect(classify("google.com.evil.example")).toEqual({
+      level: "signed",
+      reporter: "google.com.evil.example",
+    });
   });
 
   it("counts another valid signer as signed, named by its lower-cased domain", () => {
-    expect(classify("Reports.Example.ORG")).toEqual({ level: "signed", reporter: "reports.example.org" });
+    expect(classify("Reports.Example.ORG")).toEqual({
+      level: "signed",
+      reporter: "reports.example.org",
+    });
   });
 
   it("counts no signer ('-' or empty) as unsigned", () => {
@@ -55,7 +68,17 @@ describe("counts", () => {
 describe("reporterList", () => {
   it("is the built-in list when nothing is added", () => {
     expect(reporterList()).toEqual(KNOWN_REPORTERS);
-    expect(reporterList().map((r) => r.name)).toEqual(["Google", "Microsoft", "Yahoo", "Comcast", "Mail.ru", "Yandex", "Fastmail", "Proton", "Zoho"]);
+    expect(reporterList().map((r) => r.name)).toEqual([
+      "Google",
+      "Microsoft",
+      "Yahoo",
+      "Comcast",
+      "Mail.ru",
+      "Yandex",
+      "Fastmail",
+      "Proton",
+      "Zoho",
+    ]);
   });
 
   it("adds the user's reporters after the built-in ones", () => {

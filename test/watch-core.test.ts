@@ -279,20 +279,34 @@ describe("findingOf: an MX the self-check cannot reach", () => {
   it("is a warning in the stored finding, not a failure, and leaves the domain ok", () => {
     const r = report("a.example", [], [{ id: "starttls:mx.a.example", status: "fail" }]);
     expect(r.ok).toBe(false);
-    const f = findingOf(r, facts({ starttls: [{ host: "mx.a.example", outcome: "unreachable" }] }), new Date("2026-03-01T06:00:00Z"));
+    const f = findingOf(
+      r,
+      facts({ starttls: [{ host: "mx.a.example", outcome: "unreachable" }] }),
+      new Date("2026-03-01T06:00:00Z"),
+    );
     expect(f.ok).toBe(true);
-    expect(f.checks.find((c) => c.id === "starttls:mx.a.example")).toMatchObject({ status: "warn", message: expect.stringContaining("not reachable from the self-check") });
+    expect(f.checks.find((c) => c.id === "starttls:mx.a.example")).toMatchObject({
+      status: "warn",
+      message: expect.stringContaining("not reachable from the self-check"),
+    });
   });
 
   it("keeps a STARTTLS failure of an MX that answered a failure", () => {
     const r = report("a.example", [], [{ id: "starttls:mx.a.example", status: "fail" }]);
-    const f = findingOf(r, facts({ starttls: [{ host: "mx.a.example", outcome: "failed" }] }), new Date("2026-03-01T06:00:00Z"));
+    const f = findingOf(
+      r,
+      facts({ starttls: [{ host: "mx.a.example", outcome: "failed" }] }),
+      new Date("2026-03-01T06:00:00Z"),
+    );
     expect(f.ok).toBe(false);
     expect(f.checks.find((c) => c.id === "starttls:mx.a.example")!.status).toBe("fail");
   });
 
   it("runWatch lists as failing only domains whose stored finding failed", async () => {
-    const unreachable = { report: report("a.example", [], [{ id: "starttls:mx.a.example", status: "fail" }]), facts: facts({ starttls: [{ host: "mx.a.example", outcome: "unreachable" as const }] }) };
+    const unreachable = {
+      report: report("a.example", [], [{ id: "starttls:mx.a.example", status: "fail" }]),
+      facts: facts({ starttls: [{ host: "mx.a.example", outcome: "unreachable" as const }] }),
+    };
     const broken = { report: report("b.example", ["policy-id"]), facts: facts() };
     const run = await runWatch(["a.example", "b.example"], {
       check: async (d) => (d === "a.example" ? unreachable : broken),

@@ -31,8 +31,18 @@ export function metricValues(report: DomainReport, facts: DomainFacts): MetricVa
  * trying), so a failure would mark every domain failing every day; the metric leaves it out too.
  */
 export function watchedChecks(report: DomainReport, facts: DomainFacts): DomainReport["checks"] {
-  const unreachable = new Set(facts.starttls.filter((s) => s.outcome === "unreachable").map((s) => `starttls:${s.host}`));
-  return report.checks.map((c) => (c.status === "fail" && unreachable.has(c.id) ? { ...c, status: "warn" as const, message: `${c.message} (not reachable from the self-check: not counted as a failure)` } : c));
+  const unreachable = new Set(
+    facts.starttls.filter((s) => s.outcome === "unreachable").map((s) => `starttls:${s.host}`),
+  );
+  return report.checks.map((c) =>
+    c.status === "fail" && unreachable.has(c.id)
+      ? {
+          ...c,
+          status: "warn" as const,
+          message: `${c.message} (not reachable from the self-check: not counted as a failure)`,
+        }
+      : c,
+  );
 }
 
 export function findingOf(report: DomainReport, facts: DomainFacts, at: Date): Finding {

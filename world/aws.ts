@@ -24,7 +24,10 @@ export interface AssumeRoleConfig {
 const SECRET = "[secret: not decrypted offline]";
 
 function plain(key: string, value: string | undefined): string | undefined {
-  if (value === SECRET) throw new Error(`${key} is a secret, which only the Pulumi CLI can decrypt; set it in plain text or use the environment (AWS_PROFILE, ...)`);
+  if (value === SECRET)
+    throw new Error(
+      `${key} is a secret, which only the Pulumi CLI can decrypt; set it in plain text or use the environment (AWS_PROFILE, ...)`,
+    );
   return value === undefined || value === "" ? undefined : value;
 }
 
@@ -33,21 +36,31 @@ function durationSeconds(key: string, value: unknown): number | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value === "number") return value;
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(String(value));
-  if (!m || m[0] === "") throw new Error(`${key}: "${String(value)}" is not a duration such as 1h, 15m or 900s`);
+  if (!m || m[0] === "")
+    throw new Error(`${key}: "${String(value)}" is not a duration such as 1h, 15m or 900s`);
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
 function roleFrom(key: string, raw: unknown): AssumeRoleConfig {
-  if (typeof raw !== "object" || raw === null) throw new Error(`${key} must be an object with a roleArn`);
+  if (typeof raw !== "object" || raw === null)
+    throw new Error(`${key} must be an object with a roleArn`);
   const r = raw as Record<string, unknown>;
   const str = (k: string): string | undefined => {
     const v = r[k];
-    if (v !== null && typeof v === "object" && "secure" in v) throw new Error(`${key}.${k} is a secret, which only the Pulumi CLI can decrypt; set it in plain text`);
+    if (v !== null && typeof v === "object" && "secure" in v)
+      throw new Error(
+        `${key}.${k} is a secret, which only the Pulumi CLI can decrypt; set it in plain text`,
+      );
     return typeof v === "string" && v !== "" ? v : undefined;
   };
   const roleArn = str("roleArn");
   if (!roleArn) throw new Error(`${key}.roleArn is missing; give the ARN of the role to assume`);
-  return { roleArn, sessionName: str("sessionName"), externalId: str("externalId"), durationSeconds: durationSeconds(`${key}.duration`, r.duration ?? r.durationSeconds) };
+  return {
+    roleArn,
+    sessionName: str("sessionName"),
+    externalId: str("externalId"),
+    durationSeconds: durationSeconds(`${key}.duration`, r.duration ?? r.durationSeconds),
+  };
 }
 
 /** The roles to assume, in order: aws:assumeRoles when set, else aws:assumeRole. */
@@ -63,7 +76,8 @@ export function stackAssumeRoles(stackConfig: Record<string, string>): AssumeRol
   };
   const many = parse("aws:assumeRoles");
   if (many !== undefined) {
-    if (!Array.isArray(many)) throw new Error("aws:assumeRoles must be a list of roles (roleArn, sessionName, externalId)");
+    if (!Array.isArray(many))
+      throw new Error("aws:assumeRoles must be a list of roles (roleArn, sessionName, externalId)");
     return many.map((r, i) => roleFrom(`aws:assumeRoles[${i}]`, r));
   }
   const one = parse("aws:assumeRole");
@@ -76,8 +90,14 @@ export function stackAssumeRoles(stackConfig: Record<string, string>): AssumeRol
  * aws:assumeRoles assumed with the credentials before it. Throws on a value it cannot use (a secret,
  * a role without roleArn), naming the key.
  */
-export function awsClientConfig(stackConfig: Record<string, string>, env: NodeJS.ProcessEnv = process.env): AwsClientConfig {
-  const region = plain("aws:region", stackConfig["aws:region"]) ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined);
+export function awsClientConfig(
+  stackConfig: Record<string, string>,
+  env: NodeJS.ProcessEnv = process.env,
+): AwsClientConfig {
+  const region =
+    plain("aws:region", stackConfig["aws:region"]) ??
+    (env.AWS_REGION || undefined) ??
+    (env.AWS_DEFAULT_REGION || undefined);
   const profile = plain("aws:profile", stackConfig["aws:profile"]);
   const firstFile = (key: string): string | undefined => {
     const text = plain(key, stackConfig[key]);
@@ -93,10 +113,17 @@ export function awsClientConfig(stackConfig: Record<string, string>, env: NodeJS
   const configFilepath = firstFile("aws:sharedConfigFiles");
 
   let credentials: AwsCredentialProvider | undefined =
-    profile || filepath || configFilepath ? fromIni({ profile, filepath, configFilepath, clientConfig: { region } }) : undefined;
+    profile || filepath || configFilepath
+      ? fromIni({ profile, filepath, configFilepath, clientConfig: { region } })
+      : undefined;
   for (const role of stackAssumeRoles(stackConfig)) {
     credentials = fromTemporaryCredentials({
-      params: { RoleArn: role.roleArn, RoleSessionName: role.sessionName, ExternalId: role.externalId, DurationSeconds: role.durationSeconds },
+      params: {
+        RoleArn: role.roleArn,
+        RoleSessionName: role.sessionName,
+        ExternalId: role.externalId,
+        DurationSeconds: role.durationSeconds,
+      },
       masterCredentials: credentials,
       clientConfig: { region },
     });

@@ -12,5 +12,11 @@ export interface StackAwsConfig {
 
 /** Opens the store on a table for reading evidence (aggregates live in the table). */
 export function evidenceReader(config: StackAwsConfig): (table: string) => ReceiverStore {
-  return (table) => new ReceiverStore({ s3: new S3Client({ ...config }), dynamodb: new DynamoDBClient({ ...config }), bucket: "", table });
+  return (table) =>
+    new ReceiverStore({
+      s3: new S3Client({ ...config }),
+      dynamodb: new DynamoDBClient({ ...config }),
+      bucket: "",
+      table,
+    });
 }

@@ -13,7 +13,8 @@ import { evidenceFromAggregates, type WeighedEvidence } from "../receiver/eviden
 import type { ReceiverStore } from "../receiver/store";
 
 /** Today, UTC (MTASTS_TODAY pins it for plans and tests). */
-export const today = (env: NodeJS.ProcessEnv = process.env): string => env.MTASTS_TODAY ?? new Date().toISOString().slice(0, 10);
+export const today = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.MTASTS_TODAY ?? new Date().toISOString().slice(0, 10);
 
 /**
  * The ids reporters may have seen for a domain in testing: the testing policy now published,
@@ -22,13 +23,26 @@ export const today = (env: NodeJS.ProcessEnv = process.env): string => env.MTAST
 export function currentPolicyIds(d: DomainConfig): { testing: string; enforce: string } {
   return {
     testing: policyId(renderPolicy({ mode: "testing", mx: d.mx, maxAge: d.maxAge })),
-    enforce: policyId(renderPolicy({ mode: "enforce", mx: d.mx, maxAge: d.maxAgeSet ? d.maxAge : DEFAULT_MAX_AGE.enforce })),
+    enforce: policyId(
+      renderPolicy({
+        mode: "enforce",
+        mx: d.mx,
+        maxAge: d.maxAgeSet ? d.maxAge : DEFAULT_MAX_AGE.enforce,
+      }),
+    ),
   };
 }
 
 /** A domain's evidence from the receiver's store, weighed by the trust its rule accepts. */
-export async function weighedEvidence(store: Pick<ReceiverStore, "aggregates">, d: DomainConfig, reporters: readonly KnownReporter[] = []): Promise<WeighedEvidence> {
-  return evidenceFromAggregates(await store.aggregates(d.domain), { accept: d.promotion?.evidence ?? "known", reporters: reporterList(reporters) });
+export async function weighedEvidence(
+  store: Pick<ReceiverStore, "aggregates">,
+  d: DomainConfig,
+  reporters: readonly KnownReporter[] = [],
+): Promise<WeighedEvidence> {
+  return evidenceFromAggregates(await store.aggregates(d.domain), {
+    accept: d.promotion?.evidence ?? "known",
+    reporters: reporterList(reporters),
+  });
 }
 
 export interface AutoDecision {
@@ -53,14 +67,28 @@ export interface AutoPromotionDeps {
 }
 
 /** promotion.apply auto: the decision as an Output the fleet wires into the domain's mode. */
-export function autoPromotion(d: DomainConfig, deps: AutoPromotionDeps): pulumi.Output<AutoDecision> {
+export function autoPromotion(
+  d: DomainConfig,
+  deps: AutoPromotionDeps,
+): pulumi.Output<AutoDecision> {
   if (!d.promotion || d.promotion.apply !== "auto" || d.mode !== "testing") {
-    return pulumi.output({ outcome: "not-run" as const, reasons: ["no automatic promotion for this domain"] });
+    return pulumi.output({
+      outcome: "not-run" as const,
+      reasons: ["no automatic promotion for this domain"],
+    });
   }
   if (!deps.tableName || !deps.openStore || !deps.resolver) {
-    return pulumi.output({ outcome: "not-run" as const, reasons: ["not run: needs the receiver's table and DNS (offline plans do not read them)"] });
+    return pulumi.output({
+      outcome: "not-run" as const,
+      reasons: ["not run: needs the receiver's table and DNS (offline plans do not read them)"],
+    });
   }
-  const ready = { openStore: deps.openStore, resolver: deps.resolver, today: deps.today, reporters: deps.reporters };
+  const ready = {
+    openStore: deps.openStore,
+    resolver: deps.resolver,
+    today: deps.today,
+    reporters: deps.reporters,
+  };
   return pulumi.output(deps.tableName).apply((table) => decideAuto(d, table, ready));
 }
 
@@ -68,9 +96,13 @@ export function autoPromotion(d: DomainConfig, deps: AutoPromotionDeps): pulumi.
 export async function decideAuto(
   d: DomainConfig,
   table: string,
-  deps: Required<Pick<AutoPromotionDeps, "openStore" | "resolver">> & { readonly today: string; readonly reporters?: readonly KnownReporter[] },
+  deps: Required<Pick<AutoPromotionDeps, "openStore" | "resolver">> & {
+    readonly today: string;
+    readonly reporters?: readonly KnownReporter[];
+  },
 ): Promise<AutoDecision> {
-  if (!d.promotion) return { outcome: "not-run", reasons: ["no automatic promotion for this domain"] };
+  if (!d.promotion)
+    return { outcome: "not-run", reasons: ["no automatic promotion for this domain"] };
   const ids = currentPolicyIds(d);
   let evidence: WeighedEvidence;
   try {
@@ -81,10 +113,22 @@ export async function decideAuto(
       `promotion of ${d.domain}: could not read the receiver's evidence from table ${table} (${(err as Error).name}: ${(err as Error).message}). Check the stack's AWS credentials (aws:profile, aws:assumeRoles) can read it, or set promotion.apply: propose for this domain`,
     );
   }
-  const decision = decidePromotion(d.promotion, [ids.testing, ids.enforce], evidence.days, deps.today);
+  const decision = decidePromotion(
+    d.promotion,
+    [ids.testing, ids.enforce],
+    evidence.days,
+    deps.today,
+  );
   const setAside = evidence.setAside;
   if (!decision.ready) return { outcome: "stay", reasons: decision.reasons, decision, setAside };
   const mxCheck = await liveMxCoverage(d.domain, d.mx, deps.resolver);
-  if (mxCheck.status !== "pass") return { outcome: "stay", reasons: [`live MX: ${mxCheck.message}`], decision, mxCheck, setAside };
+  if (mxCheck.status !== "pass")
+    return {
+      outcome: "stay",
+      reasons: [`live MX: ${mxCheck.message}`],
+      decision,
+      mxCheck,
+      setAside,
+    };
   return { outcome: "promote", reasons: decision.reasons, decision, mxCheck, setAside };
 }

@@ -4,7 +4,12 @@ import type { CaaRecord, ZoneRecords } from "../../net/zone-records";
 import { conflict, errorLine, type Finding, notChecked } from "./finding";
 
 /** Issuer domain names under which Amazon issues (ACM's documented CAA values). */
-export const AMAZON_CAA_ISSUERS = ["amazon.com", "amazontrust.com", "awstrust.com", "amazonaws.com"] as const;
+export const AMAZON_CAA_ISSUERS = [
+  "amazon.com",
+  "amazontrust.com",
+  "awstrust.com",
+  "amazonaws.com",
+] as const;
 
 /** Property tags Amazon understands; a critical flag on any other forbids issuance (RFC 8659 4.1). */
 const KNOWN_TAGS = new Set(["issue", "issuewild", "iodef"]);
@@ -18,7 +23,10 @@ export interface RelevantCaaSet {
 }
 
 /** CAA(X) with aliases chased (RFC 8659 3, "in particular, chasing aliases"). */
-async function caaChasingAliases(name: string, zone: ZoneRecords): Promise<{ at: string; records: CaaRecord[] }> {
+async function caaChasingAliases(
+  name: string,
+  zone: ZoneRecords,
+): Promise<{ at: string; records: CaaRecord[] }> {
   let at = name;
   for (let depth = 0; depth < 8; depth++) {
     const records = await zone.caa(at);
@@ -34,7 +42,10 @@ async function caaChasingAliases(name: string, zone: ZoneRecords): Promise<{ at:
  * RFC 8659 3: the relevant RRset for `host` is the first non-empty CAA RRset found climbing from
  * the name toward the root (the root itself excluded); undefined when there is none anywhere.
  */
-export async function relevantCaaSet(host: string, zone: ZoneRecords): Promise<RelevantCaaSet | undefined> {
+export async function relevantCaaSet(
+  host: string,
+  zone: ZoneRecords,
+): Promise<RelevantCaaSet | undefined> {
   const labels = host.replace(/\.$/, "").toLowerCase().split(".");
   for (let i = 0; i < labels.length; i++) {
     const via = labels.slice(i).join(".");
@@ -56,13 +67,24 @@ export interface AmazonDecision {
 /** Whether a relevant CAA set lets Amazon issue a (non-wildcard) certificate. */
 export function amazonMayIssue(records: readonly CaaRecord[]): AmazonDecision {
   const critical = records.find((r) => r.critical && !KNOWN_TAGS.has(r.tag));
-  if (critical) return { allowed: false, reason: `a critical "${critical.tag}" property, which Amazon does not understand, forbids all issuance` };
+  if (critical)
+    return {
+      allowed: false,
+      reason: `a critical "${critical.tag}" property, which Amazon does not understand, forbids all issuance`,
+    };
   const issue = records.filter((r) => r.tag === "issue");
   if (issue.length === 0) return { allowed: true, reason: "no issue property restricts issuance" };
   const issuers = [...new Set(issue.map((r) => issuerOf(r.value)))];
-  if (issuers.some((i) => (AMAZON_CAA_ISSUERS as readonly string[]).includes(i))) return { allowed: true, reason: `issue names ${issuers.filter(Boolean).join(", ")}` };
+  if (issuers.some((i) => (AMAZON_CAA_ISSUERS as readonly string[]).includes(i)))
+    return { allowed: true, reason: `issue names ${issuers.filter(Boolean).join(", ")}` };
   const named = issuers.filter(Boolean);
-  return { allowed: false, reason: named.length === 0 ? "it allows no CA at all (issue \";\")" : `it allows only ${named.join(", ")}` };
+  return {
+    allowed: false,
+    reason:
+      named.length === 0
+        ? 'it allows no CA at all (issue ";")'
+        : `it allows only ${named.join(", ")}`,
+  };
 }
 
 /** A conflict when the relevant CAA set of `mta-sts.<domain>` forbids Amazon; nothing when it allows it or there is none. */

@@ -28,7 +28,8 @@ export function existingRecordFix(d: Pick<ManagedDomain, "index" | "domain" | "d
 const quoted = (v: string) => JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
 
 function existing(check: string, name: string, what: string, d: ManagedDomain): Finding {
-  if (d.adopt && d.dns.provider !== "manual") return note(check, name, `${what}; adopt: true, so the stack takes it over`);
+  if (d.adopt && d.dns.provider !== "manual")
+    return note(check, name, `${what}; adopt: true, so the stack takes it over`);
   return conflict(check, name, what, existingRecordFix(d));
 }
 
@@ -37,13 +38,21 @@ function describeTxt(values: string[], kind: "v=STSv1" | "v=TLSRPTv1"): string {
   const ours = values.filter(kind === "v=STSv1" ? isStsRecord : isTlsRptRecord);
   const others = values.length - ours.length;
   const otherText = others > 0 ? `, and ${others} other TXT record${others === 1 ? "" : "s"}` : "";
-  if (ours.length === 0) return `TXT exists with no ${kind} string (${values.map(quoted).join(", ")})`;
+  if (ours.length === 0)
+    return `TXT exists with no ${kind} string (${values.map(quoted).join(", ")})`;
   if (ours.length === 1) return `TXT exists with 1 ${kind} string: ${quoted(ours[0])}${otherText}`;
-  const meaning = kind === "v=STSv1" ? "senders treat two or more as no policy" : "reporters ignore them all";
+  const meaning =
+    kind === "v=STSv1" ? "senders treat two or more as no policy" : "reporters ignore them all";
   return `TXT exists with ${ours.length} ${kind} strings (${ours.map(quoted).join(", ")}): ${meaning}${otherText}`;
 }
 
-async function txtAt(check: string, name: string, kind: "v=STSv1" | "v=TLSRPTv1", d: ManagedDomain, deps: DnsDeps): Promise<Finding[]> {
+async function txtAt(
+  check: string,
+  name: string,
+  kind: "v=STSv1" | "v=TLSRPTv1",
+  d: ManagedDomain,
+  deps: DnsDeps,
+): Promise<Finding[]> {
   try {
     // A CNAME here blocks the TXT the stack writes (no other data may sit beside a CNAME).
     const target = await deps.zone.cname(name);
@@ -59,12 +68,22 @@ async function policyHost(d: ManagedDomain, deps: DnsDeps): Promise<Finding[]> {
   const name = `mta-sts.${d.domain}`;
   try {
     const target = await deps.zone.cname(name);
-    if (target) return [existing("policy-host", name, `CNAME to ${target} exists: someone else's policy host`, d)];
+    if (target)
+      return [
+        existing("policy-host", name, `CNAME to ${target} exists: someone else's policy host`, d),
+      ];
     const addresses = await deps.resolver.addresses(name);
     if (addresses.length === 0) return [];
     const v6 = addresses.filter((a) => a.includes(":")).length;
     const types = v6 === 0 ? "A" : v6 === addresses.length ? "AAAA" : "A and AAAA";
-    return [existing("policy-host", name, `${types} exists (${addresses.join(", ")}): someone else's policy host`, d)];
+    return [
+      existing(
+        "policy-host",
+        name,
+        `${types} exists (${addresses.join(", ")}): someone else's policy host`,
+        d,
+      ),
+    ];
   } catch (err) {
     return [notChecked("policy-host", name, `CNAME/A/AAAA lookup: ${errorLine(err)}`)];
   }
@@ -74,14 +93,19 @@ async function policyHost(d: ManagedDomain, deps: DnsDeps): Promise<Finding[]> {
 export async function domainRecordConflicts(d: ManagedDomain, deps: DnsDeps): Promise<Finding[]> {
   const parts = await Promise.all([
     txtAt("sts-record", `_mta-sts.${d.domain}`, "v=STSv1", d, deps),
-    d.tlsRpt ? txtAt("tlsrpt-record", `_smtp._tls.${d.domain}`, "v=TLSRPTv1", d, deps) : Promise.resolve([]),
+    d.tlsRpt
+      ? txtAt("tlsrpt-record", `_smtp._tls.${d.domain}`, "v=TLSRPTv1", d, deps)
+      : Promise.resolve([]),
     policyHost(d, deps),
   ]);
   return parts.flat();
 }
 
 /** An MX at the receiver's mail domain means it already receives mail: the stack's SES MX would join it. */
-export async function receiverMailDomainConflicts(email: { domain: string; dns: DnsConfig }, deps: DnsDeps): Promise<Finding[]> {
+export async function receiverMailDomainConflicts(
+  email: { domain: string; dns: DnsConfig },
+  deps: DnsDeps,
+): Promise<Finding[]> {
   const name = email.domain;
   let hosts: string[];
   try {
@@ -96,5 +120,12 @@ export async function receiverMailDomainConflicts(email: { domain: string; dns: 
       : email.dns.provider === "route53"
         ? "the stack adds an SES MX, which on Route53 means taking over (or failing on) its MX record set"
         : "the stack's SES MX would have to join or replace these";
-  return [conflict("receiver-mx", name, `MX exists (${hosts.join(", ")}): a live mail domain; ${effect}`, `use a dedicated subdomain, e.g. tlsrpt.${name}`)];
+  return [
+    conflict(
+      "receiver-mx",
+      name,
+      `MX exists (${hosts.join(", ")}): a live mail domain; ${effect}`,
+      `use a dedicated subdomain, e.g. tlsrpt.${name}`,
+    ),
+  ];
 }

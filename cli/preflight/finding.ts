@@ -16,9 +16,25 @@ export interface Finding {
   readonly fix?: string;
 }
 
-export const conflict = (check: string, name: string, what: string, fix: string): Finding => ({ status: "conflict", check, name, what, fix });
-export const notChecked = (check: string, name: string, why: string): Finding => ({ status: "not-checked", check, name, what: why });
-export const note = (check: string, name: string, what: string): Finding => ({ status: "note", check, name, what });
+export const conflict = (check: string, name: string, what: string, fix: string): Finding => ({
+  status: "conflict",
+  check,
+  name,
+  what,
+  fix,
+});
+export const notChecked = (check: string, name: string, why: string): Finding => ({
+  status: "not-checked",
+  check,
+  name,
+  what: why,
+});
+export const note = (check: string, name: string, what: string): Finding => ({
+  status: "note",
+  check,
+  name,
+  what,
+});
 
 /** An error as one line: the SDK's error name (AccessDeniedException, ...) and its message. */
 export function errorLine(err: unknown): string {

@@ -19,7 +19,12 @@ export interface Reservation {
 }
 
 /** The pure comparison: a finding when the reservation would leave fewer than 100 unreserved. */
-export function concurrencyFinding(limit: number, unreserved: number, want: Reservation, region: string): Finding | undefined {
+export function concurrencyFinding(
+  limit: number,
+  unreserved: number,
+  want: Reservation,
+  region: string,
+): Finding | undefined {
   const need = want.reservedConcurrency * want.functions;
   const left = unreserved - need;
   if (left >= MIN_UNRESERVED) return undefined;
@@ -36,13 +41,21 @@ export function concurrencyFinding(limit: number, unreserved: number, want: Rese
   );
 }
 
-export async function lambdaConcurrencyFindings(want: Reservation, deps: LambdaDeps): Promise<Finding[]> {
+export async function lambdaConcurrencyFindings(
+  want: Reservation,
+  deps: LambdaDeps,
+): Promise<Finding[]> {
   const name = `Lambda concurrency (${deps.region})`;
   try {
-    const out = await deps.lambda.send(new GetAccountSettingsCommand({}), { abortSignal: AbortSignal.timeout(deps.timeoutMs) });
+    const out = await deps.lambda.send(new GetAccountSettingsCommand({}), {
+      abortSignal: AbortSignal.timeout(deps.timeoutMs),
+    });
     const limit = out.AccountLimit?.ConcurrentExecutions;
     const unreserved = out.AccountLimit?.UnreservedConcurrentExecutions;
-    if (limit === undefined || unreserved === undefined) return [notChecked("lambda-concurrency", name, "GetAccountSettings returned no concurrency limits")];
+    if (limit === undefined || unreserved === undefined)
+      return [
+        notChecked("lambda-concurrency", name, "GetAccountSettings returned no concurrency limits"),
+      ];
     const finding = concurrencyFinding(limit, unreserved, want, deps.region);
     return finding ? [finding] : [];
   } catch (err) {

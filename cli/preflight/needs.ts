@@ -47,8 +47,16 @@ export function stackNeeds(config: StackConfig): StackNeeds {
   const h = config.hosting;
   const tenantMode = h.mode === "tenants";
   // Mode tenants: only domains still listed under migration.grouped keep a group distribution.
-  const grouped = kept.filter(({ d }) => !tenantMode || (h.migration?.grouped ?? []).includes(d.domain));
-  const tenants = tenantMode ? kept.filter(({ d }) => !(h.migration?.grouped ?? []).includes(d.domain) && !(h.migration?.releasing ?? []).includes(d.domain)).length : 0;
+  const grouped = kept.filter(
+    ({ d }) => !tenantMode || (h.migration?.grouped ?? []).includes(d.domain),
+  );
+  const tenants = tenantMode
+    ? kept.filter(
+        ({ d }) =>
+          !(h.migration?.grouped ?? []).includes(d.domain) &&
+          !(h.migration?.releasing ?? []).includes(d.domain),
+      ).length
+    : 0;
   const groups = new Set(grouped.map(({ index }) => Math.floor(index / h.domainsPerDistribution)));
   const email = receiverOn && r.email ? r.email : undefined;
   return {

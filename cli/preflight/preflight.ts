@@ -53,11 +53,17 @@ async function dnsFindings(needs: StackNeeds, deps: PreflightDeps): Promise<Find
     ...(await caaConflicts(d.domain, deps.dns.zone)),
   ]);
   const email = needs.receiver?.email;
-  return [...perDomain.flat(), ...(email ? await receiverMailDomainConflicts(email, deps.dns) : [])];
+  return [
+    ...perDomain.flat(),
+    ...(email ? await receiverMailDomainConflicts(email, deps.dns) : []),
+  ];
 }
 
 /** The AWS checks that apply to this stack, by id and name (for "not checked" lines). */
-function awsChecks(needs: StackNeeds, region: string | undefined): { check: string; name: string }[] {
+function awsChecks(
+  needs: StackNeeds,
+  region: string | undefined,
+): { check: string; name: string }[] {
   const r = region ?? "no region";
   const email = needs.receiver?.email;
   return [
@@ -67,18 +73,26 @@ function awsChecks(needs: StackNeeds, region: string | undefined): { check: stri
           { check: "ses-identity", name: `SES identity ${email.domain} (${r})` },
         ]
       : []),
-    ...(needs.receiver?.reservedConcurrency !== undefined ? [{ check: "lambda-concurrency", name: `Lambda concurrency (${r})` }] : []),
+    ...(needs.receiver?.reservedConcurrency !== undefined
+      ? [{ check: "lambda-concurrency", name: `Lambda concurrency (${r})` }]
+      : []),
     ...(needs.tenants > 0 ? [{ check: "quota-tenants", name: TENANT_QUOTA.label }] : []),
     ...(needs.distributions > 0
       ? [
           { check: "quota-distributions", name: QUOTAS.distributions.label },
-          ...(needs.certificates > 0 ? [{ check: "quota-certificates", name: QUOTAS.certificates.label }] : []),
+          ...(needs.certificates > 0
+            ? [{ check: "quota-certificates", name: QUOTAS.certificates.label }]
+            : []),
         ]
       : []),
   ];
 }
 
-async function accountFindings(needs: StackNeeds, config: StackConfig, deps: PreflightDeps): Promise<Finding[]> {
+async function accountFindings(
+  needs: StackNeeds,
+  config: StackConfig,
+  deps: PreflightDeps,
+): Promise<Finding[]> {
   if ("skip" in deps.aws) {
     const why = deps.aws.skip;
     return awsChecks(needs, deps.region).map(({ check, name }) => notChecked(check, name, why));
@@ -90,7 +104,11 @@ async function accountFindings(needs: StackNeeds, config: StackConfig, deps: Pre
   if (email) {
     out.push(
       ...(regional
-        ? await sesAccountFindings(email, { ses: clients.ses, region: regional, timeoutMs: deps.timeoutMs })
+        ? await sesAccountFindings(email, {
+            ses: clients.ses,
+            region: regional,
+            timeoutMs: deps.timeoutMs,
+          })
         : awsChecks(needs, undefined)
             .filter((c) => c.check.startsWith("ses-"))
             .map(({ check, name }) => notChecked(check, name, "the stack has no aws:region"))),
@@ -100,14 +118,28 @@ async function accountFindings(needs: StackNeeds, config: StackConfig, deps: Pre
   if (needs.receiver && reserved !== undefined) {
     out.push(
       ...(regional
-        ? await lambdaConcurrencyFindings({ reservedConcurrency: reserved, functions: needs.receiver.functions }, { lambda: clients.lambda, region: regional, timeoutMs: deps.timeoutMs })
-        : [notChecked("lambda-concurrency", "Lambda concurrency (no region)", "the stack has no aws:region")]),
+        ? await lambdaConcurrencyFindings(
+            { reservedConcurrency: reserved, functions: needs.receiver.functions },
+            { lambda: clients.lambda, region: regional, timeoutMs: deps.timeoutMs },
+          )
+        : [
+            notChecked(
+              "lambda-concurrency",
+              "Lambda concurrency (no region)",
+              "the stack has no aws:region",
+            ),
+          ]),
     );
   }
   if (needs.distributions > 0) {
     out.push(
       ...(await quotaFindings(
-        { distributions: needs.distributions, certificates: needs.certificates, domainsPerDistribution: config.hosting.domainsPerDistribution, tenants: needs.tenants },
+        {
+          distributions: needs.distributions,
+          certificates: needs.certificates,
+          domainsPerDistribution: config.hosting.domainsPerDistribution,
+          tenants: needs.tenants,
+        },
         { quotas: clients.quotas, acm: clients.acm, timeoutMs: deps.timeoutMs },
       )),
     );
@@ -116,19 +148,32 @@ async function accountFindings(needs: StackNeeds, config: StackConfig, deps: Pre
 }
 
 /** Runs every check for a parsed stack config; never throws for what it finds (each problem is a finding). */
-export async function runPreflight(stack: string, config: StackConfig, deps: PreflightDeps): Promise<PreflightReport> {
+export async function runPreflight(
+  stack: string,
+  config: StackConfig,
+  deps: PreflightDeps,
+): Promise<PreflightReport> {
   const needs = stackNeeds(config);
   const email = needs.receiver?.email;
   const regionFindings: Finding[] = [];
   if (email) {
-    if (deps.region) regionFindings.push(...(await sesRegionFindings(deps.region, deps.dns.resolver)));
+    if (deps.region)
+      regionFindings.push(...(await sesRegionFindings(deps.region, deps.dns.resolver)));
     else {
       regionFindings.push(
-        conflict("ses-region", "aws:region", "mta-sts:receiver.email needs the stack's aws:region (the region of the SES inbound endpoint), and none is set", "pulumi config set aws:region <region>, a region where SES receives email"),
+        conflict(
+          "ses-region",
+          "aws:region",
+          "mta-sts:receiver.email needs the stack's aws:region (the region of the SES inbound endpoint), and none is set",
+          "pulumi config set aws:region <region>, a region where SES receives email",
+        ),
       );
     }
   }
-  const [dns, account] = await Promise.all([dnsFindings(needs, deps), accountFindings(needs, config, deps)]);
+  const [dns, account] = await Promise.all([
+    dnsFindings(needs, deps),
+    accountFindings(needs, config, deps),
+  ]);
   const findings = [...dns, ...regionFindings, ...account];
   const count = (s: Finding["status"]) => findings.filter((f) => f.status === s).length;
   return {

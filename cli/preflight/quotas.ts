@@ -20,8 +20,16 @@ import { conflict, errorLine, type Finding, notChecked } from "./finding";
  * (and that public tooling passes to get-service-quota). An unknown code fails as not checked.
  */
 export const QUOTAS = {
-  distributions: { serviceCode: "cloudfront", quotaCode: "L-24B04930", label: "CloudFront distributions per account" },
-  certificates: { serviceCode: "acm", quotaCode: "L-F141DD1D", label: "ACM certificates (us-east-1)" },
+  distributions: {
+    serviceCode: "cloudfront",
+    quotaCode: "L-24B04930",
+    label: "CloudFront distributions per account",
+  },
+  certificates: {
+    serviceCode: "acm",
+    quotaCode: "L-F141DD1D",
+    label: "ACM certificates (us-east-1)",
+  },
 } as const;
 
 /**
@@ -29,7 +37,11 @@ export const QUOTAS = {
  * CloudFront Quotas page. Its code is printed nowhere we could read, so it is found by its name
  * among the cloudfront quotas Service Quotas lists (the name is matched loosely: "tenants per").
  */
-export const TENANT_QUOTA = { serviceCode: "cloudfront", name: /distribution tenants per/i, label: "CloudFront distribution tenants per account" } as const;
+export const TENANT_QUOTA = {
+  serviceCode: "cloudfront",
+  name: /distribution tenants per/i,
+  label: "CloudFront distribution tenants per account",
+} as const;
 
 export interface QuotaDeps {
   /** A Service Quotas client in us-east-1 (CloudFront's quotas are global and shown there). */
@@ -48,17 +60,24 @@ export interface QuotaNeeds {
 }
 
 /** The applied value; AWS's default when the account has no applied value (NoSuchResourceException). */
-async function quotaValue(q: (typeof QUOTAS)[keyof typeof QUOTAS], deps: QuotaDeps): Promise<{ value: number; source: string }> {
+async function quotaValue(
+  q: (typeof QUOTAS)[keyof typeof QUOTAS],
+  deps: QuotaDeps,
+): Promise<{ value: number; source: string }> {
   const signal = () => ({ abortSignal: AbortSignal.timeout(deps.timeoutMs) });
   const ids = { ServiceCode: q.serviceCode, QuotaCode: q.quotaCode };
   try {
     const out = await deps.quotas.send(new GetServiceQuotaCommand(ids), signal());
-    if (out.Quota?.Value === undefined) throw new Error(`GetServiceQuota returned no value for ${q.serviceCode} ${q.quotaCode}`);
+    if (out.Quota?.Value === undefined)
+      throw new Error(`GetServiceQuota returned no value for ${q.serviceCode} ${q.quotaCode}`);
     return { value: out.Quota.Value, source: "applied" };
   } catch (err) {
     if ((err as Error).name !== "NoSuchResourceException") throw err;
     const out = await deps.quotas.send(new GetAWSDefaultServiceQuotaCommand(ids), signal());
-    if (out.Quota?.Value === undefined) throw new Error(`GetAWSDefaultServiceQuota returned no value for ${q.serviceCode} ${q.quotaCode}`);
+    if (out.Quota?.Value === undefined)
+      throw new Error(
+        `GetAWSDefaultServiceQuota returned no value for ${q.serviceCode} ${q.quotaCode}`,
+      );
     return { value: out.Quota.Value, source: "AWS default" };
   }
 }
@@ -71,7 +90,11 @@ async function existingCertificates(deps: QuotaDeps): Promise<number | string> {
   try {
     for (let page = 0; page < 50; page++) {
       const out = await deps.acm.send(
-        new ListCertificatesCommand({ MaxItems: 1000, NextToken: token, Includes: { keyTypes: Object.values(KeyAlgorithm) } }),
+        new ListCertificatesCommand({
+          MaxItems: 1000,
+          NextToken: token,
+          Includes: { keyTypes: Object.values(KeyAlgorithm) },
+        }),
         { abortSignal: AbortSignal.timeout(deps.timeoutMs) },
       );
       count += out.CertificateSummaryList?.length ?? 0;
@@ -85,8 +108,12 @@ async function existingCertificates(deps: QuotaDeps): Promise<number | string> {
 }
 
 /** The tenant quota: the account's applied value, else AWS's default, found by name. */
-async function tenantQuota(deps: QuotaDeps): Promise<{ value: number; source: string; code: string }> {
-  const find = async (list: (token?: string) => Promise<{ Quotas?: ServiceQuota[]; NextToken?: string }>) => {
+async function tenantQuota(
+  deps: QuotaDeps,
+): Promise<{ value: number; source: string; code: string }> {
+  const find = async (
+    list: (token?: string) => Promise<{ Quotas?: ServiceQuota[]; NextToken?: string }>,
+  ) => {
     let token: string | undefined;
     for (let page = 0; page < 20; page++) {
       const out = await list(token);
@@ -98,11 +125,24 @@ async function tenantQuota(deps: QuotaDeps): Promise<{ value: number; source: st
     return undefined;
   };
   const signal = () => ({ abortSignal: AbortSignal.timeout(deps.timeoutMs) });
-  const applied = await find((NextToken) => deps.quotas.send(new ListServiceQuotasCommand({ ServiceCode: TENANT_QUOTA.serviceCode, NextToken }), signal()));
+  const applied = await find((NextToken) =>
+    deps.quotas.send(
+      new ListServiceQuotasCommand({ ServiceCode: TENANT_QUOTA.serviceCode, NextToken }),
+      signal(),
+    ),
+  );
   if (applied) return { value: applied.Value!, source: "applied", code: applied.QuotaCode ?? "?" };
-  const byDefault = await find((NextToken) => deps.quotas.send(new ListAWSDefaultServiceQuotasCommand({ ServiceCode: TENANT_QUOTA.serviceCode, NextToken }), signal()));
-  if (byDefault) return { value: byDefault.Value!, source: "AWS default", code: byDefault.QuotaCode ?? "?" };
-  throw new Error("Service Quotas lists no cloudfront quota named like 'distribution tenants per AWS account'");
+  const byDefault = await find((NextToken) =>
+    deps.quotas.send(
+      new ListAWSDefaultServiceQuotasCommand({ ServiceCode: TENANT_QUOTA.serviceCode, NextToken }),
+      signal(),
+    ),
+  );
+  if (byDefault)
+    return { value: byDefault.Value!, source: "AWS default", code: byDefault.QuotaCode ?? "?" };
+  throw new Error(
+    "Service Quotas lists no cloudfront quota named like 'distribution tenants per AWS account'",
+  );
 }
 
 export async function quotaFindings(needs: QuotaNeeds, deps: QuotaDeps): Promise<Finding[]> {
@@ -146,7 +186,8 @@ export async function quotaFindings(needs: QuotaNeeds, deps: QuotaDeps): Promise
     const existing = await existingCertificates(deps);
     const used = typeof existing === "number" ? existing : 0;
     if (used + needs.certificates > value) {
-      const have = typeof existing === "number" ? `${existing} exist and ` : `existing ones ${existing}; `;
+      const have =
+        typeof existing === "number" ? `${existing} exist and ` : `existing ones ${existing}; `;
       out.push(
         conflict(
           "quota-certificates",

@@ -3,7 +3,11 @@
 import type { FindingStatus } from "./finding";
 import type { PreflightReport } from "./preflight";
 
-const LABEL: Record<FindingStatus, string> = { conflict: "conflict", "not-checked": "not checked", note: "note" };
+const LABEL: Record<FindingStatus, string> = {
+  conflict: "conflict",
+  "not-checked": "not checked",
+  note: "note",
+};
 
 export function renderPreflightText(r: PreflightReport): string {
   const where = `${r.domains} domain${r.domains === 1 ? "" : "s"}${r.region ? `, region ${r.region}` : ""}`;
@@ -13,7 +17,9 @@ export function renderPreflightText(r: PreflightReport): string {
   ];
   const nameWidth = Math.max(0, ...r.findings.map((f) => f.name.length));
   for (const f of r.findings) {
-    out.push(`  ${LABEL[f.status].padEnd(11)}  ${f.name.padEnd(nameWidth)}  ${f.what}${f.fix ? `; fix: ${f.fix}` : ""}`);
+    out.push(
+      `  ${LABEL[f.status].padEnd(11)}  ${f.name.padEnd(nameWidth)}  ${f.what}${f.fix ? `; fix: ${f.fix}` : ""}`,
+    );
   }
   return `${out.join("\n")}\n`;
 }

@@ -1,6 +1,10 @@
 // SES before email reports go live: the region must receive email, the region's one active receipt
 // rule set must not be someone else's, and the mail domain's SES identity must not exist unannounced.
-import { DescribeActiveReceiptRuleSetCommand, GetIdentityVerificationAttributesCommand, type SESClient } from "@aws-sdk/client-ses";
+import {
+  DescribeActiveReceiptRuleSetCommand,
+  GetIdentityVerificationAttributesCommand,
+  type SESClient,
+} from "@aws-sdk/client-ses";
 import type { CheckResolver } from "../../net/resolver";
 import { conflict, errorLine, type Finding, note, notChecked } from "./finding";
 import type { ReceiverNeeds } from "./needs";
@@ -13,7 +17,10 @@ export { SES_RECEIVING_REGIONS };
 export const sesInboundHost = (region: string) => `inbound-smtp.${region}.amazonaws.com`;
 
 /** Whether SES receives email in `region`: the documented list, else whether its inbound endpoint exists in DNS. */
-export async function sesRegionFindings(region: string, resolver: Pick<CheckResolver, "addresses">): Promise<Finding[]> {
+export async function sesRegionFindings(
+  region: string,
+  resolver: Pick<CheckResolver, "addresses">,
+): Promise<Finding[]> {
   if (SES_RECEIVING_REGIONS.includes(region)) return [];
   const host = sesInboundHost(region);
   const name = `SES email receiving (${region})`;
@@ -21,9 +28,22 @@ export async function sesRegionFindings(region: string, resolver: Pick<CheckReso
   try {
     addresses = await resolver.addresses(host);
   } catch (err) {
-    return [notChecked("ses-region", name, `${region} is not in the documented list of SES receiving regions, and looking up ${host} failed: ${errorLine(err)}`)];
+    return [
+      notChecked(
+        "ses-region",
+        name,
+        `${region} is not in the documented list of SES receiving regions, and looking up ${host} failed: ${errorLine(err)}`,
+      ),
+    ];
   }
-  if (addresses.length > 0) return [note("ses-region", name, `${region} is not in the list this tool knows, but ${host} exists, so AWS has added it`)];
+  if (addresses.length > 0)
+    return [
+      note(
+        "ses-region",
+        name,
+        `${region} is not in the list this tool knows, but ${host} exists, so AWS has added it`,
+      ),
+    ];
   return [
     conflict(
       "ses-region",
@@ -46,13 +66,17 @@ async function ruleSetFindings(email: Email, deps: SesDeps): Promise<Finding[]> 
   const name = `SES active receipt rule set (${deps.region})`;
   let active: string | undefined;
   try {
-    const out = await deps.ses.send(new DescribeActiveReceiptRuleSetCommand({}), { abortSignal: AbortSignal.timeout(deps.timeoutMs) });
+    const out = await deps.ses.send(new DescribeActiveReceiptRuleSetCommand({}), {
+      abortSignal: AbortSignal.timeout(deps.timeoutMs),
+    });
     active = out.Metadata?.Name;
   } catch (err) {
     return [notChecked("ses-rule-set", name, errorLine(err))];
   }
   if (active && active !== email.ruleSetName) {
-    const configured = email.ruleSetName ? `, not mta-sts:receiver.email.ruleSetName "${email.ruleSetName}"` : "";
+    const configured = email.ruleSetName
+      ? `, not mta-sts:receiver.email.ruleSetName "${email.ruleSetName}"`
+      : "";
     return [
       conflict(
         "ses-rule-set",
@@ -80,7 +104,10 @@ async function identityFindings(email: Email, deps: SesDeps): Promise<Finding[]>
   let status: string | undefined;
   let exists: boolean;
   try {
-    const out = await deps.ses.send(new GetIdentityVerificationAttributesCommand({ Identities: [email.domain] }), { abortSignal: AbortSignal.timeout(deps.timeoutMs) });
+    const out = await deps.ses.send(
+      new GetIdentityVerificationAttributesCommand({ Identities: [email.domain] }),
+      { abortSignal: AbortSignal.timeout(deps.timeoutMs) },
+    );
     const attrs = out.VerificationAttributes?.[email.domain];
     exists = attrs !== undefined;
     status = attrs?.VerificationStatus;
@@ -88,10 +115,24 @@ async function identityFindings(email: Email, deps: SesDeps): Promise<Finding[]>
     return [notChecked("ses-identity", name, errorLine(err))];
   }
   if (exists && email.identity !== "existing") {
-    return [conflict("ses-identity", name, `exists already (verification ${status ?? "status unknown"}); the stack would try to create and own it`, "set mta-sts:receiver.email.identity: existing")];
+    return [
+      conflict(
+        "ses-identity",
+        name,
+        `exists already (verification ${status ?? "status unknown"}); the stack would try to create and own it`,
+        "set mta-sts:receiver.email.identity: existing",
+      ),
+    ];
   }
   if (!exists && email.identity === "existing") {
-    return [conflict("ses-identity", name, "identity: existing is set, but there is no such SES identity", "leave identity out (the stack then creates and verifies it), or create the identity first")];
+    return [
+      conflict(
+        "ses-identity",
+        name,
+        "identity: existing is set, but there is no such SES identity",
+        "leave identity out (the stack then creates and verifies it), or create the identity first",
+      ),
+    ];
   }
   return [];
 }

@@ -54,7 +54,9 @@ export interface CloudflareZoneArgs {
 /** Cloudflare TXT content: zone-file syntax, each 255-byte character-string in double quotes. */
 export const quoteTxt = zoneTxt;
 
-type CloudflareRecordArgs = Omit<cloudflare.DnsRecordArgs, "name"> & { readonly name: pulumi.Output<string> };
+type CloudflareRecordArgs = Omit<cloudflare.DnsRecordArgs, "name"> & {
+  readonly name: pulumi.Output<string>;
+};
 
 export class CloudflareZone extends pulumi.ComponentResource implements DnsZone {
   readonly provider = "cloudflare" as const;
@@ -76,11 +78,28 @@ export class CloudflareZone extends pulumi.ComponentResource implements DnsZone 
   }
 
   /** Declares one record, importing the existing record the world edge handed over for it; resolves to its id. */
-  private declare(suffix: string, type: string, args: RecordArgs, inputs: CloudflareRecordArgs, opts?: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  private declare(
+    suffix: string,
+    type: string,
+    args: RecordArgs,
+    inputs: CloudflareRecordArgs,
+    opts?: pulumi.CustomResourceOptions,
+  ): pulumi.Output<string> {
     const make = (found: CloudflareTakeovers | undefined) => {
-      const takeover = args.acmValidation ? found?.acmValidation : typeof args.name === "string" ? found?.records?.[takeoverKey(args.name, type)] : undefined;
-      const name = takeover && args.acmValidation ? inputs.name.apply((n) => acmTakeoverName(takeover, n)) : inputs.name;
-      return new cloudflare.DnsRecord(`${this.name}-${suffix}`, { ...inputs, name }, { ...opts, parent: this, ...(takeover ? { import: takeover.importId } : {}) });
+      const takeover = args.acmValidation
+        ? found?.acmValidation
+        : typeof args.name === "string"
+          ? found?.records?.[takeoverKey(args.name, type)]
+          : undefined;
+      const name =
+        takeover && args.acmValidation
+          ? inputs.name.apply((n) => acmTakeoverName(takeover, n))
+          : inputs.name;
+      return new cloudflare.DnsRecord(
+        `${this.name}-${suffix}`,
+        { ...inputs, name },
+        { ...opts, parent: this, ...(takeover ? { import: takeover.importId } : {}) },
+      );
     };
     const takeovers = this.takeovers;
     if (!(takeovers instanceof Promise)) return make(takeovers).id;
@@ -89,7 +108,13 @@ export class CloudflareZone extends pulumi.ComponentResource implements DnsZone 
     return pulumi.output(takeovers.then((found) => make(found).id));
   }
 
-  private record(suffix: string, type: "TXT" | "CNAME", args: RecordArgs, value: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions) {
+  private record(
+    suffix: string,
+    type: "TXT" | "CNAME",
+    args: RecordArgs,
+    value: pulumi.Input<string>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     const plain = pulumi.output(value).apply((v) => v.replace(/\.$/, ""));
     const written = this.declare(
       suffix,
@@ -121,21 +146,41 @@ export class CloudflareZone extends pulumi.ComponentResource implements DnsZone 
     return spec;
   }
 
-  txt(suffix: string, args: RecordArgs & { value: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
+  txt(
+    suffix: string,
+    args: RecordArgs & { value: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec {
     return this.record(suffix, "TXT", args, args.value, opts);
   }
 
-  cname(suffix: string, args: RecordArgs & { target: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
+  cname(
+    suffix: string,
+    args: RecordArgs & { target: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec {
     return this.record(suffix, "CNAME", args, args.target, opts);
   }
 
-  mx(suffix: string, args: RecordArgs & { priority: number; host: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
+  mx(
+    suffix: string,
+    args: RecordArgs & { priority: number; host: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec {
     const host = pulumi.output(args.host).apply((h) => h.replace(/\.$/, ""));
     const written = this.declare(
       suffix,
       "MX",
       args,
-      { zoneId: this.zoneId, name: withoutDot(args.name), type: "MX", ttl: args.ttl, content: host, priority: args.priority, comment: `${COMMENT_PREFIX} ${args.purpose}`.slice(0, 100) },
+      {
+        zoneId: this.zoneId,
+        name: withoutDot(args.name),
+        type: "MX",
+        ttl: args.ttl,
+        content: host,
+        priority: args.priority,
+        comment: `${COMMENT_PREFIX} ${args.purpose}`.slice(0, 100),
+      },
       opts,
     );
     const spec: DnsRecordSpec = {
@@ -153,7 +198,11 @@ export class CloudflareZone extends pulumi.ComponentResource implements DnsZone 
     return spec;
   }
 
-  cloudFrontAlias(suffix: string, args: RecordArgs & { domainName: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec[] {
+  cloudFrontAlias(
+    suffix: string,
+    args: RecordArgs & { domainName: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec[] {
     return [this.record(suffix, "CNAME", args, args.domainName, opts)];
   }
 }

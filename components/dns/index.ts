@@ -7,7 +7,14 @@ import { Route53Zone } from "./route53";
 import type { DnsZone } from "./zone";
 
 export * from "./zone";
-export { CloudflareZone, quoteTxt, takeoverKey, COMMENT_PREFIX, type CloudflareTakeovers, type Takeover } from "./cloudflare";
+export {
+  CloudflareZone,
+  quoteTxt,
+  takeoverKey,
+  COMMENT_PREFIX,
+  type CloudflareTakeovers,
+  type Takeover,
+} from "./cloudflare";
 export { ManualZone } from "./manual";
 export { Route53Zone } from "./route53";
 
@@ -19,13 +26,20 @@ export function zoneFor(
   name: string,
   dns: DnsConfig,
   opts?: pulumi.ComponentResourceOptions,
-  existing: { readonly adopt?: boolean; readonly takeovers?: CloudflareTakeovers | Promise<CloudflareTakeovers | undefined> } = {},
+  existing: {
+    readonly adopt?: boolean;
+    readonly takeovers?: CloudflareTakeovers | Promise<CloudflareTakeovers | undefined>;
+  } = {},
 ): DnsZone {
   switch (dns.provider) {
     case "route53":
       return new Route53Zone(name, { zoneId: dns.zoneId, adopt: existing.adopt }, opts);
     case "cloudflare":
-      return new CloudflareZone(name, { zoneId: dns.zoneId, adopt: existing.adopt, takeovers: existing.takeovers }, opts);
+      return new CloudflareZone(
+        name,
+        { zoneId: dns.zoneId, adopt: existing.adopt, takeovers: existing.takeovers },
+        opts,
+      );
     case "manual":
       return new ManualZone(name, {}, opts);
   }

@@ -38,7 +38,13 @@ export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
     return this.adopt || args.acmValidation ? { allowOverwrite: true } : {};
   }
 
-  private spec(type: DnsRecordSpec["type"], args: RecordArgs, values: pulumi.Input<string>[], record: aws.route53.Record, alias = false): DnsRecordSpec {
+  private spec(
+    type: DnsRecordSpec["type"],
+    args: RecordArgs,
+    values: pulumi.Input<string>[],
+    record: aws.route53.Record,
+    alias = false,
+  ): DnsRecordSpec {
     const spec: DnsRecordSpec = {
       name: withoutDot(args.name),
       type,
@@ -54,7 +60,11 @@ export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
     return spec;
   }
 
-  txt(suffix: string, args: RecordArgs & { value: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
+  txt(
+    suffix: string,
+    args: RecordArgs & { value: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec {
     const record = new aws.route53.Record(
       `${this.name}-${suffix}`,
       {
@@ -71,20 +81,42 @@ export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
     return this.spec("TXT", args, [args.value], record);
   }
 
-  cname(suffix: string, args: RecordArgs & { target: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
+  cname(
+    suffix: string,
+    args: RecordArgs & { target: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec {
     const record = new aws.route53.Record(
       `${this.name}-${suffix}`,
-      { zoneId: this.zoneId, name: withoutDot(args.name), type: "CNAME", ttl: args.ttl, records: [args.target], ...this.overwrite(args) },
+      {
+        zoneId: this.zoneId,
+        name: withoutDot(args.name),
+        type: "CNAME",
+        ttl: args.ttl,
+        records: [args.target],
+        ...this.overwrite(args),
+      },
       { ...opts, parent: this },
     );
     return this.spec("CNAME", args, [args.target], record);
   }
 
-  mx(suffix: string, args: RecordArgs & { priority: number; host: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec {
+  mx(
+    suffix: string,
+    args: RecordArgs & { priority: number; host: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec {
     const value = pulumi.interpolate`${args.priority} ${args.host}`;
     const record = new aws.route53.Record(
       `${this.name}-${suffix}`,
-      { zoneId: this.zoneId, name: withoutDot(args.name), type: "MX", ttl: args.ttl, records: [value], ...this.overwrite(args) },
+      {
+        zoneId: this.zoneId,
+        name: withoutDot(args.name),
+        type: "MX",
+        ttl: args.ttl,
+        records: [value],
+        ...this.overwrite(args),
+      },
       { ...opts, parent: this },
     );
     return this.spec("MX", args, [value], record);
@@ -102,7 +134,9 @@ export class Route53Zone extends pulumi.ComponentResource implements DnsZone {
           zoneId: this.zoneId,
           name: withoutDot(args.name),
           type,
-          aliases: [{ name: args.domainName, zoneId: args.hostedZoneId, evaluateTargetHealth: false }],
+          aliases: [
+            { name: args.domainName, zoneId: args.hostedZoneId, evaluateTargetHealth: false },
+          ],
           ...this.overwrite(args),
         },
         { ...opts, parent: this },

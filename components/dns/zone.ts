@@ -43,16 +43,32 @@ export interface DnsZone {
   readonly provider: DnsProvider;
   /** Every record declared through this zone so far, in declaration order. */
   readonly records: readonly DnsRecordSpec[];
-  txt(suffix: string, args: RecordArgs & { readonly value: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec;
-  cname(suffix: string, args: RecordArgs & { readonly target: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec;
+  txt(
+    suffix: string,
+    args: RecordArgs & { readonly value: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec;
+  cname(
+    suffix: string,
+    args: RecordArgs & { readonly target: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec;
   /** An MX record (`values` read "<priority> <host>"). */
-  mx(suffix: string, args: RecordArgs & { readonly priority: number; readonly host: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions): DnsRecordSpec;
+  mx(
+    suffix: string,
+    args: RecordArgs & { readonly priority: number; readonly host: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ): DnsRecordSpec;
   /** Points a host at a CloudFront distribution (alias A+AAAA, or a CNAME where aliases do not exist). */
   cloudFrontAlias(
     suffix: string,
-    args: RecordArgs & { readonly domainName: pulumi.Input<string>; readonly hostedZoneId: pulumi.Input<string> },
+    args: RecordArgs & {
+      readonly domainName: pulumi.Input<string>;
+      readonly hostedZoneId: pulumi.Input<string>;
+    },
     opts?: pulumi.CustomResourceOptions,
   ): DnsRecordSpec[];
 }
 
-export const withoutDot = (name: pulumi.Input<string>) => pulumi.output(name).apply((n) => n.replace(/\.$/, ""));
+export const withoutDot = (name: pulumi.Input<string>) =>
+  pulumi.output(name).apply((n) => n.replace(/\.$/, ""));

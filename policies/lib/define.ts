@@ -6,5 +6,9 @@ export type MtaStsPolicy =
   | (ResourceValidationPolicy & { readonly kind: "resource"; readonly remediationSteps: string })
   | (StackValidationPolicy & { readonly kind: "stack"; readonly remediationSteps: string });
 
-export const resourcePolicy = (p: Omit<ResourceValidationPolicy, "remediationSteps"> & { remediationSteps: string }): MtaStsPolicy => ({ kind: "resource", ...p });
-export const stackPolicy = (p: Omit<StackValidationPolicy, "remediationSteps"> & { remediationSteps: string }): MtaStsPolicy => ({ kind: "stack", ...p });
+export const resourcePolicy = (
+  p: Omit<ResourceValidationPolicy, "remediationSteps"> & { remediationSteps: string },
+): MtaStsPolicy => ({ kind: "resource", ...p });
+export const stackPolicy = (
+  p: Omit<StackValidationPolicy, "remediationSteps"> & { remediationSteps: string },
+): MtaStsPolicy => ({ kind: "stack", ...p });

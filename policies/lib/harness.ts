@@ -47,7 +47,11 @@ const notApplicable = (reason?: string): never => {
 
 function defaultsOf(policy: MtaStsPolicy): Record<string, unknown> {
   const props = (policy.configSchema?.properties ?? {}) as Record<string, { default?: unknown }>;
-  return Object.fromEntries(Object.entries(props).filter(([, v]) => v.default !== undefined).map(([k, v]) => [k, v.default]));
+  return Object.fromEntries(
+    Object.entries(props)
+      .filter(([, v]) => v.default !== undefined)
+      .map(([k, v]) => [k, v.default]),
+  );
 }
 
 export function toPolicyResources(resources: readonly HarnessResource[]): PolicyResource[] {
@@ -58,7 +62,13 @@ export function toPolicyResources(resources: readonly HarnessResource[]): Policy
       urn: r.urn,
       name: r.name,
       props: unknownCheckingProxy({ ...r.props }),
-      opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+      opts: {
+        protect: false,
+        ignoreChanges: [],
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [],
+      },
       dependencies: [] as PolicyResource[],
       propertyDependencies: {} as Record<string, PolicyResource[]>,
       isType: () => false,
@@ -68,9 +78,15 @@ export function toPolicyResources(resources: readonly HarnessResource[]): Policy
     return pr;
   });
   resources.forEach((r, i) => {
-    const pr = out[i] as { propertyDependencies: Record<string, PolicyResource[]>; dependencies: PolicyResource[]; provider?: unknown };
+    const pr = out[i] as {
+      propertyDependencies: Record<string, PolicyResource[]>;
+      dependencies: PolicyResource[];
+      provider?: unknown;
+    };
     for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
-      pr.propertyDependencies[key] = urns.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined);
+      pr.propertyDependencies[key] = urns
+        .map((u) => byUrn.get(u))
+        .filter((x): x is PolicyResource => x !== undefined);
     }
     pr.dependencies = [...new Set(Object.values(pr.propertyDependencies).flat())];
     if (r.provider && byUrn.has(r.provider)) pr.provider = byUrn.get(r.provider);
@@ -81,7 +97,10 @@ export function toPolicyResources(resources: readonly HarnessResource[]): Policy
 export async function runPolicies(
   policies: readonly MtaStsPolicy[],
   resources: readonly HarnessResource[],
-  opts: { stackTags?: ReadonlyMap<string, string>; config?: Record<string, Record<string, unknown>> } = {},
+  opts: {
+    stackTags?: ReadonlyMap<string, string>;
+    config?: Record<string, Record<string, unknown>>;
+  } = {},
 ): Promise<HarnessResult> {
   const violations: Violation[] = [];
   const notRun: NotRun[] = [];
@@ -91,32 +110,51 @@ export async function runPolicies(
     const level = policy.enforcementLevel ?? "advisory";
     if (level === "disabled") continue;
     const config = { ...defaultsOf(policy), ...(opts.config?.[policy.name] ?? {}) };
-    const record = (fallback: PolicyResource | undefined): ReportViolation => (message, urn) => {
-      const target = urn ?? fallback?.urn;
-      violations.push({
-        policy: policy.name,
-        resource: target ? (target.split("::").pop() ?? target) : "(stack)",
-        ...(target ? { urn: target } : {}),
-        level,
-        severity: policy.severity,
-        message,
-        remediation: policy.remediationSteps,
-      });
-    };
+    const record =
+      (fallback: PolicyResource | undefined): ReportViolation =>
+      (message, urn) => {
+        const target = urn ?? fallback?.urn;
+        violations.push({
+          policy: policy.name,
+          resource: target ? (target.split("::").pop() ?? target) : "(stack)",
+          ...(target ? { urn: target } : {}),
+          level,
+          severity: policy.severity,
+          message,
+          remediation: policy.remediationSteps,
+        });
+      };
     const attempt = async (resource: string, fn: () => unknown) => {
       try {
         await fn();
       } catch (err) {
         if (err instanceof NotApplicable) return;
-        if (isUnknownValue(err)) notRun.push({ policy: policy.name, resource, reason: err.message });
-        else throw new Error(`policy ${policy.name} failed on ${resource}: ${(err as Error).stack ?? err}`);
+        if (isUnknownValue(err))
+          notRun.push({ policy: policy.name, resource, reason: err.message });
+        else
+          throw new Error(
+            `policy ${policy.name} failed on ${resource}: ${(err as Error).stack ?? err}`,
+          );
       }
     };
     if (policy.kind === "resource") {
       const validations = [policy.validateResource].flat().filter((v) => v !== undefined);
       for (const r of prs) {
-        const args = { type: r.type, props: r.props, urn: r.urn, name: r.name, opts: r.opts, provider: r.provider, stackTags, isType: () => false, asType: () => undefined, getConfig: () => config, notApplicable };
-        for (const validate of validations) await attempt(r.name, () => validate(args as never, record(r)));
+        const args = {
+          type: r.type,
+          props: r.props,
+          urn: r.urn,
+          name: r.name,
+          opts: r.opts,
+          provider: r.provider,
+          stackTags,
+          isType: () => false,
+          asType: () => undefined,
+          getConfig: () => config,
+          notApplicable,
+        };
+        for (const validate of validations)
+          await attempt(r.name, () => validate(args as never, record(r)));
       }
     } else {
       const args = { resources: prs, stackTags, getConfig: () => config, notApplicable };

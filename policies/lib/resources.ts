@@ -14,7 +14,10 @@ export const TYPES = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
   ],
-  website: ["aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2"],
+  website: [
+    "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+    "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2",
+  ],
   acl: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"],
   bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
   distribution: "aws:cloudfront/distribution:Distribution",
@@ -32,7 +35,10 @@ export const TYPES = {
   sesRuleSet: "aws:ses/receiptRuleSet:ReceiptRuleSet",
   sesRule: "aws:ses/receiptRule:ReceiptRule",
   sesActiveRuleSet: "aws:ses/activeReceiptRuleSet:ActiveReceiptRuleSet",
-  lifecycle: ["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"],
+  lifecycle: [
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+  ],
   route53Zone: "aws:route53/zone:Zone",
   cloudflareZone: "cloudflare:index/zone:Zone",
 } as const;
@@ -82,17 +88,31 @@ export function txtRecordOf(r: ResourceLike): TxtRecord | undefined {
     if (r.props.type !== "TXT") return undefined;
     const records = (r.props.records ?? []) as string[];
     // Route53 separates 255-byte character-strings with `""` inside one value.
-    return { urn: r.urn, name: normName(r.props.name), values: records.map((v) => v.replace(/""/g, "")), provider: "route53" };
+    return {
+      urn: r.urn,
+      name: normName(r.props.name),
+      values: records.map((v) => v.replace(/""/g, "")),
+      provider: "route53",
+    };
   }
   if (r.type === TYPES.cloudflareRecord) {
     if (r.props.type !== "TXT") return undefined;
     const content = String(r.props.content ?? "");
-    return { urn: r.urn, name: normName(r.props.name), values: [unquoteTxt(content)], provider: "cloudflare", raw: content };
+    return {
+      urn: r.urn,
+      name: normName(r.props.name),
+      values: [unquoteTxt(content)],
+      provider: "cloudflare",
+      raw: content,
+    };
   }
   return undefined;
 }
 
-export const normName = (name: unknown) => String(name ?? "").toLowerCase().replace(/\.$/, "");
+export const normName = (name: unknown) =>
+  String(name ?? "")
+    .toLowerCase()
+    .replace(/\.$/, "");
 
 /** `_mta-sts.example.com` -> `example.com` (undefined for relative or other names). */
 export function domainOfLabel(name: string, label: string): string | undefined {
@@ -113,8 +133,17 @@ export function policyObjectDomain(key: string): string | undefined {
 }
 
 /** Resources whose input `property` was computed from `target` (e.g. a bucket's add-ons). */
-export function dependents(resources: readonly PolicyResource[], target: PolicyResource, property: string, types: readonly string[]): PolicyResource[] {
-  return resources.filter((r) => types.includes(r.type) && (r.propertyDependencies[property] ?? []).some((d) => d.urn === target.urn));
+export function dependents(
+  resources: readonly PolicyResource[],
+  target: PolicyResource,
+  property: string,
+  types: readonly string[],
+): PolicyResource[] {
+  return resources.filter(
+    (r) =>
+      types.includes(r.type) &&
+      (r.propertyDependencies[property] ?? []).some((d) => d.urn === target.urn),
+  );
 }
 
 /** True when `urn` sits (at any depth) under a component of type `componentType`. */

@@ -9,4 +9,5 @@ const proxy = require("@pulumi/policy/proxy") as {
 
 export const unknownCheckingProxy = proxy.unknownCheckingProxy;
 export const UNKNOWN_STRING = proxy.unknownStringValue;
-export const isUnknownValue = (err: unknown): err is Error => err instanceof proxy.UnknownValueError;
+export const isUnknownValue = (err: unknown): err is Error =>
+  err instanceof proxy.UnknownValueError;

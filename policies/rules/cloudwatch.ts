@@ -13,13 +13,16 @@ export function dashboardBodyProblems(body: unknown): string[] {
   } catch (err) {
     return [`the dashboard body is not JSON: ${(err as Error).message}`];
   }
-  if (!doc || !Array.isArray(doc.widgets)) return ["the dashboard body has no widgets array (PutDashboard requires one, possibly empty)"];
+  if (!doc || !Array.isArray(doc.widgets))
+    return ["the dashboard body has no widgets array (PutDashboard requires one, possibly empty)"];
   const problems: string[] = [];
   doc.widgets.forEach((w: any, i: number) => {
     if (w?.type !== "metric") return;
     const region = w.properties?.region;
     if (typeof region !== "string" || region.length === 0) {
-      problems.push(`widget ${i}${w.properties?.title ? ` ("${w.properties.title}")` : ""} is a metric widget without properties.region`);
+      problems.push(
+        `widget ${i}${w.properties?.title ? ` ("${w.properties.title}")` : ""} is a metric widget without properties.region`,
+      );
     }
   });
   return problems;
@@ -29,21 +32,32 @@ export function dashboardBodyProblems(body: unknown): string[] {
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html (DashboardName: max 255, A-Z, a-z, 0-9, "-", "_")
 export function dashboardNameProblems(name: string): string[] {
   const problems: string[] = [];
-  if (name.length < 1 || name.length > 255) problems.push(`dashboard name "${name}" is ${name.length} characters (1-255 allowed)`);
+  if (name.length < 1 || name.length > 255)
+    problems.push(`dashboard name "${name}" is ${name.length} characters (1-255 allowed)`);
   const bad = [...new Set(name.replace(/[A-Za-z0-9_-]/g, ""))];
-  if (bad.length > 0) problems.push(`dashboard name "${name}" contains ${bad.map((c) => JSON.stringify(c)).join(", ")}; only A-Z, a-z, 0-9, "-" and "_" are allowed`);
+  if (bad.length > 0)
+    problems.push(
+      `dashboard name "${name}" contains ${bad.map((c) => JSON.stringify(c)).join(", ")}; only A-Z, a-z, 0-9, "-" and "_" are allowed`,
+    );
   return problems;
 }
 
 /** A metric-math alarm designates exactly one query with returnData true (the value it watches). */
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html (PutMetricAlarm: "specify true for the one expression result")
-export function metricMathProblems(queries: readonly { id?: string; returnData?: boolean }[]): string[] {
+export function metricMathProblems(
+  queries: readonly { id?: string; returnData?: boolean }[],
+): string[] {
   if (queries.length === 0) return [];
   const returning = queries.filter((q) => q.returnData === true).map((q) => q.id ?? "?");
   const unset = queries.filter((q) => q.returnData === undefined).map((q) => q.id ?? "?");
   if (returning.length === 1) return [];
-  const also = unset.length > 0 ? `; ${unset.join(", ")} leave returnData unset (the API defaults it to true)` : "";
-  return [`${returning.length} metric queries have returnData true (${returning.join(", ") || "none"}); exactly one must${also}`];
+  const also =
+    unset.length > 0
+      ? `; ${unset.join(", ")} leave returnData unset (the API defaults it to true)`
+      : "";
+  return [
+    `${returning.length} metric queries have returnData true (${returning.join(", ") || "none"}); exactly one must${also}`,
+  ];
 }
 
 /** Alarm names are 1-255 characters. */
@@ -52,10 +66,12 @@ export const ALARM_NAME_MAX = 255;
 
 export const cloudwatchDashboardWidgetRegion = resourcePolicy({
   name: "cloudwatch-dashboard-widget-region",
-  description: "Every metric widget of a CloudWatch dashboard names its region (properties.region): PutDashboard refuses the body otherwise.",
+  description:
+    "Every metric widget of a CloudWatch dashboard names its region (properties.region): PutDashboard refuses the body otherwise.",
   enforcementLevel: "mandatory",
   severity: "medium",
-  remediationSteps: 'Add `region` to the properties of every widget of type "metric" (the stack\'s aws:region, e.g. region: "eu-west-1").',
+  remediationSteps:
+    'Add `region` to the properties of every widget of type "metric" (the stack\'s aws:region, e.g. region: "eu-west-1").',
   validateResource: (args, reportViolation) => {
     if (args.type !== TYPES.dashboard) return args.notApplicable("not a CloudWatch dashboard");
     for (const p of dashboardBodyProblems(args.props.dashboardBody)) reportViolation(p);
@@ -64,10 +80,12 @@ export const cloudwatchDashboardWidgetRegion = resourcePolicy({
 
 export const cloudwatchDashboardName = resourcePolicy({
   name: "cloudwatch-dashboard-name",
-  description: "A CloudWatch dashboard name is 1-255 characters of A-Z, a-z, 0-9, - and _ (PutDashboard refuses others, e.g. a dot from a domain name).",
+  description:
+    "A CloudWatch dashboard name is 1-255 characters of A-Z, a-z, 0-9, - and _ (PutDashboard refuses others, e.g. a dot from a domain name).",
   enforcementLevel: "mandatory",
   severity: "medium",
-  remediationSteps: 'Build dashboardName from letters, digits, "-" and "_" only (replace dots: name.replace(/[^A-Za-z0-9_-]/g, "-")) and keep it within 255 characters.',
+  remediationSteps:
+    'Build dashboardName from letters, digits, "-" and "_" only (replace dots: name.replace(/[^A-Za-z0-9_-]/g, "-")) and keep it within 255 characters.',
   validateResource: (args, reportViolation) => {
     if (args.type !== TYPES.dashboard) return args.notApplicable("not a CloudWatch dashboard");
     const name = physicalName(args, "dashboardName");
@@ -77,10 +95,12 @@ export const cloudwatchDashboardName = resourcePolicy({
 
 export const cloudwatchAlarmMetricMath = resourcePolicy({
   name: "cloudwatch-alarm-metric-math",
-  description: "A metric-math CloudWatch alarm has exactly one metric query with returnData true: the one whose value the alarm compares with the threshold.",
+  description:
+    "A metric-math CloudWatch alarm has exactly one metric query with returnData true: the one whose value the alarm compares with the threshold.",
   enforcementLevel: "mandatory",
   severity: "medium",
-  remediationSteps: "Set returnData: true on the expression the alarm watches and returnData: false on every other metric query (inputs included).",
+  remediationSteps:
+    "Set returnData: true on the expression the alarm watches and returnData: false on every other metric query (inputs included).",
   validateResource: (args, reportViolation) => {
     if (args.type !== TYPES.metricAlarm) return args.notApplicable("not a CloudWatch alarm");
     const queries = (args.props.metricQueries ?? []) as { id?: string; returnData?: boolean }[];
@@ -97,7 +117,8 @@ export const cloudwatchAlarmName = resourcePolicy({
   validateResource: (args, reportViolation) => {
     if (args.type !== TYPES.metricAlarm) return args.notApplicable("not a CloudWatch alarm");
     const name = physicalName(args, "name");
-    if (name.length > ALARM_NAME_MAX) reportViolation(describeLength(name, "alarm name", ALARM_NAME_MAX));
+    if (name.length > ALARM_NAME_MAX)
+      reportViolation(describeLength(name, "alarm name", ALARM_NAME_MAX));
   },
 });
 
@@ -111,8 +132,17 @@ export interface MetricIdentity {
 /** The metrics an alarm reads (its metric queries, or its single metric). */
 export function alarmMetrics(props: Record<string, any>): MetricIdentity[] {
   const queries = (props.metricQueries ?? []) as { metric?: Record<string, any> }[];
-  const metrics = queries.length > 0 ? queries.flatMap((q) => (q.metric ? [q.metric] : [])) : props.metricName ? [props] : [];
-  return metrics.map((m) => ({ namespace: String(m.namespace), metricName: String(m.metricName), dimensions: Object.keys(m.dimensions ?? {}).sort() }));
+  const metrics =
+    queries.length > 0
+      ? queries.flatMap((q) => (q.metric ? [q.metric] : []))
+      : props.metricName
+        ? [props]
+        : [];
+  return metrics.map((m) => ({
+    namespace: String(m.namespace),
+    metricName: String(m.metricName),
+    dimensions: Object.keys(m.dimensions ?? {}).sort(),
+  }));
 }
 
 /** The schemas of the SEARCH expressions in a dashboard body: `{Namespace,DimA,DimB} MetricName="X"`. */
@@ -124,7 +154,12 @@ export function dashboardSearches(body: unknown): (MetricIdentity & { expression
   } catch {
     doc = body; // not JSON: search the text itself
   }
-  const strings = (v: unknown): string[] => (typeof v === "string" ? [v] : v && typeof v === "object" ? Object.values(v).flatMap(strings) : []);
+  const strings = (v: unknown): string[] =>
+    typeof v === "string"
+      ? [v]
+      : v && typeof v === "object"
+        ? Object.values(v).flatMap(strings)
+        : [];
   const out: (MetricIdentity & { expression: string })[] = [];
   for (const text of strings(doc)) {
     for (const m of text.matchAll(/SEARCH\(\s*'([^']*)'/g)) {
@@ -132,7 +167,12 @@ export function dashboardSearches(body: unknown): (MetricIdentity & { expression
       if (!schema) continue;
       const [namespace, ...dims] = schema[1].split(",").map((s) => s.trim().replace(/^"|"$/g, ""));
       const name = /MetricName\s*=\s*"?([A-Za-z0-9_.:/-]+)/.exec(m[1])?.[1];
-      out.push({ namespace, ...(name ? { metricName: name } : {}), dimensions: dims.sort(), expression: m[1] });
+      out.push({
+        namespace,
+        ...(name ? { metricName: name } : {}),
+        dimensions: dims.sort(),
+        expression: m[1],
+      });
     }
   }
   return out;
@@ -149,5 +189,7 @@ export function isEmitted(m: MetricIdentity, emitted: EmittedMetrics): boolean {
   if (m.namespace !== emitted.namespace) return true; // not this emitter's business
   const key = (dims: readonly string[]) => [...dims].sort().join(",");
   const names = m.metricName ? [m.metricName] : Object.keys(emitted.metrics);
-  return names.some((n) => (emitted.metrics[n] ?? []).some((dims) => key(dims) === key(m.dimensions)));
+  return names.some((n) =>
+    (emitted.metrics[n] ?? []).some((dims) => key(dims) === key(m.dimensions)),
+  );
 }

@@ -22,7 +22,9 @@ export interface DnsRecordLike {
  */
 export function fqdnOf(r: PolicyResource): string {
   const name = normName(r.props.name);
-  const zones = (r.propertyDependencies.zoneId ?? []).filter((z) => z.type === TYPES.route53Zone || z.type === TYPES.cloudflareZone);
+  const zones = (r.propertyDependencies.zoneId ?? []).filter(
+    (z) => z.type === TYPES.route53Zone || z.type === TYPES.cloudflareZone,
+  );
   const zone = zones.length === 1 ? normName(ifKnown(() => zones[0].props.name)) : "";
   if (!zone) return name;
   if (name === "@" || name === "") return zone;
@@ -32,7 +34,8 @@ export function fqdnOf(r: PolicyResource): string {
 /** The record a resource declares (Route53 or Cloudflare), or undefined. Unknown names throw. */
 export function dnsRecordOf(r: PolicyResource): DnsRecordLike | undefined {
   if (r.type !== TYPES.route53Record && r.type !== TYPES.cloudflareRecord) return undefined;
-  const setIdentifier = r.type === TYPES.route53Record ? (r.props.setIdentifier as string | undefined) : undefined;
+  const setIdentifier =
+    r.type === TYPES.route53Record ? (r.props.setIdentifier as string | undefined) : undefined;
   return {
     urn: r.urn,
     label: r.name,
@@ -45,7 +48,9 @@ export function dnsRecordOf(r: PolicyResource): DnsRecordLike | undefined {
 
 /** Pairs that break CNAME exclusivity: a CNAME and any other record at the same name. */
 // https://www.rfc-editor.org/rfc/rfc1034#section-3.6.2 ("If a CNAME RR is present at a node, no other data should be present")
-export function cnameConflicts(records: readonly DnsRecordLike[]): { cname: DnsRecordLike; other: DnsRecordLike }[] {
+export function cnameConflicts(
+  records: readonly DnsRecordLike[],
+): { cname: DnsRecordLike; other: DnsRecordLike }[] {
   const byName = new Map<string, DnsRecordLike[]>();
   for (const r of records) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
   const out: { cname: DnsRecordLike; other: DnsRecordLike }[] = [];
@@ -55,7 +60,14 @@ export function cnameConflicts(records: readonly DnsRecordLike[]): { cname: DnsR
       for (const other of group) {
         if (other === cname) continue;
         // Weighted/latency/... Route53 CNAMEs share a name legitimately, one per set identifier.
-        if (other.type === "CNAME" && cname.setIdentifier && other.setIdentifier && other.provider === "route53" && cname.provider === "route53") continue;
+        if (
+          other.type === "CNAME" &&
+          cname.setIdentifier &&
+          other.setIdentifier &&
+          other.provider === "route53" &&
+          cname.provider === "route53"
+        )
+          continue;
         // Report each CNAME pair once.
         if (other.type === "CNAME" && records.indexOf(other) < records.indexOf(cname)) continue;
         out.push({ cname, other });
@@ -67,15 +79,22 @@ export function cnameConflicts(records: readonly DnsRecordLike[]): { cname: DnsR
 
 export const dnsCnameExclusive = stackPolicy({
   name: "dns-cname-exclusive",
-  description: "A CNAME never shares its name with another record, in any provider of the stack (RFC 1034 3.6.2): Route53 and Cloudflare refuse the second record, and resolvers would hide the other data.",
+  description:
+    "A CNAME never shares its name with another record, in any provider of the stack (RFC 1034 3.6.2): Route53 and Cloudflare refuse the second record, and resolvers would hide the other data.",
   enforcementLevel: "mandatory",
   severity: "high",
-  remediationSteps: "Keep the CNAME alone at its name: delete or move the other record, or replace the CNAME by the records it stands for (Route53: an alias A/AAAA record).",
+  remediationSteps:
+    "Keep the CNAME alone at its name: delete or move the other record, or replace the CNAME by the records it stands for (Route53: an alias A/AAAA record).",
   validateStack: (args, reportViolation) => {
     // Records whose name is only known after deploy (ACM validation, DKIM tokens) cannot be compared offline.
-    const records = args.resources.map((r) => ifKnown(() => dnsRecordOf(r))).filter((r): r is DnsRecordLike => r !== undefined);
+    const records = args.resources
+      .map((r) => ifKnown(() => dnsRecordOf(r)))
+      .filter((r): r is DnsRecordLike => r !== undefined);
     for (const { cname, other } of cnameConflicts(records)) {
-      reportViolation(`${cname.name} has a CNAME (${cname.label}, ${cname.provider}) and a ${other.type} (${other.label}, ${other.provider}); a CNAME must be the only record at its name`, cname.urn);
+      reportViolation(
+        `${cname.name} has a CNAME (${cname.label}, ${cname.provider}) and a ${other.type} (${other.label}, ${other.provider}); a CNAME must be the only record at its name`,
+        cname.urn,
+      );
     }
   },
 });

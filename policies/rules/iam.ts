@@ -13,15 +13,26 @@ export const POLICY_NAME_MAX = 128;
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html (PolicyName pattern: word characters and +=,.@-)
 const IAM_NAME_CHARS = /[A-Za-z0-9+=,.@_-]/g;
 
-export function iamNameProblems(r: { type: string; name: string; props: Record<string, any> }): string[] {
+export function iamNameProblems(r: {
+  type: string;
+  name: string;
+  props: Record<string, any>;
+}): string[] {
   const isRole = r.type === TYPES.role;
-  const what = isRole ? "role name" : r.type === TYPES.rolePolicy ? "inline policy name" : "policy name";
+  const what = isRole
+    ? "role name"
+    : r.type === TYPES.rolePolicy
+      ? "inline policy name"
+      : "policy name";
   const limit = isRole ? ROLE_NAME_MAX : POLICY_NAME_MAX;
   const name = physicalName(r, "name", { prefixField: "namePrefix" });
   const problems: string[] = [];
   if (name.length > limit) problems.push(describeLength(name, what, limit));
   const bad = [...new Set(name.value.replace(IAM_NAME_CHARS, ""))];
-  if (bad.length > 0) problems.push(`${what} "${name.value}" contains ${bad.map((c) => JSON.stringify(c)).join(", ")}; IAM names allow letters, digits and + = , . @ _ -`);
+  if (bad.length > 0)
+    problems.push(
+      `${what} "${name.value}" contains ${bad.map((c) => JSON.stringify(c)).join(", ")}; IAM names allow letters, digits and + = , . @ _ -`,
+    );
   return problems;
 }
 
@@ -32,7 +43,8 @@ export const iamNames = resourcePolicy({
   severity: "medium",
   remediationSteps: `Shorten the role's logical name to ${ROLE_NAME_MAX - 8} characters (a namePrefix to ${ROLE_NAME_MAX - 26}) or set name explicitly; keep to letters, digits and + = , . @ _ -.`,
   validateResource: (args, reportViolation) => {
-    if (![TYPES.role, TYPES.rolePolicy, TYPES.iamPolicy].includes(args.type as never)) return args.notApplicable("not an IAM role or policy");
+    if (![TYPES.role, TYPES.rolePolicy, TYPES.iamPolicy].includes(args.type as never))
+      return args.notApplicable("not an IAM role or policy");
     for (const p of iamNameProblems(args)) reportViolation(p);
   },
 });
@@ -42,7 +54,11 @@ export const iamNames = resourcePolicy({
  * transaction needs the action of each of its items, not an action of its own name.
  */
 // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html and list_amazondynamodb.html (actions by API operation)
-export function actionsForCommand(service: "s3" | "dynamodb", command: string, input: Record<string, any> = {}): string[] {
+export function actionsForCommand(
+  service: "s3" | "dynamodb",
+  command: string,
+  input: Record<string, any> = {},
+): string[] {
   const op = command.replace(/Command$/, "");
   if (service === "s3") {
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html (HeadObject needs s3:GetObject); ListObjectsV2 needs s3:ListBucket
@@ -62,8 +78,21 @@ export function actionsForCommand(service: "s3" | "dynamodb", command: string, i
   // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html (transactions: permissions per item action)
   if (op === "TransactWriteItems") {
     const items = (input.TransactItems ?? []) as Record<string, unknown>[];
-    const per: Record<string, string> = { Put: "dynamodb:PutItem", Update: "dynamodb:UpdateItem", Delete: "dynamodb:DeleteItem", ConditionCheck: "dynamodb:ConditionCheckItem" };
-    return [...new Set(items.flatMap((i) => Object.keys(i).map((k) => per[k]).filter((a): a is string => !!a)))];
+    const per: Record<string, string> = {
+      Put: "dynamodb:PutItem",
+      Update: "dynamodb:UpdateItem",
+      Delete: "dynamodb:DeleteItem",
+      ConditionCheck: "dynamodb:ConditionCheckItem",
+    };
+    return [
+      ...new Set(
+        items.flatMap((i) =>
+          Object.keys(i)
+            .map((k) => per[k])
+            .filter((a): a is string => !!a),
+        ),
+      ),
+    ];
   }
   if (op === "TransactGetItems") return ["dynamodb:GetItem"];
   return [`dynamodb:${op}`];
@@ -71,7 +100,13 @@ export function actionsForCommand(service: "s3" | "dynamodb", command: string, i
 
 /** `s3:Put*` against `s3:PutObject`, `arn:aws:s3:::b/*` against an object ARN: IAM's * and ? wildcards. */
 const globMatches = (pattern: string, value: string, caseInsensitive: boolean) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, caseInsensitive ? "i" : "").test(value);
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    caseInsensitive ? "i" : "",
+  ).test(value);
 
 /**
  * Whether a policy document allows `action` on `resource`: some Allow statement matches both and
@@ -87,8 +122,16 @@ export function policyAllows(document: unknown, action: string, resource: string
   }
   const statements = [doc?.Statement].flat().filter(Boolean) as Record<string, any>[];
   const matches = (s: Record<string, any>) => {
-    const actionOk = s.Action !== undefined ? [s.Action].flat().some((a: string) => globMatches(a, action, true)) : s.NotAction !== undefined && ![s.NotAction].flat().some((a: string) => globMatches(a, action, true));
-    const resourceOk = s.Resource !== undefined ? [s.Resource].flat().some((r: string) => globMatches(r, resource, false)) : s.NotResource !== undefined && ![s.NotResource].flat().some((r: string) => globMatches(r, resource, false));
+    const actionOk =
+      s.Action !== undefined
+        ? [s.Action].flat().some((a: string) => globMatches(a, action, true))
+        : s.NotAction !== undefined &&
+          ![s.NotAction].flat().some((a: string) => globMatches(a, action, true));
+    const resourceOk =
+      s.Resource !== undefined
+        ? [s.Resource].flat().some((r: string) => globMatches(r, resource, false))
+        : s.NotResource !== undefined &&
+          ![s.NotResource].flat().some((r: string) => globMatches(r, resource, false));
     return actionOk && resourceOk;
   };
   if (statements.some((s) => s.Effect === "Deny" && matches(s))) return false;

@@ -15,9 +15,13 @@ export const UNRESERVED_MINIMUM = 100;
 export function functionNameProblems(r: { name: string; props: Record<string, any> }): string[] {
   const name = physicalName(r, "name");
   const problems: string[] = [];
-  if (name.length > FUNCTION_NAME_MAX) problems.push(describeLength(name, "function name", FUNCTION_NAME_MAX));
+  if (name.length > FUNCTION_NAME_MAX)
+    problems.push(describeLength(name, "function name", FUNCTION_NAME_MAX));
   const bad = [...new Set(name.value.replace(/[A-Za-z0-9_-]/g, ""))];
-  if (bad.length > 0) problems.push(`function name ${name.kind === "autonamed" ? "autonamed from " : ""}"${name.value}" contains ${bad.map((c) => JSON.stringify(c)).join(", ")}; only letters, digits, "-" and "_" are allowed`);
+  if (bad.length > 0)
+    problems.push(
+      `function name ${name.kind === "autonamed" ? "autonamed from " : ""}"${name.value}" contains ${bad.map((c) => JSON.stringify(c)).join(", ")}; only letters, digits, "-" and "_" are allowed`,
+    );
   return problems;
 }
 

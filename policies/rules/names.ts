@@ -27,9 +27,11 @@ export function physicalName(
   opts: { prefixField?: string; transform?: (s: string) => string } = {},
 ): PhysicalName {
   const explicit = r.props[field];
-  if (typeof explicit === "string") return { kind: "explicit", value: explicit, length: explicit.length };
+  if (typeof explicit === "string")
+    return { kind: "explicit", value: explicit, length: explicit.length };
   const prefix = opts.prefixField ? r.props[opts.prefixField] : undefined;
-  if (typeof prefix === "string") return { kind: "prefix", value: prefix, length: prefix.length + PREFIX_SUFFIX };
+  if (typeof prefix === "string")
+    return { kind: "prefix", value: prefix, length: prefix.length + PREFIX_SUFFIX };
   const value = (opts.transform ?? ((s: string) => s))(r.name);
   return { kind: "autonamed", value, length: value.length + AUTONAME_SUFFIX };
 }

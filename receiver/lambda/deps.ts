@@ -10,7 +10,10 @@ import { ReceiverStore } from "../store";
 
 function required(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set (the ReportReceiver component sets it)`);
+  if (!v)
+    throw new Error(
+      `environment variable ${name} is not set (the ReportReceiver component sets it)`,
+    );
   return v;
 }
 
@@ -28,13 +31,18 @@ const SERVED_TTL_MS = 5 * 60 * 1000;
  * The domains the stack serves, from the JSON list the ReportReceiver component writes to the
  * bucket (MTASTS_DOMAINS_KEY; Lambda's environment is too small for 10,000 names).
  */
-export function servedDomainsFrom(store: ReceiverStore, key: string | undefined, now: () => number = Date.now): () => Promise<ReadonlySet<string> | undefined> {
+export function servedDomainsFrom(
+  store: ReceiverStore,
+  key: string | undefined,
+  now: () => number = Date.now,
+): () => Promise<ReadonlySet<string> | undefined> {
   let cache: { at: number; set: ReadonlySet<string> } | undefined;
   return async () => {
     if (!key) return undefined;
     if (!cache || now() - cache.at > SERVED_TTL_MS) {
       const list = JSON.parse((await store.getObject(key)).toString("utf8")) as unknown;
-      if (!Array.isArray(list) || list.some((d) => typeof d !== "string")) throw new Error(`${key} is not a JSON list of domain names`);
+      if (!Array.isArray(list) || list.some((d) => typeof d !== "string"))
+        throw new Error(`${key} is not a JSON list of domain names`);
       cache = { at: now(), set: new Set(list as string[]) };
     }
     return cache.set;
@@ -43,22 +51,40 @@ export function servedDomainsFrom(store: ReceiverStore, key: string | undefined,
 
 export function lambdaDeps(): IngestDeps {
   if (!cached) {
-    const store = new ReceiverStore({ s3: new S3Client({}), dynamodb: new DynamoDBClient({}), bucket: required("REPORT_BUCKET"), table: required("REPORT_TABLE") });
-    cached = { store, limits: limitsFromEnv(), dkim: "on", served: servedDomainsFrom(store, process.env.MTASTS_DOMAINS_KEY) };
+    const store = new ReceiverStore({
+      s3: new S3Client({}),
+      dynamodb: new DynamoDBClient({}),
+      bucket: required("REPORT_BUCKET"),
+      table: required("REPORT_TABLE"),
+    });
+    cached = {
+      store,
+      limits: limitsFromEnv(),
+      dkim: "on",
+      served: servedDomainsFrom(store, process.env.MTASTS_DOMAINS_KEY),
+    };
   }
   return cached;
 }
 
 /** An EventBridge schedule (the sweeper), as opposed to a report. */
-export const isScheduled = (event: unknown): boolean => typeof event === "object" && event !== null && (event as { source?: unknown }).source === "aws.events";
+export const isScheduled = (event: unknown): boolean =>
+  typeof event === "object" &&
+  event !== null &&
+  (event as { source?: unknown }).source === "aws.events";
 
 // Powertools adds `service` to every metric; the alarms ask for it (see metric-names.ts).
-const metrics = new Metrics({ namespace: process.env.METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+const metrics = new Metrics({
+  namespace: process.env.METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+  serviceName: METRICS_SERVICE,
+});
 
 /** Per report: sessions by domain and result type (embedded metric format), and the outcome. */
 export function publishMetrics(channel: "https" | "email", result: IngestResult): void {
   // Duplicates and rejections add no sessions.
-  const counters = result.reports.filter((r) => r.outcome === "counted").flatMap((r) => r.sessions ?? []);
+  const counters = result.reports
+    .filter((r) => r.outcome === "counted")
+    .flatMap((r) => r.sessions ?? []);
   const outcome = metrics.singleMetric();
   outcome.addDimension("Channel", channel);
   outcome.addDimension("Outcome", result.outcome);
@@ -71,7 +97,9 @@ export function publishMetrics(channel: "https" | "email", result: IngestResult)
   }
   // Totals for the failure-rate alarm, from the reporters' summaries (details may count a
   // session under several result types): per domain, and over all domains (no dimension).
-  const totals = result.reports.filter((r) => r.outcome === "counted").flatMap((r) => r.totals ?? []);
+  const totals = result.reports
+    .filter((r) => r.outcome === "counted")
+    .flatMap((r) => r.totals ?? []);
   let failed = 0;
   let total = 0;
   // A single metric is published at its first addMetric: one per value.

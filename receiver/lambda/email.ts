@@ -12,11 +12,16 @@ export async function handler(event: S3Event | ScheduledEvent): Promise<void> {
   const deps = lambdaDeps();
   if (isScheduled(event)) {
     // Hourly: messages whose counting never finished (S3 retries twice, then the failure queue).
-    const swept = await sweepPending(deps, "email", new Date(Date.now() - SWEEP_AFTER_MS), async (raw, rawKey) => {
-      const result = await ingestEmail(raw, deps, { rawKey });
-      publishMetrics("email", result);
-      return result;
-    });
+    const swept = await sweepPending(
+      deps,
+      "email",
+      new Date(Date.now() - SWEEP_AFTER_MS),
+      async (raw, rawKey) => {
+        const result = await ingestEmail(raw, deps, { rawKey });
+        publishMetrics("email", result);
+        return result;
+      },
+    );
     console.log(JSON.stringify({ msg: "tlsrpt-sweep", channel: "email", ...swept }));
     return;
   }
@@ -24,12 +29,27 @@ export async function handler(event: S3Event | ScheduledEvent): Promise<void> {
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, " "));
     if (key.split("/").pop() === SES_SETUP_OBJECT) {
       // Not a report and not a rejection: SES checking that it may write to the bucket.
-      console.log(JSON.stringify({ msg: "tlsrpt-email", key, outcome: "ignored", reason: "SES setup notification" }));
+      console.log(
+        JSON.stringify({
+          msg: "tlsrpt-email",
+          key,
+          outcome: "ignored",
+          reason: "SES setup notification",
+        }),
+      );
       continue;
     }
     const raw = await deps.store.getObject(key);
     const result = await ingestEmail(raw, deps, { rawKey: key });
-    console.log(JSON.stringify({ msg: "tlsrpt-email", key, outcome: result.outcome, reason: result.reason, reports: result.reports }));
+    console.log(
+      JSON.stringify({
+        msg: "tlsrpt-email",
+        key,
+        outcome: result.outcome,
+        reason: result.reason,
+        reports: result.reports,
+      }),
+    );
     publishMetrics("email", result);
   }
 }

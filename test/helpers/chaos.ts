@@ -37,7 +37,11 @@ function prng(seed: number) {
   };
 }
 
-export async function chaos(aws: { s3: S3Client; dynamodb: DynamoDBClient; bucket: string }, table: string, opts: { reports: number; garbage: number; seed: number }): Promise<ChaosFigures> {
+export async function chaos(
+  aws: { s3: S3Client; dynamodb: DynamoDBClient; bucket: string },
+  table: string,
+  opts: { reports: number; garbage: number; seed: number },
+): Promise<ChaosFigures> {
   const rnd = prng(opts.seed);
   const at = new Date("2026-11-20T10:00:00Z");
   let crashNext = false;
@@ -58,27 +62,54 @@ export async function chaos(aws: { s3: S3Client; dynamodb: DynamoDBClient; bucke
     const ok = 1 + Math.floor(rnd() * 1000);
     const body = JSON.stringify({
       "organization-name": `Org ${i % 7}`,
-      "date-range": { "start-datetime": "2026-11-18T00:00:00Z", "end-datetime": "2026-11-18T23:59:59Z" },
+      "date-range": {
+        "start-datetime": "2026-11-18T00:00:00Z",
+        "end-datetime": "2026-11-18T23:59:59Z",
+      },
       "report-id": `r${i}`,
       policies: [
-        { policy: { "policy-type": "sts", "policy-domain": domain }, summary: { "total-successful-session-count": ok, "total-failure-session-count": 0 } },
-        { policy: { "policy-type": "sts", "policy-domain": "shared.test" }, summary: { "total-successful-session-count": 1, "total-failure-session-count": 0 } },
+        {
+          policy: { "policy-type": "sts", "policy-domain": domain },
+          summary: { "total-successful-session-count": ok, "total-failure-session-count": 0 },
+        },
+        {
+          policy: { "policy-type": "sts", "policy-domain": "shared.test" },
+          summary: { "total-successful-session-count": 1, "total-failure-session-count": 0 },
+        },
       ],
     });
     return { domain, ok, body: Buffer.from(body) };
   });
-  const garbage = Array.from({ length: opts.garbage }, (_, i) => Buffer.from(i % 2 ? `{"organization-name": ${i}}` : `[[[[${"[".repeat(i)}`));
+  const garbage = Array.from({ length: opts.garbage }, (_, i) =>
+    Buffer.from(i % 2 ? `{"organization-name": ${i}}` : `[[[[${"[".repeat(i)}`),
+  );
   type Delivery = { kind: "report"; i: number } | { kind: "garbage"; i: number };
   const queue: Delivery[] = [
-    ...reports.flatMap((_, i) => Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({ kind: "report" as const, i }))),
+    ...reports.flatMap((_, i) =>
+      Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({ kind: "report" as const, i })),
+    ),
     ...garbage.map((_, i) => ({ kind: "garbage" as const, i })),
   ];
   for (let i = queue.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [queue[i], queue[j]] = [queue[j], queue[i]];
   }
-  const f: ChaosFigures = { reports: reports.length, garbage: garbage.length, deliveries: 0, crashed: 0, retriedBySender: 0, sweptCounted: 0, lost: 0, doubleCounted: 0, pendingLeft: 0, rejectedKept: 0, normalisedCopies: 0, errors: 0 };
-  const post = (body: Buffer) => ingestHttp({ method: "POST", contentType: "application/json", body }, deps);
+  const f: ChaosFigures = {
+    reports: reports.length,
+    garbage: garbage.length,
+    deliveries: 0,
+    crashed: 0,
+    retriedBySender: 0,
+    sweptCounted: 0,
+    lost: 0,
+    doubleCounted: 0,
+    pendingLeft: 0,
+    rejectedKept: 0,
+    normalisedCopies: 0,
+    errors: 0,
+  };
+  const post = (body: Buffer) =>
+    ingestHttp({ method: "POST", contentType: "application/json", body }, deps);
   for (const d of queue) {
     f.deliveries++;
     const body = d.kind === "report" ? reports[d.i].body : garbage[d.i];
@@ -94,7 +125,12 @@ export async function chaos(aws: { s3: S3Client; dynamodb: DynamoDBClient; bucke
       }
     }
   }
-  const swept = await sweepPending(deps, "https", new Date(at.getTime() + 3_600_000), (raw, rawKey) => ingestHttp({ method: "POST", body: raw }, deps, { rawKey }));
+  const swept = await sweepPending(
+    deps,
+    "https",
+    new Date(at.getTime() + 3_600_000),
+    (raw, rawKey) => ingestHttp({ method: "POST", body: raw }, deps, { rawKey }),
+  );
   f.sweptCounted = swept.counted;
   f.errors += swept.failed.length;
   f.pendingLeft = (await store.pendingClaims(new Date(at.getTime() + 3_600_000))).length;
@@ -106,17 +142,29 @@ export async function chaos(aws: { s3: S3Client; dynamodb: DynamoDBClient; bucke
   }
   for (const [domain, want] of expected) {
     const rows = await store.aggregates(domain);
-    const got = rows.flatMap((row) => Object.entries(row.counters)).filter(([k]) => decodeCounter(k).metric === "successful").reduce((a, [, n]) => a + n, 0);
+    const got = rows
+      .flatMap((row) => Object.entries(row.counters))
+      .filter(([k]) => decodeCounter(k).metric === "successful")
+      .reduce((a, [, n]) => a + n, 0);
     if (got < want) f.lost += 1;
     if (got > want) f.doubleCounted += 1;
   }
-  const shared = (await store.aggregates("shared.test")).flatMap((row) => Object.entries(row.counters)).filter(([k]) => decodeCounter(k).metric === "successful").reduce((a, [, n]) => a + n, 0);
+  const shared = (await store.aggregates("shared.test"))
+    .flatMap((row) => Object.entries(row.counters))
+    .filter(([k]) => decodeCounter(k).metric === "successful")
+    .reduce((a, [, n]) => a + n, 0);
   if (shared < reports.length) f.lost += reports.length - shared;
   if (shared > reports.length) f.doubleCounted += shared - reports.length;
   f.rejectedKept = (await store.stats()).rejected;
   let token: string | undefined;
   do {
-    const res = await aws.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: "reports/2026-11-18/", ContinuationToken: token }));
+    const res = await aws.s3.send(
+      new ListObjectsV2Command({
+        Bucket: aws.bucket,
+        Prefix: "reports/2026-11-18/",
+        ContinuationToken: token,
+      }),
+    );
     f.normalisedCopies += res.KeyCount ?? 0;
     token = res.NextContinuationToken;
   } while (token);

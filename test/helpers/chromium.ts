@@ -3,7 +3,12 @@
 import * as fs from "node:fs";
 import type { Browser } from "puppeteer-core";
 
-const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const CANDIDATES = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 /** The browser's path, or undefined when this machine has none. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -18,6 +23,11 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
   return puppeteer.launch({
     executablePath,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--font-render-hinting=none"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--font-render-hinting=none",
+    ],
   });
 }

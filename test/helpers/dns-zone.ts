@@ -25,14 +25,27 @@ export async function startZone(zone: Record<string, ZoneEntry>) {
       const base = { name: q.name, class: Packet.CLASS.IN, ttl: 60 };
       const T = Packet.TYPE;
       if (data?.CNAME) response.answers.push({ ...base, type: T.CNAME, domain: data.CNAME });
-      else if (data && q.type === T.TXT) for (const t of data.TXT ?? []) response.answers.push({ ...base, type: T.TXT, data: t });
-      else if (data && q.type === T.MX) (data.MX ?? []).forEach((exchange, i) => response.answers.push({ ...base, type: T.MX, exchange, priority: 10 * (i + 1) }));
-      else if (data && q.type === T.A) for (const address of data.A ?? []) response.answers.push({ ...base, type: T.A, address });
-      else if (data && q.type === T.AAAA) for (const address of data.AAAA ?? []) response.answers.push({ ...base, type: T.AAAA, address });
-      else if (data && q.type === T.CAA) for (const [flags, tag, value] of data.CAA ?? []) response.answers.push({ ...base, type: T.CAA, flags, tag, value });
+      else if (data && q.type === T.TXT)
+        for (const t of data.TXT ?? []) response.answers.push({ ...base, type: T.TXT, data: t });
+      else if (data && q.type === T.MX)
+        (data.MX ?? []).forEach((exchange, i) =>
+          response.answers.push({ ...base, type: T.MX, exchange, priority: 10 * (i + 1) }),
+        );
+      else if (data && q.type === T.A)
+        for (const address of data.A ?? []) response.answers.push({ ...base, type: T.A, address });
+      else if (data && q.type === T.AAAA)
+        for (const address of data.AAAA ?? [])
+          response.answers.push({ ...base, type: T.AAAA, address });
+      else if (data && q.type === T.CAA)
+        for (const [flags, tag, value] of data.CAA ?? [])
+          response.answers.push({ ...base, type: T.CAA, flags, tag, value });
       send(response);
     },
   });
   await server.listen({ udp: { port: 0, address: "127.0.0.1" } });
-  return { address: `127.0.0.1:${server.addresses().udp.port}`, queries, close: () => server.close() };
+  return {
+    address: `127.0.0.1:${server.addresses().udp.port}`,
+    queries,
+    close: () => server.close(),
+  };
 }

@@ -3,7 +3,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import forge from "node-forge";
 
-const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
+const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: "spki", format: "pem" },
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+});
 export const KEY_PEM = privateKey;
 const key = forge.pki.privateKeyFromPem(privateKey);
 const pub = forge.pki.publicKeyFromPem(publicKey);
@@ -14,7 +18,14 @@ interface Issuer {
   pem: string;
 }
 
-function build(opts: { cn: string; names?: string[]; ca?: boolean; issuer?: Issuer; notBefore?: Date; notAfter?: Date }): Issuer {
+function build(opts: {
+  cn: string;
+  names?: string[];
+  ca?: boolean;
+  issuer?: Issuer;
+  notBefore?: Date;
+  notAfter?: Date;
+}): Issuer {
   const cert = forge.pki.createCertificate();
   cert.publicKey = pub;
   cert.serialNumber = (serial++).toString(16).padStart(4, "0");
@@ -28,7 +39,10 @@ function build(opts: { cn: string; names?: string[]; ca?: boolean; issuer?: Issu
   else {
     ext.push({ name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true });
     ext.push({ name: "extKeyUsage", serverAuth: true });
-    ext.push({ name: "subjectAltName", altNames: (opts.names ?? [opts.cn]).map((value) => ({ type: 2, value })) });
+    ext.push({
+      name: "subjectAltName",
+      altNames: (opts.names ?? [opts.cn]).map((value) => ({ type: 2, value })),
+    });
   }
   cert.setExtensions(ext);
   cert.sign(key, forge.md.sha256.create());
@@ -44,8 +58,18 @@ export interface Leaf {
   key: string;
 }
 
-export function leaf(names: string[], opts: { issuer?: "root" | "unknown" | "self"; notBefore?: Date; notAfter?: Date } = {}): Leaf {
-  const issuer = opts.issuer === "self" ? undefined : opts.issuer === "unknown" ? unknownRoot : rootCa;
-  const l = build({ cn: names[0], names, issuer, notBefore: opts.notBefore, notAfter: opts.notAfter });
+export function leaf(
+  names: string[],
+  opts: { issuer?: "root" | "unknown" | "self"; notBefore?: Date; notAfter?: Date } = {},
+): Leaf {
+  const issuer =
+    opts.issuer === "self" ? undefined : opts.issuer === "unknown" ? unknownRoot : rootCa;
+  const l = build({
+    cn: names[0],
+    names,
+    issuer,
+    notBefore: opts.notBefore,
+    notAfter: opts.notAfter,
+  });
   return { cert: issuer ? l.pem + issuer.pem : l.pem, key: KEY_PEM };
 }

@@ -20,12 +20,20 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
  * Installs mocks that record every registration. `call` throws on any token, so a lookup
  * we did not expect fails the test loudly. `delay` may hold a registration back.
  */
-export async function recordingMocks(opts: { preview?: boolean; delay?: (r: Registered) => Promise<void> | undefined } = {}) {
+export async function recordingMocks(
+  opts: { preview?: boolean; delay?: (r: Registered) => Promise<void> | undefined } = {},
+) {
   const registered: Registered[] = [];
   await pulumi.runtime.setMocks(
     {
       async newResource(args) {
-        const r: Registered = { type: args.type, name: args.name, inputs: args.inputs, seq: registered.length, ...(args.id ? { importId: args.id } : {}) };
+        const r: Registered = {
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          seq: registered.length,
+          ...(args.id ? { importId: args.id } : {}),
+        };
         registered.push(r);
         await opts.delay?.(r);
         const state: Record<string, unknown> = { ...args.inputs };
@@ -44,7 +52,8 @@ export async function recordingMocks(opts: { preview?: boolean; delay?: (r: Regi
           state.hostedZoneId = "Z2FDTNDATAQYW2";
           state.arn = `arn:aws:cloudfront::123456789012:distribution/${args.name}`;
         }
-        if (args.type === "aws:cloudfront/connectionGroup:ConnectionGroup") state.routingEndpoint = `${args.name}.cloudfront.net`;
+        if (args.type === "aws:cloudfront/connectionGroup:ConnectionGroup")
+          state.routingEndpoint = `${args.name}.cloudfront.net`;
         if (args.type === "aws:cloudfront/multitenantDistribution:MultitenantDistribution") {
           state.arn = `arn:aws:cloudfront::123456789012:distribution/${args.name}`;
         }
@@ -56,9 +65,12 @@ export async function recordingMocks(opts: { preview?: boolean; delay?: (r: Regi
           state.arn = `arn:aws:s3:::${args.name}-bucket`;
           state.bucketRegionalDomainName = `${args.name}-bucket.s3.eu-west-1.amazonaws.com`;
         }
-        if (args.type === "aws:lambda/functionUrl:FunctionUrl") state.functionUrl = `https://${args.name}.lambda-url.eu-west-1.on.aws/`;
-        if (args.type === "aws:ses/domainDkim:DomainDkim") state.dkimTokens = ["tok0", "tok1", "tok2"];
-        if (args.type === "aws:ses/domainIdentity:DomainIdentity") state.verificationToken = "verify-token";
+        if (args.type === "aws:lambda/functionUrl:FunctionUrl")
+          state.functionUrl = `https://${args.name}.lambda-url.eu-west-1.on.aws/`;
+        if (args.type === "aws:ses/domainDkim:DomainDkim")
+          state.dkimTokens = ["tok0", "tok1", "tok2"];
+        if (args.type === "aws:ses/domainIdentity:DomainIdentity")
+          state.verificationToken = "verify-token";
         state.arn ??= `arn:aws:${args.type.split(":")[1].split("/")[0]}:eu-west-1:123456789012:${args.name}`;
         state.name ??= args.name;
         return { id: `${args.name}-id`, state };

@@ -7,7 +7,14 @@ import nodemailer from "nodemailer";
 import { vi } from "vitest";
 
 /** A report with one STS policy: `successful` sessions and one failure type with `failed` sessions. */
-export function tlsReport(o: { org?: string; id: string; domain: string; successful: number; failed: number; day?: string }): Buffer {
+export function tlsReport(o: {
+  org?: string;
+  id: string;
+  domain: string;
+  successful: number;
+  failed: number;
+  day?: string;
+}): Buffer {
   const day = o.day ?? "2025-03-10";
   const report = {
     "organization-name": o.org ?? "Reporter Inc.",
@@ -16,9 +23,32 @@ export function tlsReport(o: { org?: string; id: string; domain: string; success
     "report-id": o.id,
     policies: [
       {
-        policy: { "policy-type": "sts", "policy-string": ["version: STSv1", "mode: testing", `mx: mx.${o.domain}`, "max_age: 86400"], "policy-domain": o.domain, "mx-host": [`mx.${o.domain}`] },
-        summary: { "total-successful-session-count": o.successful, "total-failure-session-count": o.failed },
-        "failure-details": o.failed > 0 ? [{ "result-type": "certificate-expired", "sending-mta-ip": "192.0.2.1", "receiving-mx-hostname": `mx.${o.domain}`, "failed-session-count": o.failed }] : [],
+        policy: {
+          "policy-type": "sts",
+          "policy-string": [
+            "version: STSv1",
+            "mode: testing",
+            `mx: mx.${o.domain}`,
+            "max_age: 86400",
+          ],
+          "policy-domain": o.domain,
+          "mx-host": [`mx.${o.domain}`],
+        },
+        summary: {
+          "total-successful-session-count": o.successful,
+          "total-failure-session-count": o.failed,
+        },
+        "failure-details":
+          o.failed > 0
+            ? [
+                {
+                  "result-type": "certificate-expired",
+                  "sending-mta-ip": "192.0.2.1",
+                  "receiving-mx-hostname": `mx.${o.domain}`,
+                  "failed-session-count": o.failed,
+                },
+              ]
+            : [],
       },
     ],
   };
@@ -26,7 +56,10 @@ export function tlsReport(o: { org?: string; id: string; domain: string; success
 }
 
 /** The Function URL event for a POST of `body` (gzip unless told otherwise). */
-export function urlEvent(body: Buffer, opts: { method?: string; contentType?: string } = {}): LambdaFunctionURLEvent {
+export function urlEvent(
+  body: Buffer,
+  opts: { method?: string; contentType?: string } = {},
+): LambdaFunctionURLEvent {
   return {
     body: body.toString("base64"),
     isBase64Encoded: true,
@@ -43,22 +76,35 @@ export async function reportMail(json: Buffer, to = "tlsrpt@tlsrpt.example.com")
     to,
     subject: "Report Domain: example Submitter: reporter.test",
     text: "attached",
-    attachments: [{ filename: "report.json.gz", contentType: "application/octet-stream", content: gzipSync(json) }],
+    attachments: [
+      {
+        filename: "report.json.gz",
+        contentType: "application/octet-stream",
+        content: gzipSync(json),
+      },
+    ],
   });
   return info.message as Buffer;
 }
 
 /** The S3 event for an object SES wrote (keys arrive URL-encoded, spaces as +). */
-export const s3Event = (key: string): S3Event => ({ Records: [{ s3: { object: { key: encodeURIComponent(key).replace(/%20/g, "+") } } }] }) as unknown as S3Event;
+export const s3Event = (key: string): S3Event =>
+  ({
+    Records: [{ s3: { object: { key: encodeURIComponent(key).replace(/%20/g, "+") } } }],
+  }) as unknown as S3Event;
 
 /** EMF documents printed while `fn` runs (Powertools writes them to stdout, one JSON per line). */
 export async function captureEmf(fn: () => Promise<unknown>): Promise<Record<string, any>[]> {
   const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  const log = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+  const write = vi
+    .spyOn(process.stdout, "write")
+    .mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+  const log = vi
+    .spyOn(console, "log")
+    .mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
   try {
     await fn();
   } finally {

@@ -22,10 +22,23 @@ export async function startDns(zone: Record<string, ZoneData>) {
       const [q] = request.questions;
       const data = zone[String(q.name).toLowerCase()];
       const base = { name: q.name, class: Packet.CLASS.IN, ttl: 60 };
-      if (data?.CNAME) response.answers.push({ ...base, type: Packet.TYPE.CNAME, domain: data.CNAME });
-      else if (data && q.type === Packet.TYPE.TXT) for (const t of data.TXT ?? []) response.answers.push({ ...base, type: Packet.TYPE.TXT, data: t });
-      else if (data && q.type === Packet.TYPE.MX) (data.MX ?? []).forEach((exchange, i) => response.answers.push({ ...base, type: Packet.TYPE.MX, exchange, priority: 10 * (i + 1) }));
-      else if (data && q.type === Packet.TYPE.A) for (const address of data.A ?? []) response.answers.push({ ...base, type: Packet.TYPE.A, address });
+      if (data?.CNAME)
+        response.answers.push({ ...base, type: Packet.TYPE.CNAME, domain: data.CNAME });
+      else if (data && q.type === Packet.TYPE.TXT)
+        for (const t of data.TXT ?? [])
+          response.answers.push({ ...base, type: Packet.TYPE.TXT, data: t });
+      else if (data && q.type === Packet.TYPE.MX)
+        (data.MX ?? []).forEach((exchange, i) =>
+          response.answers.push({
+            ...base,
+            type: Packet.TYPE.MX,
+            exchange,
+            priority: 10 * (i + 1),
+          }),
+        );
+      else if (data && q.type === Packet.TYPE.A)
+        for (const address of data.A ?? [])
+          response.answers.push({ ...base, type: Packet.TYPE.A, address });
       send(response);
     },
   });
@@ -33,10 +46,16 @@ export async function startDns(zone: Record<string, ZoneData>) {
   return { address: `127.0.0.1:${server.addresses().udp.port}`, close: () => server.close() };
 }
 
-export type Handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void;
+export type Handler = (
+  req: import("node:http").IncomingMessage,
+  res: import("node:http").ServerResponse,
+) => void;
 
 /** One HTTPS server for every policy host: the certificate and handler are chosen per host name. */
-export async function startHttps(certFor: (host: string) => Leaf, handlerFor: (host: string) => Handler) {
+export async function startHttps(
+  certFor: (host: string) => Leaf,
+  handlerFor: (host: string) => Handler,
+) {
   const contexts = new Map<string, tls.SecureContext>();
   const fallback = certFor("default.invalid");
   const server = https.createServer(
@@ -44,7 +63,8 @@ export async function startHttps(certFor: (host: string) => Leaf, handlerFor: (h
       key: fallback.key,
       cert: fallback.cert,
       SNICallback: (servername, cb) => {
-        if (!contexts.has(servername)) contexts.set(servername, tls.createSecureContext(certFor(servername)));
+        if (!contexts.has(servername))
+          contexts.set(servername, tls.createSecureContext(certFor(servername)));
         cb(null, contexts.get(servername));
       },
     },
@@ -54,15 +74,20 @@ export async function startHttps(certFor: (host: string) => Leaf, handlerFor: (h
   const port = (server.address() as import("node:net").AddressInfo).port;
   return {
     port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** An MX host on its own loopback address; `port` 0 picks one, later hosts reuse it. */
-export async function startSmtp(address: string, port: number, opts: { certFor?: (host: string) => Leaf; starttls: boolean }) {
+export async function startSmtp(
+  address: string,
+  port: number,
+  opts: { certFor?: (host: string) => Leaf; starttls: boolean },
+) {
   const fallback = opts.certFor?.("default.invalid");
   const server = new SMTPServer({
     secure: false,
@@ -72,7 +97,12 @@ export async function startSmtp(address: string, port: number, opts: { certFor?:
     hideSTARTTLS: !opts.starttls,
     ...(fallback ? { key: fallback.key, cert: fallback.cert } : {}),
     ...(opts.certFor
-      ? { SNICallback: (servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => cb(null, tls.createSecureContext(opts.certFor!(servername))) }
+      ? {
+          SNICallback: (
+            servername: string,
+            cb: (err: Error | null, ctx?: tls.SecureContext) => void,
+          ) => cb(null, tls.createSecureContext(opts.certFor!(servername))),
+        }
       : {}),
     onData: (stream, _session, cb) => {
       stream.resume();
@@ -80,5 +110,8 @@ export async function startSmtp(address: string, port: number, opts: { certFor?:
     },
   });
   await new Promise<void>((resolve) => server.listen(port, address, () => resolve()));
-  return { port: (server.server.address() as import("node:net").AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.server.address() as import("node:net").AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
