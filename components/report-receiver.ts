@@ -213,15 +213,13 @@ export class ReportReceiver extends pulumi.ComponentResource {
         )
       : undefined;
     const environment = {
-      variables: pulumi
-        .all([bucket.bucket, table.name, served?.key])
-        .apply(([b, t, key]) => ({
-          REPORT_BUCKET: b,
-          REPORT_TABLE: t,
-          METRICS_NAMESPACE,
-          ...(key ? { MTASTS_DOMAINS_KEY: key } : {}),
-          ...(args.limits ?? {}),
-        })),
+      variables: pulumi.all([bucket.bucket, table.name, served?.key]).apply(([b, t, key]) => ({
+        REPORT_BUCKET: b,
+        REPORT_TABLE: t,
+        METRICS_NAMESPACE,
+        ...(key ? { MTASTS_DOMAINS_KEY: key } : {}),
+        ...(args.limits ?? {}),
+      })),
     };
     // Email reports that still fail after Lambda's two retries land here, not nowhere.
     const failures = args.email
@@ -472,17 +470,15 @@ export class ReportReceiver extends pulumi.ComponentResource {
       // One rule set is active per account and region. Never take one over: add to the set the
       // user names (which must be the active one), or create ours only where none is active.
       const ours = physicalName([prefix, "tlsrpt"]);
-      const checked = pulumi
-        .output(e.activeRuleSet)
-        .apply((active) =>
-          ruleSetFor({
-            configured: e.ruleSetName,
-            active,
-            ours,
-            region: args.region,
-            mailbox: this.mailbox!,
-          }),
-        );
+      const checked = pulumi.output(e.activeRuleSet).apply((active) =>
+        ruleSetFor({
+          configured: e.ruleSetName,
+          active,
+          ours,
+          region: args.region,
+          mailbox: this.mailbox!,
+        }),
+      );
       let ruleSetName: pulumi.Output<string>;
       if (e.ruleSetName) ruleSetName = checked;
       else {

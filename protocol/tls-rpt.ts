@@ -156,13 +156,11 @@ function countProblem(v: unknown): string | undefined {
   return WHOLE;
 }
 
-const count = z
-  .unknown()
-  .check(
-    z.refine((v) => countProblem(v) === undefined, {
-      error: (issue) => countProblem(issue.input) ?? WHOLE,
-    }),
-  );
+const count = z.unknown().check(
+  z.refine((v) => countProblem(v) === undefined, {
+    error: (issue) => countProblem(issue.input) ?? WHOLE,
+  }),
+);
 const text = (error: string) => z.string({ error }).check(z.minLength(1, { error }));
 
 const stringOrList = z.nullish(z.union([z.array(z.string()), z.string()]));

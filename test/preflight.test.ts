@@ -339,11 +339,9 @@ describe("preflight: the AWS account (mocked SDK clients)", () => {
   function cleanAccount() {
     ses.on(DescribeActiveReceiptRuleSetCommand).resolves({});
     ses.on(GetIdentityVerificationAttributesCommand).resolves({ VerificationAttributes: {} });
-    lambda
-      .on(GetAccountSettingsCommand)
-      .resolves({
-        AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 },
-      });
+    lambda.on(GetAccountSettingsCommand).resolves({
+      AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 },
+    });
     quotas
       .on(GetServiceQuotaCommand, { ServiceCode: "cloudfront", QuotaCode: "L-24B04930" })
       .resolves({ Quota: { Value: 200 } });
@@ -382,13 +380,9 @@ describe("preflight: the AWS account (mocked SDK clients)", () => {
       QuotaCode: "L-TENANTS1",
       Value: 1,
     };
-    quotas
-      .on(ListServiceQuotasCommand)
-      .resolves({
-        Quotas: [
-          { QuotaName: "Distributions per AWS account", QuotaCode: "L-24B04930", Value: 200 },
-        ],
-      });
+    quotas.on(ListServiceQuotasCommand).resolves({
+      Quotas: [{ QuotaName: "Distributions per AWS account", QuotaCode: "L-24B04930", Value: 200 }],
+    });
     quotas.on(ListAWSDefaultServiceQuotasCommand).resolves({ Quotas: [tenantQuota] });
     const two = {
       domains: [domain("one.test", R53), domain("two.test", R53)],
@@ -415,23 +409,19 @@ describe("preflight: the AWS account (mocked SDK clients)", () => {
 
   it("reports another active rule set, an existing identity, a 10-execution account, and denied quotas as not checked", async () => {
     ses.on(DescribeActiveReceiptRuleSetCommand).resolves({ Metadata: { Name: "existing-rules" } });
-    ses
-      .on(GetIdentityVerificationAttributesCommand)
-      .resolves({
-        VerificationAttributes: { "tlsrpt.clean.test": { VerificationStatus: "Success" } },
-      });
+    ses.on(GetIdentityVerificationAttributesCommand).resolves({
+      VerificationAttributes: { "tlsrpt.clean.test": { VerificationStatus: "Success" } },
+    });
     lambda
       .on(GetAccountSettingsCommand)
       .resolves({ AccountLimit: { ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 } });
-    quotas
-      .on(GetServiceQuotaCommand)
-      .rejects(
-        new AccessDeniedException({
-          message:
-            "User: arn:aws:iam::123:user/ci is not authorized to perform: servicequotas:GetServiceQuota",
-          $metadata: {},
-        }),
-      );
+    quotas.on(GetServiceQuotaCommand).rejects(
+      new AccessDeniedException({
+        message:
+          "User: arn:aws:iam::123:user/ci is not authorized to perform: servicequotas:GetServiceQuota",
+        $metadata: {},
+      }),
+    );
     const r = await runPreflight(
       "t",
       stack({
@@ -492,13 +482,11 @@ describe("preflight: the AWS account (mocked SDK clients)", () => {
   it("turns any SDK error into a 'not checked' line and keeps going", async () => {
     cleanAccount();
     lambda.on(GetAccountSettingsCommand).rejects(new Error("socket hang up"));
-    ses
-      .on(DescribeActiveReceiptRuleSetCommand)
-      .rejects(
-        Object.assign(new Error("Could not load credentials from any providers"), {
-          name: "CredentialsProviderError",
-        }),
-      );
+    ses.on(DescribeActiveReceiptRuleSetCommand).rejects(
+      Object.assign(new Error("Could not load credentials from any providers"), {
+        name: "CredentialsProviderError",
+      }),
+    );
     const r = await runPreflight(
       "t",
       stack({
@@ -564,11 +552,9 @@ describe("preflight: the AWS account (mocked SDK clients)", () => {
       timeoutMs: 2000,
     };
     ses.on(DescribeActiveReceiptRuleSetCommand).resolves({ Metadata: { Name: "main" } });
-    ses
-      .on(GetIdentityVerificationAttributesCommand)
-      .resolves({
-        VerificationAttributes: { "tlsrpt.clean.test": { VerificationStatus: "Success" } },
-      });
+    ses.on(GetIdentityVerificationAttributesCommand).resolves({
+      VerificationAttributes: { "tlsrpt.clean.test": { VerificationStatus: "Success" } },
+    });
     expect(
       await sesAccountFindings({ ...base, ruleSetName: "main", identity: "existing" }, sesDeps),
     ).toEqual([]);
