@@ -163,10 +163,18 @@ describe("mtasts plan with adopt", () => {
       plan.domains.map((d) => [d.domain, d.records.map((r) => r.adopt === true)]),
     );
     // example.com says adopt: false; example.org follows mta-sts:adopt; manual records are added by hand.
+    // Hosting mode tenants: each domain's host CNAME, _mta-sts and _smtp._tls.
+    expect(
+      Object.fromEntries(plan.domains.map((d) => [d.domain, d.records.map((r) => r.type)])),
+    ).toEqual({
+      "example.com": ["CNAME", "TXT", "TXT"],
+      "example.org": ["CNAME", "TXT", "TXT"],
+      "example.net": ["CNAME", "TXT", "TXT"],
+    });
     expect(adopts).toEqual({
-      "example.com": [false, false, false, false, false],
-      "example.org": [true, true, true, true],
-      "example.net": [false, false, false, false],
+      "example.com": [false, false, false],
+      "example.org": [true, true, true],
+      "example.net": [false, false, false],
     });
 
     const text = run("text").stdout;

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../cli/plan";
+import { tenantName } from "../components/policy-tenants";
 import { policyId } from "../protocol";
 
 const root = path.resolve(__dirname, "..");
@@ -33,6 +34,8 @@ function tempProject(stackText: string) {
   return dir;
 }
 const exampleText = fs.readFileSync(path.join(root, "Pulumi.example.yaml"), "utf8");
+/** The example stack in hosting mode grouped, as its comment says to write it: two domains a distribution. */
+const groupedText = exampleText.replace(/^ {4}mode: tenants\n/m, "    domainsPerDistribution: 2\n");
 const dirs: string[] = [cache];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
@@ -68,6 +71,111 @@ describe("mtasts plan --stack example", () => {
     expect(plan.domains[0].policy.text).toBe(
       "version: STSv1\r\nmode: testing\r\nmx: *.mail.example.net\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n",
     );
+    // Hosting mode tenants: one multi-tenant distribution and its connection group, no group distribution.
+    expect(plan.resources).toContainEqual(
+      expect.objectContaining({
+        type: "aws:cloudfront/multitenantDistribution:MultitenantDistribution",
+        name: "mta-sts-site-tenants-cdn",
+      }),
+    );
+    expect(plan.resources).toContainEqual(
+      expect.objectContaining({
+        type: "aws:cloudfront/connectionGroup:ConnectionGroup",
+        name: "mta-sts-site-tenants-connections",
+      }),
+    );
+    expect(
+      plan.resources.filter((r) => r.type === "aws:cloudfront/distribution:Distribution"),
+    ).toEqual([]);
+    expect(
+      plan.resources.every((r) => typeof r.type === "string" && typeof r.name === "string"),
+    ).toBe(true);
+    expect(plan.violations).toEqual([]);
+  });
+
+  it("shows values only known after deploy as such, never invented", () => {
+    const com = plan.domains[0].records;
+    // The host record is a CNAME to the connection group, whose name CloudFront picks.
+    expect(
+      com
+        .filter((r) => r.name === "mta-sts.example.com")
+        .map((r) => [r.type, r.alias, r.values, r.known]),
+    ).toEqual([["CNAME", false, ["(known after deploy)"], false]]);
+    // No ACM validation record: CloudFront requests and validates each tenant's certificate itself.
+    expect(com.filter((r) => r.purpose.startsWith("ACM DNS validation"))).toEqual([]);
+    expect(JSON.stringify(plan)).not.toMatch(/cloudfront\.net|acm-validations/);
+  });
+
+  it("counts resources per domain and the tenants, with no groups", () => {
+    expect(plan.domains.map((d) => d.resourceCount)).toEqual([5, 5, 2]);
+    // Each domain has a tenant of its own (CloudFront's name for it), no distribution group.
+    expect(plan.domains.map((d) => [d.group, d.hosting])).toEqual(
+      ["example.com", "example.org", "example.net"].map((d) => [
+        -1,
+        { placement: "tenant", tenant: tenantName(d) },
+      ]),
+    );
+    expect(plan.groups).toEqual([]);
+    expect(plan.totals.tenants).toBe(3);
+    expect(plan.totals.cloudResources).toBe(5 + 5 + 2 + plan.totals.shared);
+  });
+
+  it("prints zone-file lines and the policy in text, and a table in markdown", () => {
+    const text = mtasts(["plan", "--stack", "example"]).stdout;
+    expect(text).toContain(
+      `_mta-sts.example.org. 300 IN TXT "v=STSv1; id=${plan.domains[1].policy.id};"`,
+    );
+    expect(text).toContain(
+      '_smtp._tls.example.com. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.com/tlsrpt"',
+    );
+    expect(text).toContain(
+      "  ; TLS-RPT mail to SES inbound\n  tlsrpt.example.com. 300 IN MX 10 inbound-smtp.eu-west-1.amazonaws.com.\n",
+    );
+    // No padding to line comments up: each record line is the record alone, its comment above it.
+    const records = text.split("\n").filter((l) => / IN (TXT|CNAME|MX|A|AAAA) /.test(l));
+    expect(records.length).toBeGreaterThan(10);
+    for (const line of records) expect(line).toMatch(/^ {2}\S.*[^ ;]$/);
+    expect(records.filter((l) => l.includes(" ; "))).toEqual([]);
+    expect(text).toContain(
+      "  ; policy host -> CloudFront connection group (the tenant's certificate validates through it)\n  mta-sts.example.com. 300 IN CNAME (known after deploy)\n",
+    );
+    expect(text).toContain(
+      `example.net  mode testing, DNS manual (add these records by hand), tenant ${tenantName("example.net")}`,
+    );
+    expect(text).toContain("    mx: *.mail.example.net");
+    expect(text).toContain(
+      "  aws:route53/record:Record  mta-sts-example.com-dns-sts-txt  [example.com]",
+    );
+    expect(text).toContain(
+      "  aws:cloudfront/distributionTenant:DistributionTenant  mta-sts-example.com-tenant  [example.com]",
+    );
+    expect(text).toContain(
+      "  aws:cloudfront/connectionGroup:ConnectionGroup  mta-sts-site-tenants-connections  [shared]",
+    );
+    const md = mtasts(["plan", "--stack", "example", "--format", "markdown"]).stdout;
+    expect(md).toContain("| domain | mode | DNS | policy id | served by |");
+    expect(md).toContain(
+      `| example.org | enforce | cloudflare | \`${plan.domains[1].policy.id}\` | tenant ${tenantName("example.org")} |`,
+    );
+    expect(md).toContain("### Policy pack\n\nNo violations.");
+    expect(text).toContain("Policy pack: no violations");
+  });
+});
+
+describe("mtasts plan on the example stack in hosting mode grouped (domainsPerDistribution: 2)", () => {
+  let dir: string;
+  let plan: Plan;
+  beforeAll(() => {
+    expect(groupedText).not.toBe(exampleText);
+    dir = tempProject(groupedText);
+    dirs.push(dir);
+    const res = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "json"]);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    plan = JSON.parse(res.stdout);
+  });
+
+  it("declares a distribution per group, no tenant", () => {
     expect(plan.resources).toContainEqual(
       expect.objectContaining({
         type: "aws:cloudfront/distribution:Distribution",
@@ -75,8 +183,8 @@ describe("mtasts plan --stack example", () => {
       }),
     );
     expect(
-      plan.resources.every((r) => typeof r.type === "string" && typeof r.name === "string"),
-    ).toBe(true);
+      plan.resources.filter((r) => r.type.startsWith("aws:cloudfront/distributionTenant")),
+    ).toEqual([]);
     expect(plan.violations).toEqual([]);
   });
 
@@ -108,38 +216,19 @@ describe("mtasts plan --stack example", () => {
     expect(plan.totals.cloudResources).toBe(6 + 5 + 1 + 3 + 3 + plan.totals.shared);
   });
 
-  it("prints zone-file lines and the policy in text, and a table in markdown", () => {
-    const text = mtasts(["plan", "--stack", "example"]).stdout;
-    expect(text).toContain(
-      `_mta-sts.example.org. 300 IN TXT "v=STSv1; id=${plan.domains[1].policy.id};"`,
-    );
-    expect(text).toContain(
-      '_smtp._tls.example.com. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.com/tlsrpt"',
-    );
-    expect(text).toContain(
-      "  ; TLS-RPT mail to SES inbound\n  tlsrpt.example.com. 300 IN MX 10 inbound-smtp.eu-west-1.amazonaws.com.\n",
-    );
-    // No padding to line comments up: each record line is the record alone, its comment above it.
-    const records = text.split("\n").filter((l) => / IN (TXT|CNAME|MX|A|AAAA) /.test(l));
-    expect(records.length).toBeGreaterThan(10);
-    for (const line of records) expect(line).toMatch(/^ {2}\S.*[^ ;]$/);
-    expect(records.filter((l) => l.includes(" ; "))).toEqual([]);
+  it("prints the alias records and the group's certificate in text, the group in markdown", () => {
+    const text = mtasts(["plan", "--stack", "example", "--dir", dir]).stdout;
     expect(text).toContain("mta-sts.example.com. 60 IN AAAA ALIAS (known after deploy)");
-    expect(text).toContain("example.net  mode testing, DNS manual (add these records by hand)");
-    expect(text).toContain("    mx: *.mail.example.net");
     expect(text).toContain(
-      "  aws:route53/record:Record  mta-sts-example.com-dns-sts-txt  [example.com]",
+      "example.net  mode testing, DNS manual (add these records by hand), group 1",
     );
     expect(text).toContain(
       "  aws:acm/certificate:Certificate  mta-sts-site-group-0-cert  [mta-sts-site-group-0]",
     );
-    const md = mtasts(["plan", "--stack", "example", "--format", "markdown"]).stdout;
-    expect(md).toContain("| domain | mode | DNS | policy id | served by |");
+    const md = mtasts(["plan", "--stack", "example", "--dir", dir, "--format", "markdown"]).stdout;
     expect(md).toContain(
       `| example.org | enforce | cloudflare | \`${plan.domains[1].policy.id}\` | group 0 |`,
     );
-    expect(md).toContain("### Policy pack\n\nNo violations.");
-    expect(text).toContain("Policy pack: no violations");
   });
 });
 
@@ -221,13 +310,12 @@ describe("mtasts plan --diff", () => {
     const diff = plan.diff!;
     expect(diff.base).toBe("HEAD");
     expect(diff.newStack).toBe(false);
+    // Mode tenants: the new domain's host CNAME and its two TXT records; no validation record.
     expect(diff.records.added.map((r) => `${r.name} ${r.type}`).sort()).toEqual(
       [
         "_mta-sts.example.info TXT",
         "_smtp._tls.example.info TXT",
-        "mta-sts.example.info A",
-        "mta-sts.example.info AAAA",
-        "(known after deploy) CNAME",
+        "mta-sts.example.info CNAME",
       ].sort(),
     );
     expect(diff.records.added.find((r) => r.type === "TXT")).toMatchObject({
@@ -260,6 +348,16 @@ describe("mtasts plan --diff", () => {
         ],
       },
     });
+    // A domain added in mode tenants replaces nothing: all it creates is its own.
+    expect(diff.resources.replace).toEqual([]);
+    expect(diff.resources.delete).toEqual([]);
+    expect(diff.resources.create.map((r) => [r.domain, r.name])).toEqual([
+      ["example.info", "mta-sts-example.info-policy"],
+      ["example.info", "mta-sts-example.info-dns-mta-sts-host"],
+      ["example.info", "mta-sts-example.info-tenant"],
+      ["example.info", "mta-sts-example.info-dns-sts-txt"],
+      ["example.info", "mta-sts-example.info-dns-tlsrpt-txt"],
+    ]);
     expect(diff.policies.map((p) => [p.domain, p.before?.mx, p.after?.mx])).toEqual([
       [
         "example.com",
@@ -287,7 +385,7 @@ describe("mtasts plan --diff", () => {
         "<!-- mtasts-plan: stack example -->\n## MTA-STS plan: stack `example` against `HEAD`",
       ),
     ).toBe(true);
-    expect(md).toContain("### DNS record changes (2 changed, 5 added, 0 removed)");
+    expect(md).toContain("### DNS record changes (2 changed, 3 added, 0 removed)");
     expect(md).toContain('+ _mta-sts.example.info. 300 IN TXT "v=STSv1; id=');
     expect(md).toContain(
       '- _smtp._tls.example.net. 300 IN TXT "v=TLSRPTv1; rua=mailto:tls@example.net,mailto:tlsrpt@tlsrpt.example.com,https://mta-sts.example.net/tlsrpt" ; manual DNS: change by hand',

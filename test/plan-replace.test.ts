@@ -51,8 +51,8 @@ const PROVIDER_SAYS: Record<string, { file: string; inputs: string[] }> = {
   },
 };
 
-/** The example stack in mode tenants: the tenant layout's types are declared there. */
-function tenantPlan(): Plan {
+/** The example stack in mode grouped: the grouped layout's types (certificate, validation) are declared there. */
+function groupedPlan(): Plan {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-replace-"));
   try {
     fs.writeFileSync(
@@ -60,15 +60,15 @@ function tenantPlan(): Plan {
       `name: mta-sts\nruntime: nodejs\nmain: ${path.join(root, "index.ts")}\n`,
     );
     const example = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.example.yaml"), "utf8"));
-    example.config["mta-sts:hosting"] = { mode: "tenants" };
-    fs.writeFileSync(path.join(dir, "Pulumi.t.yaml"), YAML.stringify(example));
+    example.config["mta-sts:hosting"] = { domainsPerDistribution: 2 };
+    fs.writeFileSync(path.join(dir, "Pulumi.g.yaml"), YAML.stringify(example));
     const res = spawnSync(
       process.execPath,
       [
         path.join(root, "bin", "mtasts.cjs"),
         "plan",
         "--stack",
-        "t",
+        "g",
         "--dir",
         dir,
         "--format",
@@ -83,8 +83,9 @@ function tenantPlan(): Plan {
 }
 
 describe("the replace-forcing inputs table", () => {
+  // The example stack is in mode tenants; its grouped variant declares the grouped layout's types.
   let plan: Plan;
-  let tenants: Plan;
+  let grouped: Plan;
   beforeAll(() => {
     const res = spawnSync(
       process.execPath,
@@ -92,7 +93,7 @@ describe("the replace-forcing inputs table", () => {
       { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } },
     );
     plan = JSON.parse(res.stdout);
-    tenants = tenantPlan();
+    grouped = groupedPlan();
   }, 120_000);
 
   it("says what the provider sources say, and cites them", () => {
@@ -110,7 +111,7 @@ describe("the replace-forcing inputs table", () => {
 
   it("covers resource types the program declares, under the input names it records", () => {
     const declared = new Map<string, PlanResource>();
-    for (const r of [...plan.resources, ...tenants.resources])
+    for (const r of [...plan.resources, ...grouped.resources])
       if (r.custom && !declared.has(r.type)) declared.set(r.type, r);
     for (const type of Object.keys(REPLACE_ON)) expect(declared.has(type), type).toBe(true);
     const inputsOf = (type: string) => Object.keys(declared.get(type)!.inputs ?? {});
