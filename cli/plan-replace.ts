@@ -61,8 +61,18 @@ export const REPLACE_ON: Readonly<Record<string, ReplaceRule>> = {
   },
   "aws:cloudfront/distributionTenant:DistributionTenant": {
     inputs: names<aws.cloudfront.DistributionTenantArgs>("distributionId"),
-    source: `${AWS} internal/service/cloudfront/distribution_tenant.go: distribution_id has RequiresReplace (domains, connection group, certificate request and enabled update in place; the multi-tenant distribution and the connection group, whose name the engine picks, replace on nothing the program sets)`,
+    source: `${AWS} internal/service/cloudfront/distribution_tenant.go: distribution_id has RequiresReplace (domains, connection group, certificate request and enabled update in place)`,
     what: "distribution tenant",
+  },
+  "aws:cloudfront/connectionGroup:ConnectionGroup": {
+    inputs: names<aws.cloudfront.ConnectionGroupArgs>("name"),
+    source: `${AWS} internal/service/cloudfront/connection_group.go: name has RequiresReplace (enabled, ipv6_enabled and anycast_ip_list_id update in place); the program sets no name: the engine picks one on create and keeps it, so nothing the program sets replaces the connection group`,
+    what: "connection group",
+  },
+  "aws:cloudfront/multitenantDistribution:MultitenantDistribution": {
+    inputs: names<aws.cloudfront.MultitenantDistributionArgs>(),
+    source: `${AWS} internal/service/cloudfront/multitenant_distribution.go: no attribute has RequiresReplace or ForceNew, so nothing replaces it (origins, behaviors, viewer certificate, comment, enabled and tags update in place; the provider waits for Deployed)`,
+    what: "multi-tenant distribution",
   },
   "aws:s3/bucket:Bucket": {
     inputs: names<aws.s3.BucketArgs>("bucket", "bucketPrefix", "region"),

@@ -49,6 +49,15 @@ const PROVIDER_SAYS: Record<string, { file: string; inputs: string[] }> = {
     file: "internal/service/cloudfront/distribution_tenant.go",
     inputs: ["distributionId"],
   },
+  "aws:cloudfront/connectionGroup:ConnectionGroup": {
+    file: "internal/service/cloudfront/connection_group.go",
+    inputs: ["name"],
+  },
+  // Nothing in its schema has RequiresReplace: every input updates in place.
+  "aws:cloudfront/multitenantDistribution:MultitenantDistribution": {
+    file: "internal/service/cloudfront/multitenant_distribution.go",
+    inputs: [],
+  },
 };
 
 /** The example stack in mode grouped: the grouped layout's types (certificate, validation) are declared there. */
@@ -138,6 +147,16 @@ describe("the replace-forcing inputs table", () => {
     expect(inputsOf("aws:cloudfront/distributionTenant:DistributionTenant")).toEqual(
       expect.arrayContaining(["distributionId"]),
     );
+    // The connection group's name is the engine's (picked once, kept): what the program sets updates in place.
+    const group = "aws:cloudfront/connectionGroup:ConnectionGroup";
+    expect(inputsOf(group)).toEqual(expect.arrayContaining(["enabled", "ipv6Enabled"]));
+    expect(inputsOf(group)).not.toContain("name");
+    expect(replacingInputs(group, inputsOf(group))).toEqual([]);
+    const template = "aws:cloudfront/multitenantDistribution:MultitenantDistribution";
+    expect(inputsOf(template)).toEqual(
+      expect.arrayContaining(["origins", "defaultCacheBehavior", "viewerCertificate", "enabled"]),
+    );
+    expect(replacingInputs(template, inputsOf(template))).toEqual([]);
   });
 
   it("keeps long inputs (Lambda bundles, policies) as a digest that still changes with them", () => {
@@ -151,6 +170,23 @@ describe("the replace-forcing inputs table", () => {
     expect(replacingInputs("aws:route53/record:Record", ["ttl", "zoneId"])).toEqual(["zoneId"]);
     expect(
       replacingInputs("aws:cloudfront/distribution:Distribution", ["aliases", "viewerCertificate"]),
+    ).toEqual([]);
+    expect(
+      replacingInputs("aws:cloudfront/connectionGroup:ConnectionGroup", [
+        "enabled",
+        "ipv6Enabled",
+        "name",
+      ]),
+    ).toEqual(["name"]);
+    expect(
+      replacingInputs("aws:cloudfront/multitenantDistribution:MultitenantDistribution", [
+        "comment",
+        "defaultCacheBehavior",
+        "enabled",
+        "origins",
+        "tenantConfig",
+        "viewerCertificate",
+      ]),
     ).toEqual([]);
   });
 });
@@ -229,6 +265,45 @@ describe("resource effects by URN", () => {
     expect(moved.replace[0].reason).toBe(
       "zoneId Z1 -> Z2: the provider replaces a Route53 record when zoneId changes",
     );
+  });
+
+  it("replaces a connection group only when its name changes; updates the multi-tenant distribution", () => {
+    const group = (name: string, ipv6Enabled: boolean) =>
+      resource("aws:cloudfront/connectionGroup:ConnectionGroup", "cg", {
+        enabled: true,
+        ipv6Enabled,
+        ...(name ? { name } : {}),
+      });
+    const template = (originPath: string, minimumProtocolVersion: string) =>
+      resource("aws:cloudfront/multitenantDistribution:MultitenantDistribution", "cdn", {
+        enabled: true,
+        origins: [{ id: "policy-bucket", originPath }],
+        viewerCertificate: { cloudfrontDefaultCertificate: true, minimumProtocolVersion },
+      });
+    const r = diffPlans(
+      "main",
+      { plan: planOf([group("cg-a", true), template("", "TLSv1.2_2019")]), version: PLAN_VERSION },
+      planOf([group("cg-b", false), template("/p", "TLSv1.2_2021")]),
+    ).resources;
+    expect(r.replace).toEqual([
+      expect.objectContaining({
+        name: "cg",
+        inputs: ["name"],
+        reason: "name cg-a -> cg-b: the provider replaces a connection group when name changes",
+      }),
+    ]);
+    expect(r.update.map((u) => [u.name, u.inputs])).toEqual([
+      ["cdn", ["origins", "viewerCertificate"]],
+    ]);
+    const inPlace = diffPlans(
+      "main",
+      { plan: planOf([group("", true)]), version: PLAN_VERSION },
+      planOf([group("", false)]),
+    ).resources;
+    expect([inPlace.replace, inPlace.update.map((u) => [u.name, u.inputs])]).toEqual([
+      [],
+      [["cg", ["ipv6Enabled"]]],
+    ]);
   });
 
   it("says input changes in words", () => {
