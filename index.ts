@@ -49,22 +49,28 @@ const activeRuleSet =
     ? lookUpActiveRuleSet({ ...aws }, aws.region)
     : undefined;
 
-const fleet = new MtaStsFleet("mta-sts", {
-  ...parsed,
-  region: aws.region,
-  activeRuleSet,
-  openStore: offline ? undefined : evidenceReader(aws),
-  // Records already at the names the stack writes in Cloudflare zones: refused, or taken over with adopt.
-  existingRecords: offline ? undefined : findExistingRecords(parsed),
-  // mtasts plan sets MTASTS_OFFLINE; a stack can name a resolver (mta-sts:mxResolver HOST:PORT).
-  mxResolver: offline ? "offline" : mxResolver,
-  today: process.env.MTASTS_TODAY,
-});
-
-/** Per domain: mode, policy id/text/URL, and every DNS record (copy the manual ones by hand). */
-export const domains = fleet.summary;
-export const policyBucket = fleet.site.bucketName;
-/** Records of the receiver's mail domain (SES verification, DKIM, MX), if email reports are on. */
-export const receiverRecords = fleet.receiverRecords;
-export const reportBucket = fleet.receiver?.bucketName;
-export const reportTable = fleet.receiver?.tableName;
+// The program is an async function (Pulumi awaits it; its result is the stack's outputs) so the
+// fleet can declare its domains in batches (MtaStsFleet.create): a 10,000-domain stack then holds
+// one batch's pending registrations at a time, not every domain's.
+export = async () => {
+  const fleet = await MtaStsFleet.create("mta-sts", {
+    ...parsed,
+    region: aws.region,
+    activeRuleSet,
+    openStore: offline ? undefined : evidenceReader(aws),
+    // Records already at the names the stack writes in Cloudflare zones: refused, or taken over with adopt.
+    existingRecords: offline ? undefined : findExistingRecords(parsed),
+    // mtasts plan sets MTASTS_OFFLINE; a stack can name a resolver (mta-sts:mxResolver HOST:PORT).
+    mxResolver: offline ? "offline" : mxResolver,
+    today: process.env.MTASTS_TODAY,
+  });
+  return {
+    /** Per domain: mode, policy id/text/URL, and every DNS record (copy the manual ones by hand). */
+    domains: fleet.summary,
+    policyBucket: fleet.site.bucketName,
+    /** Records of the receiver's mail domain (SES verification, DKIM, MX), if email reports are on. */
+    receiverRecords: fleet.receiverRecords,
+    reportBucket: fleet.receiver?.bucketName,
+    reportTable: fleet.receiver?.tableName,
+  };
+};

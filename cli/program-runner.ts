@@ -155,7 +155,7 @@ export async function runProgram(opts: {
         return undefined;
       });
       try {
-        exports = (await loadModule(path.resolve(opts.programPath))) as Record<string, unknown>;
+        exports = await programOutputs(await loadModule(path.resolve(opts.programPath)));
       } catch (err) {
         failure = err;
       }
@@ -370,6 +370,21 @@ function sdkModule(relative: string): object | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The stack outputs of a loaded program, as Pulumi reads them: a module that is a function
+ * (`export = async () => ({ ... })`, as index.ts) or whose only export is a default function is
+ * called and awaited; otherwise its exports are the outputs.
+ */
+async function programOutputs(loaded: unknown): Promise<Record<string, unknown>> {
+  let program = loaded;
+  const keys = program !== null && typeof program === "object" ? Object.keys(program) : [];
+  if (keys.length === 1 && keys[0] === "default")
+    program = (program as { default: unknown }).default;
+  // import() of a CommonJS module that assigned module.exports: the function is its default.
+  const result = typeof program === "function" ? await (program as () => unknown)() : program;
+  return (result !== null && typeof result === "object" ? result : {}) as Record<string, unknown>;
 }
 
 /** require() where a TypeScript loader is registered (tsx in bin/), else import() (vitest). */

@@ -40,7 +40,18 @@ export interface HarnessResult {
   readonly notRun: NotRun[];
 }
 
-class NotApplicable extends Error {}
+/**
+ * Thrown by notApplicable: once per policy and resource that does not concern it (30 policies
+ * over 45,000 resources at 10,000 domains), so it carries no stack trace.
+ */
+class NotApplicable extends Error {
+  constructor(reason: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(reason);
+    Error.stackTraceLimit = limit;
+  }
+}
 const notApplicable = (reason?: string): never => {
   throw new NotApplicable(reason ?? "Policy does not apply");
 };
@@ -124,18 +135,30 @@ export async function runPolicies(
           remediation: policy.remediationSteps,
         });
       };
-    const attempt = async (resource: string, fn: () => unknown) => {
+    const failed = (resource: string, err: unknown): void => {
+      if (err instanceof NotApplicable) return;
+      if (isUnknownValue(err)) notRun.push({ policy: policy.name, resource, reason: err.message });
+      else
+        throw new Error(
+          `policy ${policy.name} failed on ${resource}: ${(err as Error).stack ?? err}`,
+        );
+    };
+    // Most validators are synchronous: only a promise is awaited (a turn of the event loop per
+    // policy and resource adds up at 45,000 resources).
+    const attempt = (resource: string, fn: () => unknown): Promise<void> | undefined => {
+      let result: unknown;
       try {
-        await fn();
+        result = fn();
       } catch (err) {
-        if (err instanceof NotApplicable) return;
-        if (isUnknownValue(err))
-          notRun.push({ policy: policy.name, resource, reason: err.message });
-        else
-          throw new Error(
-            `policy ${policy.name} failed on ${resource}: ${(err as Error).stack ?? err}`,
-          );
+        failed(resource, err);
+        return undefined;
       }
+      return typeof (result as PromiseLike<unknown> | undefined)?.then === "function"
+        ? Promise.resolve(result).then(
+            () => undefined,
+            (err: unknown) => failed(resource, err),
+          )
+        : undefined;
     };
     if (policy.kind === "resource") {
       const validations = [policy.validateResource].flat().filter((v) => v !== undefined);
@@ -153,12 +176,17 @@ export async function runPolicies(
           getConfig: () => config,
           notApplicable,
         };
-        for (const validate of validations)
-          await attempt(r.name, () => validate(args as never, record(r)));
+        for (const validate of validations) {
+          const running = attempt(r.name, () => validate(args as never, record(r)));
+          if (running) await running;
+        }
       }
     } else {
       const args = { resources: prs, stackTags, getConfig: () => config, notApplicable };
-      await attempt("(stack)", () => policy.validateStack?.(args as never, record(undefined)));
+      const running = attempt("(stack)", () =>
+        policy.validateStack?.(args as never, record(undefined)),
+      );
+      if (running) await running;
     }
   }
   return { violations, notRun };
