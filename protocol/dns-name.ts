@@ -41,9 +41,9 @@ export function toALabels(input: string): string {
       );
     }
     // An A-label is punycode of a U-label (RFC 5890); domainToASCII gives "" when it does not decode.
-    const notPunycode =
-      // Stryker disable next-line StringLiteral: equivalent; every other label LABEL accepts is plain ASCII, which domainToASCII never refuses
-      label.startsWith("xn--") && domainToASCII(label) === "";
+    // Stryker disable next-line StringLiteral: equivalent; every other label LABEL accepts is plain ASCII, which domainToASCII never refuses
+    const aceLabel = label.startsWith("xn--");
+    const notPunycode = aceLabel && domainToASCII(label) === "";
     if (notPunycode) {
       throw new NameError(
         `"${input}" has a label "${label}" that is not valid punycode; an "xn--" label must decode to a Unicode name (give the name in Unicode, e.g. "bücher.example", or check the spelling)`,
