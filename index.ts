@@ -44,15 +44,17 @@ if (receiverOn && !aws.region) {
     ]).message,
   );
 }
-const activeRuleSet =
-  !offline && receiverOn && parsed.receiver.email && aws.region
-    ? lookUpActiveRuleSet({ ...aws }, aws.region)
-    : undefined;
 
 // The program is an async function (Pulumi awaits it; its result is the stack's outputs) so the
 // fleet can declare its domains in batches (MtaStsFleet.create): a 10,000-domain stack then holds
 // one batch's pending registrations at a time, not every domain's.
 export = async () => {
+  // Started here, not at module load: a lookup that fails before the program is called would be
+  // an unhandled rejection, reported with a stack trace.
+  const activeRuleSet =
+    !offline && receiverOn && parsed.receiver.email && aws.region
+      ? lookUpActiveRuleSet({ ...aws }, aws.region)
+      : undefined;
   const fleet = await MtaStsFleet.create("mta-sts", {
     ...parsed,
     region: aws.region,

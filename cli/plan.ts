@@ -8,6 +8,7 @@ import type { DnsRecordSpec } from "../components/dns/zone";
 import { policies } from "../policies/all";
 import { type NotRun, runPolicies, type Violation } from "../policies/lib/harness";
 import type { PlanDiff } from "./plan-diff";
+import { CommandFailure } from "./errors";
 import { diffTextLines, TAKES_OVER, zoneLine } from "./plan-words";
 import { type ProgramRun, settle, UNKNOWN } from "./program-runner";
 
@@ -264,6 +265,15 @@ function componentDomains(run: ProgramRun): Map<string, string> {
 
 /** Builds the plan from a run of a program that uses the components (index.ts, or a user's own). */
 export async function buildPlan(stack: string, run: ProgramRun): Promise<Plan> {
+  // A fleet still declaring when the program ended: MtaStsFleet.create was not awaited, and
+  // pulumi up would see as few domains as this plan would show.
+  for (const f of ofType(run, "mta-sts:index:MtaStsFleet")) {
+    const fleet = f.resource as unknown as { complete?: boolean; summary: readonly unknown[] };
+    if (fleet.complete === false)
+      throw new CommandFailure(
+        `MtaStsFleet ${f.name}: the program returned while the fleet was still declaring its domains (${fleet.summary.length} so far): await MtaStsFleet.create(...) before the program returns`,
+      );
+  }
   const summary = domainSummaries(run);
   const domainOf = componentDomains(run);
   const adapterOf = new Map(

@@ -2,6 +2,7 @@
 // engine, no credentials. Records every resource with its inputs and its place in the tree.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { CommandFailure } from "./errors";
 
 export interface RecordedResource {
   readonly type: string;
@@ -155,7 +156,8 @@ export async function runProgram(opts: {
         return undefined;
       });
       try {
-        exports = await programOutputs(await loadModule(path.resolve(opts.programPath)));
+        const file = path.resolve(opts.programPath);
+        exports = await programOutputs(await loadModule(file), opts.programPath);
       } catch (err) {
         failure = err;
       }
@@ -373,25 +375,37 @@ function sdkModule(relative: string): object | undefined {
 }
 
 /**
- * The stack outputs of a loaded program, as Pulumi reads them: a module that is a function
- * (`export = async () => ({ ... })`, as index.ts) or whose only export is a default function is
- * called and awaited; otherwise its exports are the outputs.
+ * The stack outputs of a loaded program, as Pulumi's run.js reads them. A CommonJS program
+ * (`require`, as Pulumi runs a TypeScript program without `"type": "module"`) is called when the
+ * module itself is a function (`export = async () => ({ ... })`, as index.ts); its other exports
+ * are the outputs. A module loaded with import() (ESM, and vitest) has its default export called.
+ * A CommonJS program whose only export is a default function is refused: Pulumi would not call
+ * it, so `pulumi up` would declare nothing (and delete what the stack has) while a plan showed all.
  */
-async function programOutputs(loaded: unknown): Promise<Record<string, unknown>> {
-  let program = loaded;
+async function programOutputs(
+  loaded: { module: unknown; via: "require" | "import" },
+  file: string,
+): Promise<Record<string, unknown>> {
+  let program = loaded.module;
   const keys = program !== null && typeof program === "object" ? Object.keys(program) : [];
-  if (keys.length === 1 && keys[0] === "default")
+  const defaultOnly = keys.length === 1 && keys[0] === "default";
+  if (defaultOnly && typeof (program as { default: unknown }).default === "function") {
+    if (loaded.via === "require")
+      throw new CommandFailure(
+        `${file} exports a default function, which Pulumi does not call in a CommonJS program (a package.json without "type": "module"): pulumi up would declare nothing. Write export = async () => { ... } instead of export default`,
+      );
     program = (program as { default: unknown }).default;
-  // import() of a CommonJS module that assigned module.exports: the function is its default.
+  }
   const result = typeof program === "function" ? await (program as () => unknown)() : program;
   return (result !== null && typeof result === "object" ? result : {}) as Record<string, unknown>;
 }
 
 /** require() where a TypeScript loader is registered (tsx in bin/), else import() (vitest). */
-async function loadModule(file: string): Promise<unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is CommonJS, as Pulumi runs it
-  if (typeof require === "function" && require.extensions?.[".ts"]) return require(file);
-  return import(file);
+async function loadModule(file: string): Promise<{ module: unknown; via: "require" | "import" }> {
+  if (typeof require === "function" && require.extensions?.[".ts"])
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is CommonJS, as Pulumi runs it
+    return { module: require(file), via: "require" };
+  return { module: await import(file), via: "import" };
 }
 
 export interface Settled<T> {

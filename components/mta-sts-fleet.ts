@@ -115,6 +115,8 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     const batchSize = options.batchSize ?? 250;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`MtaStsFleet.create: batchSize ${batchSize} must be a whole number >= 1`);
+    // Taken (and cleared) by the constructor before anything else runs, so a fleet constructed
+    // inside it (by a transformation, say) is not affected.
     declaringLater = true;
     let fleet: MtaStsFleet;
     try {
@@ -137,7 +139,14 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     return false;
   }
 
+  /** False while create() is still declaring domains (a program must await it before it returns). */
+  get complete(): boolean {
+    return this.declared.length === this.undeclared.domains.length;
+  }
+
   constructor(name: string, args: MtaStsFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    const later = declaringLater;
+    declaringLater = false;
     super("mta-sts:index:MtaStsFleet", name, {}, opts);
     this.domains = this.declared;
     this.summary = this.summarized;
@@ -319,7 +328,7 @@ export class MtaStsFleet extends pulumi.ComponentResource {
       });
     };
     this.undeclared = { domains, declare };
-    if (declaringLater) return;
+    if (later) return;
     this.declareNext(domains.length);
   }
 }

@@ -68,6 +68,21 @@ function planOf(program: string, stackFile: string): { code: number | null; plan
   return { code: res.status, plan: JSON.parse(res.stdout) as Plan };
 }
 
+/** The plan's exit status and stderr, for programs it must refuse. */
+function refusal(program: string, stackFile: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-batches-"));
+  dirs.push(dir);
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: mta-sts\nruntime: nodejs\n");
+  fs.writeFileSync(path.join(dir, "Pulumi.batch.yaml"), stackFile);
+  fs.writeFileSync(path.join(dir, "index.ts"), program);
+  const res = spawnSync(process.execPath, [bin, "plan", "-s", "batch", "--format", "json"], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true", MTASTS_TODAY: "2026-06-01" },
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
 describe.each([
   ["tenants", { mode: "tenants" }],
   ["grouped", { domainsPerDistribution: 2 }],
@@ -119,5 +134,41 @@ describe("MtaStsFleet.create's batch size", () => {
         }),
       ).rejects.toThrow(`MtaStsFleet.create: batchSize ${batchSize} must be a whole number >= 1`);
     }
+  });
+});
+
+describe("programs the plan refuses rather than plan what pulumi up would not do", () => {
+  it("a fleet still declaring when the program returned (create not awaited): exit 1, one line", () => {
+    const program = variant("await MtaStsFleet.create(")
+      .replace(
+        'const fleet = await MtaStsFleet.create("mta-sts", {',
+        'const fleet = { summary: [], site: {}, receiverRecords: [] } as any;\n  void MtaStsFleet.create("mta-sts", {',
+      )
+      .replace(
+        /today: process\.env\.MTASTS_TODAY,\n(\s*)\}\);/,
+        "today: process.env.MTASTS_TODAY,\n$1}, {}, { batchSize: 1 });",
+      );
+    expect(program).toContain("void MtaStsFleet.create(");
+    expect(program).toContain("{ batchSize: 1 }");
+    const res = refusal(program, stack({ mode: "tenants" }));
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toBe(
+      "mtasts plan: MtaStsFleet mta-sts: the program returned while the fleet was still declaring its domains (1 so far): await MtaStsFleet.create(...) before the program returns\n",
+    );
+  });
+
+  it("a default-exported function in a CommonJS program, which Pulumi would not call: exit 1, with the fix", () => {
+    const program = variant("await MtaStsFleet.create(").replace(
+      "export = async () => {",
+      "export default async () => {",
+    );
+    expect(program).toContain("export default async");
+    const res = refusal(program, stack({ mode: "tenants" }));
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toMatch(
+      /^mtasts plan: \S+index\.ts exports a default function, which Pulumi does not call in a CommonJS program .*: pulumi up would declare nothing\. Write export = async \(\) => \{ \.\.\. \} instead of export default\n$/,
+    );
   });
 });
