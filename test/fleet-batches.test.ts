@@ -53,23 +53,8 @@ function variant(declaration: string): string {
     );
 }
 
-function planOf(program: string, stackFile: string): { code: number | null; plan: Plan } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-batches-"));
-  dirs.push(dir);
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: mta-sts\nruntime: nodejs\n");
-  fs.writeFileSync(path.join(dir, "Pulumi.batch.yaml"), stackFile);
-  fs.writeFileSync(path.join(dir, "index.ts"), program);
-  const res = spawnSync(process.execPath, [bin, "plan", "-s", "batch", "--format", "json"], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, CI: "true", MTASTS_TODAY: "2026-06-01" },
-  });
-  if (!res.stdout.startsWith("{")) throw new Error(`plan failed: ${res.stderr}`);
-  return { code: res.status, plan: JSON.parse(res.stdout) as Plan };
-}
-
-/** The plan's exit status and stderr, for programs it must refuse. */
-function refusal(program: string, stackFile: string) {
+/** `mtasts plan -s batch --format json` on the program and stack file, in a project of its own. */
+function runPlan(program: string, stackFile: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mtasts-batches-"));
   dirs.push(dir);
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: mta-sts\nruntime: nodejs\n");
@@ -81,6 +66,12 @@ function refusal(program: string, stackFile: string) {
     env: { ...process.env, CI: "true", MTASTS_TODAY: "2026-06-01" },
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+function planOf(program: string, stackFile: string): { code: number | null; plan: Plan } {
+  const res = runPlan(program, stackFile);
+  if (!res.stdout.startsWith("{")) throw new Error(`plan failed: ${res.stderr}`);
+  return { code: res.code, plan: JSON.parse(res.stdout) as Plan };
 }
 
 describe.each([
@@ -150,7 +141,7 @@ describe("programs the plan refuses rather than plan what pulumi up would not do
       );
     expect(program).toContain("void MtaStsFleet.create(");
     expect(program).toContain("{ batchSize: 1 }");
-    const res = refusal(program, stack({ mode: "tenants" }));
+    const res = runPlan(program, stack({ mode: "tenants" }));
     expect(res.code).toBe(1);
     expect(res.stdout).toBe("");
     expect(res.stderr).toBe(
@@ -164,7 +155,7 @@ describe("programs the plan refuses rather than plan what pulumi up would not do
       "export default async () => {",
     );
     expect(program).toContain("export default async");
-    const res = refusal(program, stack({ mode: "tenants" }));
+    const res = runPlan(program, stack({ mode: "tenants" }));
     expect(res.code).toBe(1);
     expect(res.stdout).toBe("");
     expect(res.stderr).toMatch(
