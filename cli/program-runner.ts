@@ -156,8 +156,8 @@ export async function runProgram(opts: {
         return undefined;
       });
       try {
-        const file = path.resolve(opts.programPath);
-        exports = await programOutputs(await loadModule(file), opts.programPath);
+        const loaded = await loadModule(path.resolve(opts.programPath));
+        exports = await programOutputs(loaded, opts.programPath);
       } catch (err) {
         failure = err;
       }

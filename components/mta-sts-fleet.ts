@@ -115,15 +115,10 @@ export class MtaStsFleet extends pulumi.ComponentResource {
     const batchSize = options.batchSize ?? 250;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`MtaStsFleet.create: batchSize ${batchSize} must be a whole number >= 1`);
-    // Taken (and cleared) by the constructor before anything else runs, so a fleet constructed
-    // inside it (by a transformation, say) is not affected.
+    // Taken and cleared by the constructor's first statement, so a fleet constructed inside it
+    // (by a transformation, say) is not affected.
     declaringLater = true;
-    let fleet: MtaStsFleet;
-    try {
-      fleet = new MtaStsFleet(name, args, opts);
-    } finally {
-      declaringLater = false;
-    }
+    const fleet = new MtaStsFleet(name, args, opts);
     while (fleet.declareNext(batchSize)) await new Promise((resolve) => setImmediate(resolve));
     return fleet;
   }
